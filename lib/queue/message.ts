@@ -1,0 +1,102 @@
+/**
+ * The `pod-events` queue message, version 1 (DESIGN: "Queue message, version 1"). A message only says
+ * "look at pod X": the receiver reads the pod and its container group and converges them, so nothing in
+ * the payload is trusted beyond naming the pod.
+ */
+import { InvalidMessageError } from "../errors.js";
+
+export const POD_EVENTS_QUEUE = "pod-events";
+export const POD_EVENTS_POISON_QUEUE = "pod-events-poison";
+
+export const MESSAGE_REASONS = ["added", "updated", "deleted", "resync", "status"] as const;
+export type MessageReason = (typeof MESSAGE_REASONS)[number];
+
+export interface PodEventMessage {
+  v: 1;
+  ns: string;
+  name: string;
+  /** The pod uid the sender saw; absent when unknown (e.g. a manual replay). */
+  uid?: string;
+  reason: MessageReason;
+  /** When the sender produced the message (ISO 8601). Informational. */
+  at?: string;
+}
+
+/** Storage queue messages are at most 64 KiB; ours are ~200 bytes, so anything near that is hostile. */
+export const MAX_MESSAGE_BYTES = 4096;
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const UID = /^[0-9a-fA-F-]{1,64}$/;
+
+export function isNamespaceName(value: string): boolean {
+  return value.length <= 63 && DNS1123_LABEL.test(value);
+}
+
+export function isPodName(value: string): boolean {
+  return value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
+}
+
+/**
+ * Validates a message body as the Functions library hands it over (already JSON-parsed when it was JSON,
+ * else a string or Buffer). Throws `InvalidMessageError` naming the first problem; never echoes the body.
+ */
+export function parsePodEventMessage(body: unknown): PodEventMessage {
+  let value = body;
+  if (Buffer.isBuffer(value)) value = value.toString("utf8");
+  if (typeof value === "string") {
+    if (Buffer.byteLength(value) > MAX_MESSAGE_BYTES) {
+      throw new InvalidMessageError(
+        `message is ${Buffer.byteLength(value)} bytes (max ${MAX_MESSAGE_BYTES})`,
+      );
+    }
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch {
+      throw new InvalidMessageError("message is not JSON");
+    }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidMessageError("message is not a JSON object");
+  }
+  const raw = value as Record<string, unknown>;
+  if (JSON.stringify(raw).length > MAX_MESSAGE_BYTES) {
+    throw new InvalidMessageError(`message is larger than ${MAX_MESSAGE_BYTES} bytes`);
+  }
+  if (raw.v !== 1) throw new InvalidMessageError(`unsupported message version ${describe(raw.v)}`);
+  const { ns, name, uid, reason, at } = raw;
+  if (typeof ns !== "string" || !isNamespaceName(ns)) {
+    throw new InvalidMessageError("field ns: must be a Kubernetes namespace name (DNS-1123 label)");
+  }
+  if (typeof name !== "string" || !isPodName(name)) {
+    throw new InvalidMessageError("field name: must be a Kubernetes pod name (DNS-1123 subdomain)");
+  }
+  if (uid !== undefined && (typeof uid !== "string" || !UID.test(uid))) {
+    throw new InvalidMessageError("field uid: must be a Kubernetes uid");
+  }
+  if (typeof reason !== "string" || !(MESSAGE_REASONS as readonly string[]).includes(reason)) {
+    throw new InvalidMessageError(`field reason: must be one of ${MESSAGE_REASONS.join(", ")}`);
+  }
+  if (at !== undefined && (typeof at !== "string" || at.length > 40 || Number.isNaN(Date.parse(at)))) {
+    throw new InvalidMessageError("field at: must be an ISO 8601 time");
+  }
+  const message: PodEventMessage = { v: 1, ns, name, reason: reason as MessageReason };
+  if (uid !== undefined) message.uid = uid;
+  if (at !== undefined) message.at = at;
+  return message;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return "(missing)";
+  const text = typeof v === "string" ? JSON.stringify(v) : typeof v === "number" ? String(v) : typeof v;
+  return text.length > 20 ? text.slice(0, 20) + "…" : text;
+}
+
+/** Body as the Functions host expects with the default `messageEncoding: base64` (FACTS). */
+export function encodePodEventMessage(message: PodEventMessage): string {
+  return Buffer.from(JSON.stringify(message), "utf8").toString("base64");
+}
+
+export function podKey(ns: string, name: string): string {
+  return `${ns}/${name}`;
+}

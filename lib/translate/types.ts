@@ -1,0 +1,67 @@
+/**
+ * Inputs and outputs of the translation functions (pod → container group, container group → pod status).
+ * Everything the translators need from the outside world arrives through these types, resolved by the
+ * caller, so the translators stay pure: no I/O, no clock, no SDK client.
+ */
+import type { ContainerGroup } from "@azure/arm-containerinstance";
+import type { V1ConfigMap, V1Pod, V1PodStatus, V1Secret } from "@kubernetes/client-node";
+import type { OsType } from "../config.js";
+
+/** What the virtual node contributes to every group it creates. */
+export interface NodeSettings {
+  clusterName: string;
+  nodeName: string;
+  region: string;
+  os: OsType;
+  /** Delegated subnet id: groups get a private IP there. */
+  subnetId?: string;
+  allowPublicIp: boolean;
+  /** Cluster DNS servers (VNet mode). */
+  dnsServers: string[];
+  clusterDomain: string;
+  /** The node's internal IP, reported as the pod's hostIP. */
+  nodeIP: string;
+  maxCpuPerGroup: number;
+  maxMemoryGbPerGroup: number;
+}
+
+/** A secret/configmap/entrypoint/token the pod references, in the pod's namespace. */
+export interface ReferenceRequest {
+  secrets: string[];
+  configMaps: string[];
+  /** Images whose entrypoint is needed (a container with `args` but no `command`). */
+  entrypointImages: { image: string; pullSecretNames: string[] }[];
+  /** Whether the pod needs a service-account token (projected serviceAccountToken source). */
+  serviceAccountToken?: { audience?: string; expirationSeconds?: number; serviceAccountName: string };
+}
+
+/** The caller's answers to a `ReferenceRequest`. A missing key means "does not exist". */
+export interface ResolvedReferences {
+  secrets: ReadonlyMap<string, V1Secret>;
+  configMaps: ReadonlyMap<string, V1ConfigMap>;
+  /** image → its ENTRYPOINT (from the registry's image config). */
+  entrypoints: ReadonlyMap<string, string[]>;
+  /** A token from the TokenRequest API, when `serviceAccountToken` was requested. */
+  serviceAccountToken?: string;
+}
+
+export interface TranslatedPod {
+  name: string;
+  containerGroup: ContainerGroup;
+}
+
+/** A Kubernetes Event to emit on the pod (from ACI events or the bridge's own outcome). */
+export interface PodEventSpec {
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+  /** Stable identity for de-duplication across calls (e.g. container + ACI event name + firstTimestamp). */
+  key: string;
+  count: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  /** e.g. `spec.containers{web}` like the kubelet sets it. */
+  fieldPath?: string;
+}
+
+export type { ContainerGroup, V1Pod, V1PodStatus };
