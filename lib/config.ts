@@ -216,3 +216,124 @@ export function deepFreeze<T>(value: T): Readonly<T> {
   }
   return value;
 }
+
+// ---- Watcher settings ----
+// Owned by the watcher (issue 5). Parsed once by `watcher/main.ts` from `process.env`; see docs/watcher.md.
+
+/** How the watcher authenticates to the pod-events queue (exactly one is chosen, in this order). */
+export type WatcherQueueAuth =
+  | { kind: "connectionString"; connectionString: string }
+  | { kind: "sasUrl"; queueSasUrl: string }
+  | { kind: "identity"; queueServiceUri: string; clientId?: string };
+
+export interface WatcherConfig {
+  /** Virtual node names whose pods are watched (`ACI_NODE_NAMES`, same setting as the Functions). */
+  nodeNames: string[];
+  queueName: string;
+  queue: WatcherQueueAuth;
+  /** Kubeconfig file for running outside the cluster; unset = in-cluster service account. */
+  kubeconfigPath?: string;
+  /** Namespace of the watcher's own pod (Lease lives there) and its identity in the Lease. */
+  namespace: string;
+  podName: string;
+  leaderElection: {
+    enabled: boolean;
+    leaseName: string;
+    leaseDurationSeconds: number;
+    /** The leader renews this often. */
+    renewPeriodSeconds: number;
+    /** The leader steps down when it could not renew for this long (< lease duration). */
+    renewDeadlineSeconds: number;
+    /** Followers try to acquire this often. */
+    retryPeriodSeconds: number;
+  };
+  /** Updates to one pod within this window become one message. */
+  coalesceMs: number;
+  /** Most messages held while the queue is unavailable; beyond it the oldest are dropped (the timer repairs). */
+  backlogMax: number;
+  sendConcurrency: number;
+  sendRetryBaseMs: number;
+  sendRetryMaxMs: number;
+  /** Restart backoff for a failed list/watch. */
+  watchRetryBaseMs: number;
+  watchRetryMaxMs: number;
+  /** No watch event or bookmark for this long → the watch is presumed hung and restarted. */
+  watchIdleSeconds: number;
+  /** Page size of the initial list and relists. */
+  listPageSize: number;
+  /** On SIGTERM: time allowed to flush the backlog before releasing the Lease and exiting. */
+  shutdownGraceSeconds: number;
+  httpPort: number;
+}
+
+export function loadWatcherConfig(env: Env): Readonly<WatcherConfig> {
+  const r = new Reader(env);
+  const nodeNames = parseNodes(r.string("ACI_NODE_NAMES", "aci-bridge"), "").map((n) => n.name);
+  const connectionString = r.optional(POD_EVENTS_CONNECTION);
+  const queueSasUrl = r.optional("WATCHER_QUEUE_SAS_URL");
+  const queueServiceUri = r.optional(`${POD_EVENTS_CONNECTION}__queueServiceUri`);
+  let queue: WatcherQueueAuth;
+  if (connectionString) queue = { kind: "connectionString", connectionString };
+  else if (queueSasUrl) {
+    if (!/^https?:\/\/[^?]+\?.*sig=/.test(queueSasUrl)) {
+      throw new ConfigError("WATCHER_QUEUE_SAS_URL must be a queue URL with a SAS token (…/pod-events?sv=…&sig=…)");
+    }
+    queue = { kind: "sasUrl", queueSasUrl };
+  } else if (queueServiceUri) {
+    if (!/^https?:\/\//.test(queueServiceUri)) {
+      throw new ConfigError(`${POD_EVENTS_CONNECTION}__queueServiceUri must be an http(s) URL`);
+    }
+    const clientId = r.optional(`${POD_EVENTS_CONNECTION}__clientId`);
+    queue = clientId ? { kind: "identity", queueServiceUri, clientId } : { kind: "identity", queueServiceUri };
+  } else {
+    throw new ConfigError(
+      `${POD_EVENTS_CONNECTION} (connection string), WATCHER_QUEUE_SAS_URL or ${POD_EVENTS_CONNECTION}__queueServiceUri must be set`,
+    );
+  }
+  const integer = (name: string, fallback: number, min = 0): number => {
+    const value = r.number(name, fallback);
+    if (!Number.isInteger(value) || value < min) {
+      throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${value}"`);
+    }
+    return value;
+  };
+  const config: WatcherConfig = {
+    nodeNames,
+    // "pod-events" is POD_EVENTS_QUEUE in lib/queue/message.ts (not imported here to keep this module leaf-level).
+    queueName: r.string("POD_EVENTS_QUEUE_NAME", "pod-events"),
+    queue,
+    kubeconfigPath: r.optional("KUBECONFIG"),
+    namespace: r.string("WATCHER_NAMESPACE", "aci-bridge"),
+    // In a pod HOSTNAME is the pod name; the chart also sets WATCHER_POD_NAME from the downward API.
+    podName: r.string("WATCHER_POD_NAME", r.string("HOSTNAME", `aci-bridge-watcher-${process.pid}`)),
+    leaderElection: {
+      enabled: r.bool("WATCHER_LEADER_ELECTION", true),
+      leaseName: r.string("WATCHER_LEASE_NAME", "aci-bridge-watcher"),
+      leaseDurationSeconds: integer("WATCHER_LEASE_DURATION_SECONDS", 15, 2),
+      renewPeriodSeconds: r.number("WATCHER_LEASE_RENEW_PERIOD_SECONDS", 5),
+      renewDeadlineSeconds: r.number("WATCHER_LEASE_RENEW_DEADLINE_SECONDS", 10),
+      retryPeriodSeconds: r.number("WATCHER_LEASE_RETRY_PERIOD_SECONDS", 2),
+    },
+    coalesceMs: integer("WATCHER_COALESCE_MS", 500),
+    backlogMax: integer("WATCHER_BACKLOG_MAX", 10_000, 1),
+    sendConcurrency: integer("WATCHER_SEND_CONCURRENCY", 8, 1),
+    sendRetryBaseMs: integer("WATCHER_SEND_RETRY_BASE_MS", 1_000, 1),
+    sendRetryMaxMs: integer("WATCHER_SEND_RETRY_MAX_MS", 30_000, 1),
+    watchRetryBaseMs: integer("WATCHER_WATCH_RETRY_BASE_MS", 1_000, 1),
+    watchRetryMaxMs: integer("WATCHER_WATCH_RETRY_MAX_MS", 30_000, 1),
+    watchIdleSeconds: integer("WATCHER_WATCH_IDLE_SECONDS", 300, 1),
+    listPageSize: integer("WATCHER_LIST_PAGE_SIZE", 500, 0),
+    shutdownGraceSeconds: r.number("WATCHER_SHUTDOWN_GRACE_SECONDS", 20),
+    httpPort: integer("WATCHER_HTTP_PORT", 8080),
+  };
+  const le = config.leaderElection;
+  if (!(le.renewPeriodSeconds < le.renewDeadlineSeconds && le.renewDeadlineSeconds < le.leaseDurationSeconds)) {
+    throw new ConfigError(
+      "leader election needs WATCHER_LEASE_RENEW_PERIOD_SECONDS < WATCHER_LEASE_RENEW_DEADLINE_SECONDS < WATCHER_LEASE_DURATION_SECONDS",
+    );
+  }
+  if (config.sendRetryBaseMs > config.sendRetryMaxMs || config.watchRetryBaseMs > config.watchRetryMaxMs) {
+    throw new ConfigError("retry base delays must not exceed their maximum");
+  }
+  return deepFreeze(config);
+}

@@ -23,6 +23,20 @@ export interface NodeSettings {
   nodeIP: string;
   maxCpuPerGroup: number;
   maxMemoryGbPerGroup: number;
+  /**
+   * Where containers reach the Kubernetes API (written as KUBERNETES_SERVICE_HOST/PORT, like the kubelet's
+   * master-service env vars). The cluster IP of `kubernetes.default` is not routable from ACI, so this is the
+   * API server's own address. Unset: the variables are not written.
+   */
+  apiServer?: { host: string; port: number };
+}
+
+/** One service-account token a pod needs (one per distinct audience among its projected sources). */
+export interface ServiceAccountTokenRequest {
+  /** undefined = the API server's default audiences. */
+  audience?: string;
+  expirationSeconds?: number;
+  serviceAccountName: string;
 }
 
 /** A secret/configmap/entrypoint/token the pod references, in the pod's namespace. */
@@ -32,7 +46,9 @@ export interface ReferenceRequest {
   /** Images whose entrypoint is needed (a container with `args` but no `command`). */
   entrypointImages: { image: string; pullSecretNames: string[] }[];
   /** Whether the pod needs a service-account token (projected serviceAccountToken source). */
-  serviceAccountToken?: { audience?: string; expirationSeconds?: number; serviceAccountName: string };
+  serviceAccountToken?: ServiceAccountTokenRequest;
+  /** Every distinct token the pod needs (includes `serviceAccountToken`); more than one when audiences differ. */
+  serviceAccountTokens?: ServiceAccountTokenRequest[];
 }
 
 /** The caller's answers to a `ReferenceRequest`. A missing key means "does not exist". */
@@ -43,11 +59,18 @@ export interface ResolvedReferences {
   entrypoints: ReadonlyMap<string, string[]>;
   /** A token from the TokenRequest API, when `serviceAccountToken` was requested. */
   serviceAccountToken?: string;
+  /** Tokens by audience (`""` = default audiences), for pods that project several audiences. */
+  serviceAccountTokens?: ReadonlyMap<string, string>;
 }
 
 export interface TranslatedPod {
   name: string;
   containerGroup: ContainerGroup;
+  /**
+   * Things translated by a documented approximation or left out (a dropped startupProbe, a missing optional
+   * pull secret, ports without an IP address…): emit them as Warning Events on the pod. Never secret values.
+   */
+  warnings?: PodEventSpec[];
 }
 
 /** A Kubernetes Event to emit on the pod (from ACI events or the bridge's own outcome). */

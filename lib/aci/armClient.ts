@@ -1,0 +1,79 @@
+/**
+ * Builds the `@azure/arm-containerinstance` client the ARM adapter uses. In Azure it authenticates with the
+ * caller's `TokenCredential`; against the local ACI simulator (`insecure: true`) it talks plain HTTP and sends
+ * a fake bearer token, because the SDK's bearer-token policy refuses non-TLS URLs (see FACTS).
+ */
+import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
+import {
+  bearerTokenAuthenticationPolicyName,
+  type PipelinePolicy,
+  type PipelineRequest,
+  type SendRequest,
+} from "@azure/core-rest-pipeline";
+
+/** Name of the policy that stands in for the bearer-token policy against the simulator. */
+export const fakeAuthorizationPolicyName = "aciBridgeFakeAuthorizationPolicy";
+
+export interface ArmRetryOptions {
+  /** How many times a failed request is retried (SDK default 3). */
+  maxRetries?: number;
+  /** First exponential backoff delay in ms (SDK default 1000). */
+  retryDelayInMs?: number;
+  /** Cap of the exponential backoff in ms (SDK default 64000). */
+  maxRetryDelayInMs?: number;
+}
+
+export interface ContainerInstanceClientOptions {
+  subscriptionId: string;
+  /** ARM endpoint; default `https://management.azure.com`. The simulator's is `http://127.0.0.1:<port>`. */
+  endpoint?: string;
+  /** Local simulator only: plain HTTP and a fake `authorization` header instead of a real token. */
+  insecure?: boolean;
+  /** Required unless `insecure`. Choosing `DefaultAzureCredential` or a managed identity is the caller's job. */
+  credential?: TokenCredential;
+  retryOptions?: ArmRetryOptions;
+}
+
+/** Never asked for a token: the bearer policy that would call it is removed in insecure mode. */
+const unusedCredential: TokenCredential = {
+  getToken: async (): Promise<AccessToken | null> => null,
+};
+
+function fakeAuthorizationPolicy(): PipelinePolicy {
+  return {
+    name: fakeAuthorizationPolicyName,
+    sendRequest(request: PipelineRequest, next: SendRequest) {
+      request.headers.set("authorization", "Bearer fake");
+      return next(request);
+    },
+  };
+}
+
+/**
+ * Returns a client for one subscription. Throws when neither a credential nor `insecure` is given, so a
+ * misconfigured deployment fails at start-up instead of sending unauthenticated requests.
+ */
+export function createContainerInstanceClient(
+  opts: ContainerInstanceClientOptions,
+): ContainerInstanceManagementClient {
+  if (!opts.insecure && !opts.credential) {
+    throw new Error(
+      "createContainerInstanceClient: a credential is required unless insecure (simulator) mode",
+    );
+  }
+  const client = new ContainerInstanceManagementClient(
+    opts.credential ?? unusedCredential,
+    opts.subscriptionId,
+    {
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      ...(opts.retryOptions ? { retryOptions: opts.retryOptions } : {}),
+      ...(opts.insecure ? { allowInsecureConnection: true } : {}),
+    },
+  );
+  if (opts.insecure) {
+    client.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });
+    client.pipeline.addPolicy(fakeAuthorizationPolicy(), { phase: "Sign" });
+  }
+  return client;
+}

@@ -1,0 +1,112 @@
+/**
+ * The Functions' handlers, independent of how they are registered: `functions/*.ts` register them with the
+ * Azure Functions host; the local host and the tests call the same handlers. Each handler validates its
+ * trigger input, gets the runtime, and calls the reconcilers.
+ */
+import type { InvocationContext, Timer } from "@azure/functions";
+import { InvalidMessageError, isTransient } from "../errors.js";
+import { invocationLogger, type Logger } from "../log.js";
+import { parsePodEventMessage, podKey } from "../queue/message.js";
+import { reconcilePod } from "../reconcile/pod.js";
+import { runTick } from "../reconcile/tick.js";
+import type { BridgeRuntime } from "../runtime.js";
+
+export type RuntimeProvider = () => BridgeRuntime;
+
+/** Longest message text kept for the poison queue; real messages are ~200 bytes. */
+const MAX_POISON_BODY = 32 * 1024;
+
+export function createPodEventsHandler(getRuntime: RuntimeProvider) {
+  return async function podEvents(message: unknown, context: InvocationContext): Promise<void> {
+    const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
+    const log = invocationLogger(context);
+    let parsed;
+    try {
+      parsed = parsePodEventMessage(message);
+    } catch (error) {
+      if (!(error instanceof InvalidMessageError)) throw error;
+      const body = rawBody(message);
+      log.error("message.invalid", { error: error.message, dequeueCount, preview: preview(body) });
+      // Completing normally removes the message; a copy goes to the poison queue for inspection.
+      await getRuntime().sendPoison(Buffer.from(body.slice(0, MAX_POISON_BODY), "utf8").toString("base64"));
+      return;
+    }
+    const runtime = getRuntime();
+    const podLog: Logger = invocationLogger(context, { reason: parsed.reason });
+    try {
+      await reconcilePod(parsed, {
+        kube: runtime.kube,
+        aci: runtime.aci,
+        followUps: runtime.followUps,
+        throttle: runtime.throttle,
+        entrypoints: runtime.entrypoints,
+        clusterName: runtime.config.clusterName,
+        nodes: runtime.nodes,
+        resourceGroup: runtime.config.aci.resourceGroup,
+        statusFastSeconds: runtime.config.timings.statusFastSeconds,
+        statusSlowSeconds: runtime.config.timings.statusSlowSeconds,
+        instance: runtime.instance,
+        now: runtime.now,
+        log: podLog,
+      });
+    } catch (error) {
+      log.warn("message.retry", {
+        pod: podKey(parsed.ns, parsed.name),
+        reason: parsed.reason,
+        dequeueCount,
+        transient: isTransient(error),
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+  };
+}
+
+export function createReconcileHandler(getRuntime: RuntimeProvider) {
+  return async function reconcile(_timer: Timer, context: InvocationContext): Promise<void> {
+    const runtime = getRuntime();
+    await runTick(
+      {
+        kube: runtime.kube,
+        aci: runtime.aci,
+        sender: runtime.sender,
+        config: runtime.config,
+        now: runtime.now,
+        log: invocationLogger(context),
+      },
+      runtime.tickState,
+    );
+  };
+}
+
+/** The message as text: the library hands JSON over parsed, anything else as a string. */
+function rawBody(message: unknown): string {
+  if (typeof message === "string") return message;
+  if (Buffer.isBuffer(message)) return message.toString("utf8");
+  try {
+    return JSON.stringify(message) ?? String(message);
+  } catch {
+    return String(message);
+  }
+}
+
+function preview(body: string): string {
+  const text = body.replace(/[^\x20-\x7e]/g, "?");
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}
+
+/** Memoizes a runtime built on first use (a bad setting fails the invocation with a clear error, every time). */
+export function lazyRuntime(build: () => BridgeRuntime, onError?: (error: unknown) => void): RuntimeProvider {
+  let runtime: BridgeRuntime | undefined;
+  return () => {
+    if (!runtime) {
+      try {
+        runtime = build();
+      } catch (error) {
+        onError?.(error);
+        throw error;
+      }
+    }
+    return runtime;
+  };
+}

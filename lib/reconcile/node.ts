@@ -1,0 +1,172 @@
+/**
+ * The virtual node's heartbeat (DESIGN "Heartbeat"): renew the Lease `kube-node-lease/<node>` on every
+ * tick, create the Node when missing, and keep its conditions true — `Ready=True` refreshed at least every
+ * 60 s, `Ready=False` with a reason while ARM is unreachable or refuses our credentials. A real node
+ * lifecycle controller needs the Node status patch, not only the Lease, to bring Ready back (FACTS).
+ */
+import type { V1Lease, V1Node, V1NodeCondition, V1NodeStatus } from "@kubernetes/client-node";
+import type { NodeShape, VirtualNodeConfig } from "../config.js";
+import { ConflictError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { NodeApi } from "./ports.js";
+
+export const NODE_LEASE_NAMESPACE = "kube-node-lease";
+/** virtual-kubelet's DefaultLeaseDuration; renewed every tick (~10 s, a quarter of it). */
+export const LEASE_DURATION_SECONDS = 40;
+/** Node status is re-sent when its last heartbeat is older than this, so Ready stays fresh within 60 s. */
+export const NODE_STATUS_REFRESH_SECONDS = 40;
+export const KUBELET_PORT = 10250;
+
+export type ArmHealth =
+  | { ok: true }
+  | { ok: false; reason: "ArmUnreachable" | "ArmUnauthorized"; message: string };
+
+export interface HeartbeatDeps {
+  kube: NodeApi;
+  shape: NodeShape;
+  clusterName: string;
+  now: () => Date;
+  log: Logger;
+}
+
+export async function heartbeat(node: VirtualNodeConfig, arm: ArmHealth, deps: HeartbeatDeps): Promise<void> {
+  await renewLease(node.name, deps);
+  await updateNode(node, arm, deps);
+}
+
+async function renewLease(nodeName: string, deps: HeartbeatDeps): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const now = deps.now();
+    const lease = await deps.kube.getLease(NODE_LEASE_NAMESPACE, nodeName);
+    try {
+      if (!lease) {
+        await deps.kube.createLease(newLease(nodeName, now));
+      } else {
+        await deps.kube.replaceLease({
+          ...lease,
+          spec: {
+            ...lease.spec,
+            holderIdentity: nodeName,
+            leaseDurationSeconds: LEASE_DURATION_SECONDS,
+            renewTime: now,
+          },
+        });
+      }
+      return;
+    } catch (error) {
+      // Someone else (another tick, a stale instance) wrote it in between: read again once.
+      if (!(error instanceof ConflictError) || attempt === 1) throw error;
+    }
+  }
+}
+
+function newLease(nodeName: string, now: Date): V1Lease {
+  return {
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name: nodeName, namespace: NODE_LEASE_NAMESPACE },
+    spec: { holderIdentity: nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: now },
+  };
+}
+
+async function updateNode(node: VirtualNodeConfig, arm: ArmHealth, deps: HeartbeatDeps): Promise<void> {
+  const now = deps.now();
+  let current = await deps.kube.getNode(node.name);
+  if (!current) {
+    current = await deps.kube.createNode(nodeObject(node, deps.shape, deps.clusterName));
+    deps.log.info("node.registered", { node: node.name, region: node.region });
+  }
+  const desired = desiredConditions(arm, current.status?.conditions ?? [], now);
+  const ready = current.status?.conditions?.find((c) => c.type === "Ready");
+  const wantReady = desired.find((c) => c.type === "Ready");
+  const changed =
+    !ready ||
+    ready.status !== wantReady?.status ||
+    ready.reason !== wantReady?.reason ||
+    !current.status?.capacity ||
+    !current.status?.daemonEndpoints;
+  const stale =
+    !ready?.lastHeartbeatTime ||
+    now.getTime() - new Date(ready.lastHeartbeatTime).getTime() >= NODE_STATUS_REFRESH_SECONDS * 1000;
+  if (!changed && !stale) return;
+  await deps.kube.patchNodeStatus(node.name, nodeStatus(node, deps.shape, desired));
+  if (changed && ready?.status !== wantReady?.status) {
+    const level = wantReady?.status === "True" ? "info" : "warn";
+    deps.log[level]("node.ready.changed", {
+      node: node.name,
+      ready: wantReady?.status,
+      reason: wantReady?.reason,
+      message: wantReady?.message,
+    });
+  }
+}
+
+export function nodeObject(node: VirtualNodeConfig, shape: NodeShape, clusterName: string): V1Node {
+  const os = shape.os.toLowerCase();
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name: node.name,
+      labels: {
+        type: "virtual-kubelet",
+        "kubernetes.io/role": "agent",
+        "kubernetes.io/hostname": node.name,
+        "kubernetes.io/os": os,
+        "beta.kubernetes.io/os": os,
+        "kubernetes.io/arch": "amd64",
+        "node.kubernetes.io/exclude-from-external-load-balancers": "true",
+        "topology.kubernetes.io/region": node.region,
+      },
+      annotations: { "aci-bridge.io/cluster": clusterName },
+    },
+    spec: { taints: [{ key: shape.taintKey, value: "azure", effect: "NoSchedule" }] },
+  };
+}
+
+export function nodeStatus(node: VirtualNodeConfig, shape: NodeShape, conditions: V1NodeCondition[]): V1NodeStatus {
+  const resources = { cpu: shape.capacity.cpu, memory: shape.capacity.memory, pods: shape.capacity.pods };
+  return {
+    capacity: resources,
+    allocatable: resources,
+    conditions,
+    addresses: [
+      { type: "InternalIP", address: shape.nodeIP },
+      { type: "Hostname", address: node.name },
+    ],
+    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
+    nodeInfo: {
+      architecture: "amd64",
+      bootID: "",
+      containerRuntimeVersion: "aci://2023-05-01",
+      kernelVersion: "",
+      kubeProxyVersion: "",
+      kubeletVersion: shape.kubeletVersion,
+      machineID: "",
+      operatingSystem: shape.os.toLowerCase(),
+      osImage: "Azure Container Instances",
+      systemUUID: "",
+    },
+  };
+}
+
+/** Node conditions for the ARM health; unchanged conditions keep their lastTransitionTime. */
+export function desiredConditions(arm: ArmHealth, current: V1NodeCondition[], now: Date): V1NodeCondition[] {
+  const ready: Omit<V1NodeCondition, "lastHeartbeatTime" | "lastTransitionTime"> = arm.ok
+    ? { type: "Ready", status: "True", reason: "KubeletReady", message: "aci-bridge is ready: ARM reachable" }
+    : { type: "Ready", status: "False", reason: arm.reason, message: arm.message.slice(0, 256) };
+  const quiet = (type: string, reason: string, message: string) => ({ type, status: "False", reason, message });
+  const wanted = [
+    ready,
+    quiet("MemoryPressure", "KubeletHasSufficientMemory", "ACI has no node memory pressure"),
+    quiet("DiskPressure", "KubeletHasNoDiskPressure", "ACI has no node disk pressure"),
+    quiet("PIDPressure", "KubeletHasSufficientPID", "ACI has no node PID pressure"),
+    quiet("NetworkUnavailable", "RouteCreated", "ACI manages container networking"),
+  ];
+  return wanted.map((c) => {
+    const previous = current.find((p) => p.type === c.type);
+    const transition =
+      previous && previous.status === c.status && previous.lastTransitionTime ? previous.lastTransitionTime : now;
+    return { ...c, lastHeartbeatTime: now, lastTransitionTime: transition };
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Resolves what a pod references (secrets, configmaps, image entrypoints, a service-account token) so the
+ * pure translator can run. Missing objects are left out of the maps: the translator decides whether the
+ * reference was optional, and names the field when it was not.
+ */
+import type { V1Pod, V1Secret } from "@kubernetes/client-node";
+import { AciBridgeError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { ReferenceRequest, ResolvedReferences } from "../translate/types.js";
+import type { ReferenceReader } from "./ports.js";
+
+/** Reads an image's ENTRYPOINT from its registry (lib/registry). */
+export interface EntrypointResolver {
+  resolve(image: string, pullSecrets: V1Secret[]): Promise<string[]>;
+}
+
+/** Token lifetime asked from the TokenRequest API when the pod does not say (kubelet's default + jitter). */
+export const DEFAULT_TOKEN_SECONDS = 3607;
+
+export async function resolveReferences(
+  pod: V1Pod,
+  request: ReferenceRequest,
+  kube: ReferenceReader,
+  entrypoints: EntrypointResolver,
+  log: Logger,
+): Promise<ResolvedReferences> {
+  const namespace = pod.metadata?.namespace ?? "default";
+  const podRef = `${namespace}/${pod.metadata?.name ?? ""}`;
+  const secrets = new Map<string, V1Secret>();
+  for (const name of new Set(request.secrets)) {
+    const secret = await kube.getSecret(namespace, name);
+    if (secret) secrets.set(name, secret);
+  }
+  const configMaps = new Map<string, import("@kubernetes/client-node").V1ConfigMap>();
+  for (const name of new Set(request.configMaps)) {
+    const configMap = await kube.getConfigMap(namespace, name);
+    if (configMap) configMaps.set(name, configMap);
+  }
+  const resolvedEntrypoints = new Map<string, string[]>();
+  for (const { image, pullSecretNames } of request.entrypointImages) {
+    if (resolvedEntrypoints.has(image)) continue;
+    const pullSecrets: V1Secret[] = [];
+    for (const name of pullSecretNames) {
+      const secret = secrets.get(name) ?? (await kube.getSecret(namespace, name));
+      if (secret) pullSecrets.push(secret);
+    }
+    try {
+      resolvedEntrypoints.set(image, await entrypoints.resolve(image, pullSecrets));
+    } catch (error) {
+      // Transient registry trouble is retried; a definite answer ("no such image") leaves the entrypoint
+      // unresolved, and the translator fails the pod naming `args`.
+      if (!(error instanceof AciBridgeError) || error.transient) throw error;
+      log.warn("image.entrypoint.unresolved", { pod: podRef, image, error: error.message });
+    }
+  }
+  const resolved: ResolvedReferences = { secrets, configMaps, entrypoints: resolvedEntrypoints };
+  if (request.serviceAccountToken) {
+    const { serviceAccountName, audience, expirationSeconds } = request.serviceAccountToken;
+    resolved.serviceAccountToken = await kube.createServiceAccountToken(
+      namespace,
+      serviceAccountName,
+      pod,
+      audience,
+      expirationSeconds ?? DEFAULT_TOKEN_SECONDS,
+    );
+  }
+  return resolved;
+}
+
+/** Every secret value the pod can see, so error texts from outside (ARM) can be scrubbed before logging. */
+export function secretValues(refs: ResolvedReferences | undefined): string[] {
+  if (!refs) return [];
+  const values: string[] = [];
+  for (const secret of refs.secrets.values()) {
+    for (const encoded of Object.values(secret.data ?? {})) {
+      const text = Buffer.from(encoded, "base64").toString("utf8");
+      if (text.length >= 4) values.push(text);
+    }
+    for (const text of Object.values(secret.stringData ?? {})) if (text.length >= 4) values.push(text);
+  }
+  if (refs.serviceAccountToken) values.push(refs.serviceAccountToken);
+  return values;
+}
+
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const value of secrets) out = out.split(value).join("***");
+  return out;
+}

@@ -1,0 +1,40 @@
+/**
+ * Builds the watcher's queue sender from its settings: a connection string or a SAS queue URL (both from the
+ * chart's Secret), or workload identity (`DefaultAzureCredential` + the queue service URI). The identity
+ * needs only the "Storage Queue Data Message Sender" role; a SAS needs only the `a` (add) permission.
+ */
+import { DefaultAzureCredential } from "@azure/identity";
+import type { WatcherQueueAuth } from "../config.js";
+import { createQueueClient, queueSender, type PodEventSender } from "../queue/client.js";
+
+export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): PodEventSender {
+  switch (auth.kind) {
+    case "connectionString":
+      return queueSender(createQueueClient({ queueName, connectionString: auth.connectionString }));
+    case "sasUrl":
+      return queueSender(createQueueClient({ queueName, queueSasUrl: auth.queueSasUrl }));
+    case "identity": {
+      // With the workload identity webhook, AZURE_CLIENT_ID/AZURE_FEDERATED_TOKEN_FILE are set in the pod and
+      // DefaultAzureCredential's WorkloadIdentityCredential picks them up; an explicit client id wins.
+      const credential = new DefaultAzureCredential(
+        auth.clientId ? { managedIdentityClientId: auth.clientId, workloadIdentityClientId: auth.clientId } : {},
+      );
+      return queueSender(createQueueClient({ queueName, queueServiceUri: auth.queueServiceUri, credential }));
+    }
+  }
+}
+
+/** Where the queue is, for logs (never the secret part). */
+export function describeQueue(queueName: string, auth: WatcherQueueAuth): string {
+  switch (auth.kind) {
+    case "connectionString": {
+      const endpoint = /QueueEndpoint=([^;]+)/i.exec(auth.connectionString)?.[1];
+      const account = /AccountName=([^;]+)/i.exec(auth.connectionString)?.[1];
+      return `${endpoint ?? account ?? "connection-string"} queue ${queueName}`;
+    }
+    case "sasUrl":
+      return auth.queueSasUrl.split("?")[0] ?? "sas-url";
+    case "identity":
+      return `${auth.queueServiceUri} queue ${queueName} (identity)`;
+  }
+}

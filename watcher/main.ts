@@ -1,0 +1,58 @@
+/**
+ * Entry point of the in-cluster watcher (container image `ENTRYPOINT ["node","dist/watcher/main.js"]`).
+ * Reads settings once, builds the Kubernetes and queue clients, starts the watcher and its HTTP endpoints,
+ * and on SIGTERM/SIGINT flushes and releases the Lease before exiting 0. The logic lives in lib/watcher.
+ */
+import { loadWatcherConfig } from "../lib/config.js";
+import { ensureError } from "../lib/errors.js";
+import { jsonLineLogger } from "../lib/log.js";
+import { startHttpServer } from "../lib/watcher/http.js";
+import { kubeLeaseStore, kubePodApi, loadKubeConfig } from "../lib/watcher/kube.js";
+import { describeQueue, watcherQueueSender } from "../lib/watcher/queue.js";
+import { Watcher } from "../lib/watcher/watcher.js";
+
+async function main(): Promise<void> {
+  const logger = jsonLineLogger();
+  let config;
+  try {
+    config = loadWatcherConfig(process.env);
+  } catch (error) {
+    logger.error("watcher.config.invalid", { error: ensureError(error).message });
+    process.exit(2);
+  }
+  const kc = loadKubeConfig(config.kubeconfigPath);
+  const watcher = new Watcher({
+    config,
+    podApi: kubePodApi(kc),
+    leaseStore: kubeLeaseStore(kc, config.namespace, config.leaderElection.leaseName),
+    sender: watcherQueueSender(config.queueName, config.queue),
+    logger,
+  });
+  const http = await startHttpServer(config.httpPort, watcher);
+  logger.info("watcher.http.listening", { port: http.port, queue: describeQueue(config.queueName, config.queue) });
+  watcher.start();
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("watcher.signal", { signal });
+    void watcher
+      .shutdown()
+      .then(() => http.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error("watcher.crashed", { error: ensureError(error).message });
+          process.exit(1);
+        },
+      );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  jsonLineLogger().error("watcher.crashed", { error: ensureError(error).message });
+  process.exit(1);
+});
