@@ -49,8 +49,8 @@ param nodeNames string = 'aci-bridge'
 @description('Cluster name written into the ownership tags of every container group (ACI_BRIDGE_CLUSTER_NAME). Use a different value per cluster sharing one ACI resource group.')
 param clusterName string
 
-@description('Taint key on the virtual node (ACI_NODE_TAINT_KEY). The article\'s older key is "azure.com/aci".')
-param nodeTaintKey string = 'virtual-kubelet.io/provider'
+@description('Taint on the virtual node (ACI_NODE_TAINT), kubectl syntax key[=value]:Effect. The article\'s older key is "azure.com/aci=azure:NoSchedule".')
+param nodeTaint string = 'virtual-kubelet.io/provider=azure:NoSchedule'
 
 @description('Allow pods that ask for it (annotation) to get a public IP (ACI_ALLOW_PUBLIC_IP). Leave false in VNet mode unless you need it.')
 param allowPublicIp bool = false
@@ -302,7 +302,7 @@ module functionApp 'modules/functionapp.bicep' = {
     aciRegion: aciRegion
     nodeNames: nodeNames
     clusterName: clusterName
-    nodeTaintKey: nodeTaintKey
+    nodeTaint: nodeTaint
     aciSubnetId: aciSubnetId
     allowPublicIp: allowPublicIp
     dnsServers: dnsServers

@@ -17,8 +17,8 @@ export interface VirtualNodeConfig {
 
 export interface NodeShape {
   os: OsType;
-  /** Taint key on the virtual node; value `azure`, effect NoSchedule (article used `azure.com/aci`). */
-  taintKey: string;
+  /** Taint on the virtual node (`ACI_NODE_TAINT`, kubectl syntax `key[=value]:Effect`). */
+  taint: { key: string; value?: string; effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" };
   capacity: { cpu: string; memory: string; pods: string };
   /** Internal address shown on the Node and as pods' hostIP. */
   nodeIP: string;
@@ -87,7 +87,7 @@ export function loadBridgeConfig(env: Env): Readonly<BridgeConfig> {
     nodes,
     node: {
       os: r.oneOf("ACI_NODE_OS", ["Linux", "Windows"] as const, "Linux"),
-      taintKey: r.string("ACI_NODE_TAINT_KEY", "virtual-kubelet.io/provider"),
+      taint: parseTaint(r.string("ACI_NODE_TAINT", "virtual-kubelet.io/provider=azure:NoSchedule")),
       capacity: {
         cpu: r.string("ACI_NODE_CAPACITY_CPU", "10000"),
         memory: r.string("ACI_NODE_CAPACITY_MEMORY", "4Ti"),
@@ -154,6 +154,24 @@ export function parseNodes(value: string, defaultRegion: string): VirtualNodeCon
     throw new ConfigError("ACI_NODE_NAMES: node names must be unique");
   }
   return nodes;
+}
+
+/**
+ * `virtual-kubelet.io/provider=azure:NoSchedule` or the article's older `azure.com/aci:NoSchedule`
+ * (no value: a toleration with only the key and effect tolerates it).
+ */
+export function parseTaint(value: string): NodeShape["taint"] {
+  const match =
+    /^([A-Za-z0-9][-A-Za-z0-9_./]*)(?:=([-A-Za-z0-9_.]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(
+      value,
+    );
+  if (!match) {
+    throw new ConfigError(`ACI_NODE_TAINT must look like key[=value]:NoSchedule, got "${value}"`);
+  }
+  const [, key = "", taintValue, effect] = match;
+  const taint: NodeShape["taint"] = { key, effect: effect as NodeShape["taint"]["effect"] };
+  if (taintValue) taint.value = taintValue;
+  return taint;
 }
 
 /** Reads typed settings and names the setting in every error. */
@@ -276,7 +294,9 @@ export function loadWatcherConfig(env: Env): Readonly<WatcherConfig> {
   if (connectionString) queue = { kind: "connectionString", connectionString };
   else if (queueSasUrl) {
     if (!/^https?:\/\/[^?]+\?.*sig=/.test(queueSasUrl)) {
-      throw new ConfigError("WATCHER_QUEUE_SAS_URL must be a queue URL with a SAS token (…/pod-events?sv=…&sig=…)");
+      throw new ConfigError(
+        "WATCHER_QUEUE_SAS_URL must be a queue URL with a SAS token (…/pod-events?sv=…&sig=…)",
+      );
     }
     queue = { kind: "sasUrl", queueSasUrl };
   } else if (queueServiceUri) {
@@ -284,7 +304,9 @@ export function loadWatcherConfig(env: Env): Readonly<WatcherConfig> {
       throw new ConfigError(`${POD_EVENTS_CONNECTION}__queueServiceUri must be an http(s) URL`);
     }
     const clientId = r.optional(`${POD_EVENTS_CONNECTION}__clientId`);
-    queue = clientId ? { kind: "identity", queueServiceUri, clientId } : { kind: "identity", queueServiceUri };
+    queue = clientId
+      ? { kind: "identity", queueServiceUri, clientId }
+      : { kind: "identity", queueServiceUri };
   } else {
     throw new ConfigError(
       `${POD_EVENTS_CONNECTION} (connection string), WATCHER_QUEUE_SAS_URL or ${POD_EVENTS_CONNECTION}__queueServiceUri must be set`,
@@ -327,7 +349,9 @@ export function loadWatcherConfig(env: Env): Readonly<WatcherConfig> {
     httpPort: integer("WATCHER_HTTP_PORT", 8080),
   };
   const le = config.leaderElection;
-  if (!(le.renewPeriodSeconds < le.renewDeadlineSeconds && le.renewDeadlineSeconds < le.leaseDurationSeconds)) {
+  if (!(
+    le.renewPeriodSeconds < le.renewDeadlineSeconds && le.renewDeadlineSeconds < le.leaseDurationSeconds
+  )) {
     throw new ConfigError(
       "leader election needs WATCHER_LEASE_RENEW_PERIOD_SECONDS < WATCHER_LEASE_RENEW_DEADLINE_SECONDS < WATCHER_LEASE_DURATION_SECONDS",
     );

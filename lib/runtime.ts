@@ -15,6 +15,7 @@ import { createKubeApi, loadKubeConfig } from "./kube/api.js";
 import { createQueueClient, queueSender, type PodEventSender } from "./queue/client.js";
 import { POD_EVENTS_POISON_QUEUE, POD_EVENTS_QUEUE } from "./queue/message.js";
 import { FollowUpScheduler, ThrottleGate } from "./reconcile/followUps.js";
+import { KeyedMutex } from "./reconcile/keyedMutex.js";
 import type { ContainerGroupApi, KubeApi } from "./reconcile/ports.js";
 import type { EntrypointResolver } from "./reconcile/references.js";
 import { newTickState, type TickState } from "./reconcile/tick.js";
@@ -33,6 +34,8 @@ export interface BridgeRuntime {
   sendPoison(encodedBody: string): Promise<void>;
   followUps: FollowUpScheduler;
   throttle: ThrottleGate;
+  /** Serializes reconciles of the same pod within this instance. */
+  podLocks: KeyedMutex;
   entrypoints: EntrypointResolver;
   nodes: ReadonlyMap<string, NodeSettings>;
   tickState: TickState;
@@ -49,9 +52,14 @@ export interface RuntimeOverrides {
   instance?: string;
 }
 
-export function createBridgeRuntime(config: Readonly<BridgeConfig>, overrides: RuntimeOverrides = {}): BridgeRuntime {
+export function createBridgeRuntime(
+  config: Readonly<BridgeConfig>,
+  overrides: RuntimeOverrides = {},
+): BridgeRuntime {
   const now = overrides.now ?? (() => new Date());
-  const armCredential = config.aci.armInsecure ? undefined : azureCredential(config.aci.managedIdentityClientId);
+  const armCredential = config.aci.armInsecure
+    ? undefined
+    : azureCredential(config.aci.managedIdentityClientId);
   const aci =
     overrides.aci ??
     (() => {
@@ -87,6 +95,7 @@ export function createBridgeRuntime(config: Readonly<BridgeConfig>, overrides: R
     },
     followUps: new FollowUpScheduler(sender, nowMs),
     throttle: new ThrottleGate(nowMs),
+    podLocks: new KeyedMutex(),
     entrypoints: overrides.entrypoints ?? createEntrypointResolver({}),
     nodes: nodeSettings(config),
     tickState: newTickState(),
@@ -118,7 +127,5 @@ export function nodeSettings(config: Readonly<BridgeConfig>): Map<string, NodeSe
 
 /** Managed identity by client id in Azure; DefaultAzureCredential's chain elsewhere (az login, env, …). */
 function azureCredential(clientId: string | undefined): TokenCredential {
-  return clientId
-    ? new ManagedIdentityCredential({ clientId })
-    : new DefaultAzureCredential();
+  return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
 }

@@ -110,7 +110,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     message: `Found the following functions:\n${names.map((n) => `Host.Functions.${n}`).join("\n")}`,
   });
   if (clock.timeScale !== 1) {
-    runtime.log({ level: "information", message: `Host time runs ${clock.timeScale}x faster than real time.` });
+    runtime.log({
+      level: "information",
+      message: `Host time runs ${clock.timeScale}x faster than real time.`,
+    });
   }
   for (const listener of queueListeners) listener.start();
   for (const listener of timerListeners.values()) listener.start();
@@ -146,8 +149,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
               }
             }),
           );
-          const stillBusy =
-            runtime.stats.inFlight > 0 || queueListeners.some((l) => l.inFlight > 0);
+          const stillBusy = runtime.stats.inFlight > 0 || queueListeners.some((l) => l.inFlight > 0);
           if (!stillBusy && counts.every((c) => c === 0)) return;
         }
         if (Date.now() > deadline) {
@@ -161,7 +163,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       stopping ??= (async () => {
         runtime.log({ level: "information", message: "Stopping JobHost" });
         const [abandoned] = await Promise.all([
-          Promise.all(queueListeners.map((l) => l.stop(stopTimeoutMs))).then((n) => n.reduce((a, b) => a + b, 0)),
+          Promise.all(queueListeners.map((l) => l.stop(stopTimeoutMs))).then((n) =>
+            n.reduce((a, b) => a + b, 0),
+          ),
           Promise.all([...timerListeners.values()].map((t) => t.stop(stopTimeoutMs))),
         ]);
         if (abandoned > 0) {

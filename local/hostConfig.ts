@@ -133,12 +133,16 @@ export function resolveHostSettings(hostJson: HostJsonSettings | string): Resolv
     );
   }
   const visibilityTimeoutMs =
-    q.visibilityTimeout === undefined ? QUEUE_DEFAULTS.visibilityTimeoutMs : parseTimeSpan(q.visibilityTimeout);
+    q.visibilityTimeout === undefined
+      ? QUEUE_DEFAULTS.visibilityTimeoutMs
+      : parseTimeSpan(q.visibilityTimeout);
   if (visibilityTimeoutMs < 0) throw new HostConfigError("extensions.queues.visibilityTimeout must be >= 0");
 
   const encodingText = (q.messageEncoding ?? QUEUE_DEFAULTS.messageEncoding).toLowerCase();
   if (encodingText !== "base64" && encodingText !== "none") {
-    throw new HostConfigError(`extensions.queues.messageEncoding must be 'base64' or 'none', not '${encodingText}'`);
+    throw new HostConfigError(
+      `extensions.queues.messageEncoding must be 'base64' or 'none', not '${encodingText}'`,
+    );
   }
 
   return {

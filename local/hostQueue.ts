@@ -110,7 +110,9 @@ function statusOf(error: unknown): number | undefined {
 function isGoneOrTakenOver(error: unknown): boolean {
   const status = statusOf(error);
   if (status === 404) return true;
-  return status === 400 && error instanceof RestError && /popreceipt/i.test(`${error.code ?? ""}${error.message}`);
+  return (
+    status === 400 && error instanceof RestError && /popreceipt/i.test(`${error.code ?? ""}${error.message}`)
+  );
 }
 
 export class QueueListener {

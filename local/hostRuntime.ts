@@ -189,7 +189,12 @@ export function createRuntime(options: {
       message: `Executing 'Functions.${functionName}' (Reason='${request.reason}', Id=${invocationId})`,
     });
     if (request.details) {
-      log({ level: "information", functionName, invocationId, message: `Trigger Details: ${request.details}` });
+      log({
+        level: "information",
+        functionName,
+        invocationId,
+        message: `Trigger Details: ${request.details}`,
+      });
     }
 
     for (const s of [stats, fs]) {
@@ -216,7 +221,11 @@ export function createRuntime(options: {
               invocationId,
               message: `Timeout value of ${limit} exceeded by function 'Functions.${functionName}' (Id: '${invocationId}'). Initiating cancellation.`,
             });
-            reject(new FunctionTimeoutError(`Timeout value of ${limit} was exceeded by function: Functions.${functionName}`));
+            reject(
+              new FunctionTimeoutError(
+                `Timeout value of ${limit} was exceeded by function: Functions.${functionName}`,
+              ),
+            );
           }, clock.toReal(functionTimeoutMs));
         });
         // The handler's promise cannot be cancelled; a late rejection must not become unhandled.
@@ -260,7 +269,10 @@ export function createRuntime(options: {
 
 /** .NET `DateTimeOffset` as the host serializes it into trigger metadata (`…+00:00`). */
 export function toDotNetDate(date: Date): string {
-  return date.toISOString().replace(/\.000Z$/, "Z").replace(/Z$/, "+00:00");
+  return date
+    .toISOString()
+    .replace(/\.000Z$/, "Z")
+    .replace(/Z$/, "+00:00");
 }
 
 /**

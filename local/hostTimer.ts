@@ -26,6 +26,9 @@ export interface TimerFunctionDefinition {
   handler: (timer: Timer, context: InvocationContext) => Promise<void>;
 }
 
+/** Node timers (like System.Timers.Timer) cannot wait longer than ~24.8 days; the host chunks by 24 days. */
+const MAX_TIMER_INTERVAL_MS = 24 * 86_400_000;
+
 /** ScheduleMonitor.DefaultDateTime, serialized as the host does. */
 const DEFAULT_DATE_TIME = "0001-01-01T00:00:00";
 
@@ -65,7 +68,9 @@ export class TimerListener {
     const now = this.runtime.clock.now();
     this.#status = { last: undefined, next: this.schedule.nextOccurrence(now), lastUpdated: undefined };
     const label =
-      this.schedule.kind === "cron" ? `Cron: '${this.schedule.expression}'` : `Constant: ${this.schedule.expression}`;
+      this.schedule.kind === "cron"
+        ? `Cron: '${this.schedule.expression}'`
+        : `Constant: ${this.schedule.expression}`;
     const upcoming = nextOccurrences(this.schedule, now, 5)
       .map((d) => `\n${d.toISOString()}`)
       .join("");
@@ -116,12 +121,15 @@ export class TimerListener {
   #arm(hostMs: number): void {
     if (this.#stopped) return;
     clearTimeout(this.#handle);
-    this.#handle = setTimeout(
-      () => {
-        this.#firing = this.#onTimer();
-      },
-      Math.max(1, this.runtime.clock.toReal(hostMs)),
-    );
+    const realMs = Math.max(1, this.runtime.clock.toReal(hostMs));
+    if (realMs > MAX_TIMER_INTERVAL_MS) {
+      // Like the host: wait out a very long interval in chunks, then look at the schedule again.
+      this.#handle = setTimeout(() => this.#armForNext(), MAX_TIMER_INTERVAL_MS);
+      return;
+    }
+    this.#handle = setTimeout(() => {
+      this.#firing = this.#onTimer();
+    }, realMs);
   }
 
   async #onTimer(): Promise<void> {
@@ -138,8 +146,14 @@ export class TimerListener {
         // If the timer fired slightly early, count from the scheduled time so `next` does not repeat.
         const scheduled = this.#status.next;
         const adjusted =
-          !startup && scheduled && scheduled.getTime() > invocationTime.getTime() ? scheduled : invocationTime;
-        this.#status = { last: adjusted, next: this.schedule.nextOccurrence(adjusted), lastUpdated: adjusted };
+          !startup && scheduled && scheduled.getTime() > invocationTime.getTime()
+            ? scheduled
+            : invocationTime;
+        this.#status = {
+          last: adjusted,
+          next: this.schedule.nextOccurrence(adjusted),
+          lastUpdated: adjusted,
+        };
       });
     } finally {
       this.#armForNext();

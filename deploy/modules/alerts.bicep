@@ -25,6 +25,9 @@ param poisonQueueName string
 @description('arm.throttled lines per 5 minutes counted as throttled.')
 param armThrottleThreshold int
 
+@description('host.json extensions.queues.maxDequeueCount: a message.retry line at this count is the last try before the poison queue.')
+param maxDequeueCount int = 5
+
 resource emailGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (empty(actionGroupId) && !empty(alertEmail)) {
   name: '${namePrefix}-oncall'
   location: 'Global'
@@ -50,9 +53,9 @@ var rules = [
   {
     name: 'poison-messages'
     displayName: 'aci-bridge: messages moved to ${poisonQueueName}'
-    description: 'A pod-events message was invalid (message.invalid), kept failing until the host gave up (message.poisoned, host "Moving message to queue"). docs/runbook.md#poison-messages'
+    description: 'A pod-events message was invalid (message.invalid) or kept failing until the host moved it to the poison queue (last message.retry, host line "Moving message to queue"). docs/runbook.md#poison-messages'
     severity: 2
-    query: 'traces | where message startswith "message.invalid " or message startswith "message.poisoned " or (message has "Moving message to queue" and message has "${poisonQueueName}")'
+    query: 'traces | where message startswith "message.invalid " or (message startswith "message.retry " and toint(parse_json(substring(message, strlen("message.retry "))).dequeueCount) >= ${maxDequeueCount}) or (message has "Moving message to queue" and message has "${poisonQueueName}")'
     operator: 'GreaterThan'
     threshold: 0
     window: 'PT5M'
@@ -105,9 +108,9 @@ var rules = [
   {
     name: 'pod-failed'
     displayName: 'aci-bridge: pods marked Failed'
-    description: 'The bridge set a pod to phase Failed (unsupported spec, terminal ARM error). docs/events.md#podfailed'
+    description: 'The bridge set a pod to phase Failed (source=bridge: invalid or unsupported spec, name conflict, lost group). Pods whose own containers failed in ACI (source=aci) do not fire this. docs/events.md#podfailed'
     severity: 3
-    query: 'traces | where message startswith "pod.failed "'
+    query: 'traces | where message startswith "pod.failed " | extend f = parse_json(substring(message, strlen("pod.failed "))) | where tostring(f.source) == "bridge"'
     operator: 'GreaterThan'
     threshold: 0
     window: 'PT15M'

@@ -57,8 +57,8 @@ param nodeNames string
 @description('Cluster name for ownership tags (ACI_BRIDGE_CLUSTER_NAME).')
 param clusterName string
 
-@description('Taint key of the virtual node (ACI_NODE_TAINT_KEY).')
-param nodeTaintKey string
+@description('Taint of the virtual node (ACI_NODE_TAINT, key[=value]:Effect).')
+param nodeTaint string
 
 @description('Delegated ACI subnet id (ACI_SUBNET_ID); empty: no VNet.')
 param aciSubnetId string
@@ -96,7 +96,7 @@ var bridgeAppSettings = {
   ACI_REGION: aciRegion
   ACI_NODE_NAMES: nodeNames
   ACI_BRIDGE_CLUSTER_NAME: clusterName
-  ACI_NODE_TAINT_KEY: nodeTaintKey
+  ACI_NODE_TAINT: nodeTaint
   ACI_ALLOW_PUBLIC_IP: allowPublicIp ? 'true' : 'false'
   ACI_DNS_SERVERS: join(dnsServers, ',')
   AZURE_CLIENT_ID: appClientId

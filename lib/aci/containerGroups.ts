@@ -4,7 +4,7 @@
  * and never waits on a long-running operation inside an invocation (FACTS: creates can take minutes).
  */
 import type { ContainerGroup, ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
-import { RestError, type Pipeline, type PipelinePolicy } from "@azure/core-rest-pipeline";
+import { isRestError, type Pipeline, type PipelinePolicy, type RestError } from "@azure/core-rest-pipeline";
 import {
   InvalidPodSpecError,
   NotFoundError,
@@ -18,6 +18,8 @@ import type { ContainerGroupApi } from "../reconcile/ports.js";
 /** Header where the cap policy keeps a Retry-After it took away from the SDK's retry policy. */
 const DEFERRED_RETRY_AFTER = "x-aci-bridge-retry-after-ms";
 export const retryAfterCapPolicyName = "aciBridgeRetryAfterCap";
+/** How long a create waits after ACI's region quota (groups, cores) was reached. */
+export const QUOTA_RETRY_MS = 60_000;
 
 /**
  * The SDK honours Retry-After by sleeping inside the call — minutes for ACI's create quota. Waiting inside
@@ -49,14 +51,16 @@ export function installRetryAfterCap(pipeline: Pipeline, maxInlineMs: number): v
 }
 
 export function mapArmError(error: unknown, what: string): Error {
-  if (error instanceof RestError) {
+  if (isRestError(error)) {
     const status = error.statusCode ?? 0;
     const code = error.code ?? "";
     const text = `ARM ${what}: ${status || ""} ${code}`.trim();
     if (status === 404) return new NotFoundError(text, { cause: error });
     if (status === 401 || status === 403) return new UnauthorizedError(text, status, { cause: error });
-    if (status === 429 || (status === 409 && /Quota/i.test(code))) {
-      return new ThrottledError(text, retryAfterMs(error), { cause: error });
+    if (status === 429) return new ThrottledError(text, retryAfterMs(error), { cause: error });
+    if (/QuotaReached|QuotaExceeded/i.test(code)) {
+      // Groups/cores per region: frees up when other groups go away. Wait, don't fail the pod.
+      return new ThrottledError(text, retryAfterMs(error) ?? QUOTA_RETRY_MS, { cause: error });
     }
     if (status === 400 || status === 409 || status === 422) {
       // ARM rejected the body: the pod cannot run as translated. The ARM message names the problem; it never
@@ -102,7 +106,7 @@ export function createContainerGroupApi(
       try {
         return await groups.get(resourceGroup, name);
       } catch (error) {
-        if (error instanceof RestError && error.statusCode === 404) return undefined;
+        if (isRestError(error) && error.statusCode === 404) return undefined;
         throw mapArmError(error, `get ${name}`);
       }
     },
@@ -125,7 +129,7 @@ export function createContainerGroupApi(
           },
         });
       } catch (error) {
-        if (error instanceof RestError && error.statusCode === 404) return "gone";
+        if (isRestError(error) && error.statusCode === 404) return "gone";
         throw mapArmError(error, `delete ${name}`);
       }
       // 204: nothing was there. 200 (synchronous, like the recording) also means gone.

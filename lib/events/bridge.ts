@@ -7,14 +7,17 @@ export const BRIDGE_EVENTS = {
   "message.invalid": {
     level: "error",
     fields: ["error", "dequeueCount", "preview"],
-    meaning: "A pod-events message did not parse or validate as a v1 message; it was moved to pod-events-poison.",
+    meaning:
+      "A pod-events message did not parse or validate as a v1 message; it was moved to pod-events-poison.",
     action: "Inspect pod-events-poison; a sender other than the watcher may be writing to the queue.",
   },
   "message.retry": {
     level: "warn",
     fields: ["pod", "reason", "dequeueCount", "error"],
-    meaning: "Handling a message failed with a transient error; the host will retry it (poison after maxDequeueCount).",
-    action: "Nothing if occasional. If sustained, check ARM/Kubernetes reachability (arm.unhealthy, node.ready.changed).",
+    meaning:
+      "Handling a message failed with a transient error; the host will retry it (poison after maxDequeueCount).",
+    action:
+      "Nothing if occasional. If sustained, check ARM/Kubernetes reachability (arm.unhealthy, node.ready.changed).",
   },
   "pod.gone": {
     level: "info",
@@ -39,12 +42,14 @@ export const BRIDGE_EVENTS = {
     fields: ["pod", "reason", "message", "source"],
     meaning:
       "The pod was marked Failed: by the bridge (source=bridge: invalid spec, name conflict, lost group) or because its containers failed in ACI (source=aci).",
-    action: "Read the pod's Events (kubectl describe pod); fix the manifest for UnsupportedPodSpec/InvalidPodSpec/MissingReference.",
+    action:
+      "Read the pod's Events (kubectl describe pod); fix the manifest for UnsupportedPodSpec/InvalidPodSpec/MissingReference.",
   },
   "pod.finalized": {
     level: "info",
     fields: ["pod", "uid"],
-    meaning: "A terminating pod's container group is gone; the pod object was deleted (grace 0, uid precondition).",
+    meaning:
+      "A terminating pod's container group is gone; the pod object was deleted (grace 0, uid precondition).",
     action: nothing,
   },
   "cg.created": {
@@ -56,7 +61,8 @@ export const BRIDGE_EVENTS = {
   "cg.create.failed": {
     level: "error",
     fields: ["pod", "uid", "reason", "field", "error"],
-    meaning: "The pod cannot run on ACI (invalid or unsupported spec, missing reference, ARM rejected the body); the pod was marked Failed.",
+    meaning:
+      "The pod cannot run on ACI (invalid or unsupported spec, missing reference, ARM rejected the body); the pod was marked Failed.",
     action: "Fix the pod spec named in `field`; see docs/translation.md for what is supported.",
   },
   "cg.create.retry": {
@@ -68,13 +74,15 @@ export const BRIDGE_EVENTS = {
   "cg.create.deferred": {
     level: "info",
     fields: ["pod", "deferSeconds"],
-    meaning: "A create was postponed because ARM throttled this instance recently; the message comes back after the delay.",
+    meaning:
+      "A create was postponed because ARM throttled this instance recently; the message comes back after the delay.",
     action: "Nothing; sustained deferrals mean the create quota (100 per 5 min per region) is the limit.",
   },
   "cg.deleted": {
     level: "info",
     fields: ["pod", "uid", "containerGroup", "why", "done"],
-    meaning: "The bridge deleted a container group (pod terminating, pod gone, or replaced by a new pod with the same name).",
+    meaning:
+      "The bridge deleted a container group (pod terminating, pod gone, or replaced by a new pod with the same name).",
     action: nothing,
   },
   "cg.orphan.deleted": {
@@ -92,26 +100,30 @@ export const BRIDGE_EVENTS = {
   "cg.foreign.conflict": {
     level: "warn",
     fields: ["pod", "containerGroup"],
-    meaning: "A container group not managed by aci-bridge occupies the pod's group name; the pod was marked Failed.",
+    meaning:
+      "A container group not managed by aci-bridge occupies the pod's group name; the pod was marked Failed.",
     action: "Rename or remove the foreign group, or move aci-bridge to its own resource group.",
   },
   "cg.name.clash": {
     level: "warn",
     fields: ["pod", "containerGroup", "owner"],
-    meaning: "Two pods map to the same container group name (namespace/name with hyphens); the later one was marked Failed.",
+    meaning:
+      "Two pods map to the same container group name (namespace/name with hyphens); the later one was marked Failed.",
     action: "Rename one of the pods.",
   },
   "arm.throttled": {
     level: "warn",
     fields: ["pod", "retryAfterMs", "deferSeconds", "error"],
-    meaning: "ARM or ACI answered 429 (or quota reached); the message was re-enqueued after Retry-After instead of retried hot.",
+    meaning:
+      "ARM or ACI answered 429 (or quota reached); the message was re-enqueued after Retry-After instead of retried hot.",
     action: "If sustained: lower the pod create rate, or ask for a higher ACI quota for the region.",
   },
   "arm.unhealthy": {
     level: "warn",
     fields: ["reason", "error"],
     meaning: "The timer's ARM probe failed; the virtual node is reported Ready=False with this reason.",
-    action: "ArmUnauthorized: check the managed identity and its role on the resource group. ArmUnreachable: check Azure status and networking.",
+    action:
+      "ArmUnauthorized: check the managed identity and its role on the resource group. ArmUnreachable: check Azure status and networking.",
   },
   "event.record.failed": {
     level: "warn",
@@ -134,18 +146,29 @@ export const BRIDGE_EVENTS = {
   "node.ready.changed": {
     level: "warn",
     fields: ["node", "ready", "reason", "message"],
-    meaning: "The virtual node's Ready condition changed (True, or False with ArmUnreachable/ArmUnauthorized).",
+    meaning:
+      "The virtual node's Ready condition changed (True, or False with ArmUnreachable/ArmUnauthorized).",
     action: "On False: see arm.unhealthy; pods cannot be created until ARM is reachable again.",
   },
   "node.heartbeat.failed": {
     level: "error",
     fields: ["node", "error"],
-    meaning: "Renewing the node Lease or Node status failed; after ~40 s without renewal Kubernetes marks the node NotReady and later evicts pods.",
+    meaning:
+      "Renewing the node Lease or Node status failed; after ~40 s without renewal Kubernetes marks the node NotReady and later evicts pods.",
     action: "Check the kubeconfig (KUBECONFIG_CONTENT), API server reachability and the node credentials.",
   },
   "repair.completed": {
     level: "info",
-    fields: ["pods", "groups", "ownedGroups", "enqueuedMissing", "enqueuedStale", "enqueuedTerminating", "enqueuedRotation", "orphansDeleted"],
+    fields: [
+      "pods",
+      "groups",
+      "ownedGroups",
+      "enqueuedMissing",
+      "enqueuedStale",
+      "enqueuedTerminating",
+      "enqueuedRotation",
+      "orphansDeleted",
+    ],
     meaning: "The timer's repair pass listed pods and groups and enqueued/deleted what was out of line.",
     action: "Nothing; steadily non-zero enqueuedMissing means messages are being lost.",
   },

@@ -11,7 +11,8 @@ export const WATCHER_EVENTS = {
   "watcher.http.listening": {
     level: "info",
     fields: ["port", "queue"],
-    meaning: "The /healthz, /readyz and /metrics endpoints are up; `queue` names the target (never the secret).",
+    meaning:
+      "The /healthz, /readyz and /metrics endpoints are up; `queue` names the target (never the secret).",
     action: "nothing",
   },
   "watcher.config.invalid": {
@@ -62,7 +63,8 @@ export const WATCHER_EVENTS = {
   "watcher.watch.restarting": {
     level: "info",
     fields: ["node", "cause", "delayMs", "relist"],
-    meaning: "The pod watch is restarted (cause: error, gone = 410 → relist, watchdog = no event for too long).",
+    meaning:
+      "The pod watch is restarted (cause: error, gone = 410 → relist, watchdog = no event for too long).",
     action: "nothing; see aci_bridge_watcher_watch_restarts_total.",
   },
   "watcher.watch.stalled": {
@@ -75,13 +77,16 @@ export const WATCHER_EVENTS = {
   "watcher.queue.send.failed": {
     level: "warn",
     fields: ["pod", "attempt", "retryInMs", "backlog", "error"],
-    meaning: "The first failed send of an outage; messages are kept in the bounded backlog and retried with backoff.",
-    action: "Check the queue credential (Secret / workload identity role: Storage Queue Data Message Sender) and the storage account's network rules.",
+    meaning:
+      "The first failed send of an outage; messages are kept in the bounded backlog and retried with backoff.",
+    action:
+      "Check the queue credential (Secret / workload identity role: Storage Queue Data Message Sender) and the storage account's network rules.",
   },
   "watcher.queue.unavailable": {
     level: "error",
     fields: ["pod", "attempt", "retryInMs", "backlog", "error"],
-    meaning: "Sends keep failing (logged every 10th attempt); /readyz reports it and the backlog grows up to its bound.",
+    meaning:
+      "Sends keep failing (logged every 10th attempt); /readyz reports it and the backlog grows up to its bound.",
     action: "Restore queue access; once it is back the backlog is delivered (watcher.queue.recovered).",
   },
   "watcher.queue.recovered": {
@@ -95,7 +100,8 @@ export const WATCHER_EVENTS = {
     fields: ["pod", "reason", "backlogMax"],
     meaning:
       "The backlog was full (queue down for long) and the oldest message was dropped. The reconcile timer repairs the pod later.",
-    action: "Restore queue access; raise backlogMax only if memory allows. See aci_bridge_watcher_backlog_dropped_total.",
+    action:
+      "Restore queue access; raise backlogMax only if memory allows. See aci_bridge_watcher_backlog_dropped_total.",
   },
   "watcher.leader.acquired": {
     level: "info",

@@ -147,7 +147,9 @@ export function createKubeApi(kc: KubeConfig): KubeApi {
       orUndefined(`get secret ${namespace}/${name}`, () => core.readNamespacedSecret({ namespace, name })),
 
     getConfigMap: (namespace, name) =>
-      orUndefined(`get configmap ${namespace}/${name}`, () => core.readNamespacedConfigMap({ namespace, name })),
+      orUndefined(`get configmap ${namespace}/${name}`, () =>
+        core.readNamespacedConfigMap({ namespace, name }),
+      ),
 
     async createServiceAccountToken(namespace, serviceAccountName, pod, audience, expirationSeconds) {
       const result = await mapped(`create token ${namespace}/${serviceAccountName}`, () =>
@@ -169,21 +171,27 @@ export function createKubeApi(kc: KubeConfig): KubeApi {
         }),
       );
       const token = result.status?.token;
-      if (!token) throw new NotFoundError(`token request for ${namespace}/${serviceAccountName} returned no token`);
+      if (!token)
+        throw new NotFoundError(`token request for ${namespace}/${serviceAccountName} returned no token`);
       return token;
     },
 
     getNode: (name) => orUndefined(`get node ${name}`, () => core.readNode({ name })),
 
-    createNode: (node: V1Node) => mapped(`create node ${node.metadata?.name}`, () => core.createNode({ body: node })),
+    createNode: (node: V1Node) =>
+      mapped(`create node ${node.metadata?.name}`, () => core.createNode({ body: node })),
 
     async patchNodeStatus(name: string, status: V1NodeStatus) {
       // A direct PATCH of nodes/status: node credentials cannot GET-then-patch via kubectl (FACTS).
-      await mapped(`patch node status ${name}`, () => core.patchNodeStatus({ name, body: { status } }, mergePatch));
+      await mapped(`patch node status ${name}`, () =>
+        core.patchNodeStatus({ name, body: { status } }, mergePatch),
+      );
     },
 
     getLease: (namespace, name) =>
-      orUndefined(`get lease ${namespace}/${name}`, () => coordination.readNamespacedLease({ namespace, name })),
+      orUndefined(`get lease ${namespace}/${name}`, () =>
+        coordination.readNamespacedLease({ namespace, name }),
+      ),
 
     createLease: (lease: V1Lease) =>
       mapped(`create lease ${lease.metadata?.name}`, () =>

@@ -23,7 +23,9 @@ export function mapKubeError(error: unknown, what: string): Error {
     if (e.code === 401 || e.code === 403) return new UnauthorizedError(text, e.code, { cause: error });
     if (e.code === 429) {
       const seconds = Number(e.headers?.["retry-after"]);
-      return new ThrottledError(text, Number.isFinite(seconds) ? seconds * 1000 : undefined, { cause: error });
+      return new ThrottledError(text, Number.isFinite(seconds) ? seconds * 1000 : undefined, {
+        cause: error,
+      });
     }
     return new TransientError(text, e.code, { cause: error });
   }

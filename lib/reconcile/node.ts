@@ -18,8 +18,7 @@ export const NODE_STATUS_REFRESH_SECONDS = 40;
 export const KUBELET_PORT = 10250;
 
 export type ArmHealth =
-  | { ok: true }
-  | { ok: false; reason: "ArmUnreachable" | "ArmUnauthorized"; message: string };
+  { ok: true } | { ok: false; reason: "ArmUnreachable" | "ArmUnauthorized"; message: string };
 
 export interface HeartbeatDeps {
   kube: NodeApi;
@@ -120,11 +119,15 @@ export function nodeObject(node: VirtualNodeConfig, shape: NodeShape, clusterNam
       },
       annotations: { "aci-bridge.io/cluster": clusterName },
     },
-    spec: { taints: [{ key: shape.taintKey, value: "azure", effect: "NoSchedule" }] },
+    spec: { taints: [{ ...shape.taint }] },
   };
 }
 
-export function nodeStatus(node: VirtualNodeConfig, shape: NodeShape, conditions: V1NodeCondition[]): V1NodeStatus {
+export function nodeStatus(
+  node: VirtualNodeConfig,
+  shape: NodeShape,
+  conditions: V1NodeCondition[],
+): V1NodeStatus {
   const resources = { cpu: shape.capacity.cpu, memory: shape.capacity.memory, pods: shape.capacity.pods };
   return {
     capacity: resources,
@@ -155,7 +158,12 @@ export function desiredConditions(arm: ArmHealth, current: V1NodeCondition[], no
   const ready: Omit<V1NodeCondition, "lastHeartbeatTime" | "lastTransitionTime"> = arm.ok
     ? { type: "Ready", status: "True", reason: "KubeletReady", message: "aci-bridge is ready: ARM reachable" }
     : { type: "Ready", status: "False", reason: arm.reason, message: arm.message.slice(0, 256) };
-  const quiet = (type: string, reason: string, message: string) => ({ type, status: "False", reason, message });
+  const quiet = (type: string, reason: string, message: string) => ({
+    type,
+    status: "False",
+    reason,
+    message,
+  });
   const wanted = [
     ready,
     quiet("MemoryPressure", "KubeletHasSufficientMemory", "ACI has no node memory pressure"),
@@ -166,7 +174,9 @@ export function desiredConditions(arm: ArmHealth, current: V1NodeCondition[], no
   return wanted.map((c) => {
     const previous = current.find((p) => p.type === c.type);
     const transition =
-      previous && previous.status === c.status && previous.lastTransitionTime ? previous.lastTransitionTime : now;
+      previous && previous.status === c.status && previous.lastTransitionTime
+        ? previous.lastTransitionTime
+        : now;
     return { ...c, lastHeartbeatTime: now, lastTransitionTime: transition };
   });
 }

@@ -70,7 +70,12 @@ export async function reconcilePod(message: PodEventMessage, deps: PodReconciler
       const delayMs = error.retryAfterMs ?? 30_000;
       deps.throttle.block(delayMs);
       const delaySeconds = Math.ceil(delayMs / 1000) + jitterSeconds(key);
-      deps.log.warn("arm.throttled", { pod: key, retryAfterMs: delayMs, deferSeconds: delaySeconds, error: error.message });
+      deps.log.warn("arm.throttled", {
+        pod: key,
+        retryAfterMs: delayMs,
+        deferSeconds: delaySeconds,
+        error: error.message,
+      });
       await deps.followUps.defer(message, delaySeconds);
       return "deferred";
     }
@@ -114,14 +119,24 @@ async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Prom
       if (pod.metadata?.deletionTimestamp) return await finalize(pod, deps);
       return "conflict";
     }
-    await failPod(pod, deps, "ContainerGroupNameConflict", `container group ${cgName} exists in resource group ${deps.resourceGroup} and is not managed by aci-bridge; the pod cannot use its name`);
+    await failPod(
+      pod,
+      deps,
+      "ContainerGroupNameConflict",
+      `container group ${cgName} exists in resource group ${deps.resourceGroup} and is not managed by aci-bridge; the pod cannot use its name`,
+    );
     return "conflict";
   }
   const owner = ownerFromTags(cg?.tags);
   if (cg && owner && (owner.namespace !== ns || owner.pod !== name)) {
     log.warn("cg.name.clash", { pod: key, containerGroup: cgName, owner: `${owner.namespace}/${owner.pod}` });
     if (!isPodFinal(pod.status) && !pod.metadata?.deletionTimestamp) {
-      await failPod(pod, deps, "ContainerGroupNameConflict", `container group ${cgName} belongs to pod ${owner.namespace}/${owner.pod}`);
+      await failPod(
+        pod,
+        deps,
+        "ContainerGroupNameConflict",
+        `container group ${cgName} belongs to pod ${owner.namespace}/${owner.pod}`,
+      );
     } else if (pod.metadata?.deletionTimestamp) {
       return await finalize(pod, deps);
     }
@@ -130,7 +145,11 @@ async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Prom
   if (cg && owner && owner.uid !== uid) {
     // The group of an earlier pod with the same name (e.g. a StatefulSet pod recreated): remove it first,
     // then the follow-up creates the new one.
-    const outcome = await deleteGroup(cg, cgName, deps, { pod: key, uid: owner.uid, why: "replaced by a new pod" });
+    const outcome = await deleteGroup(cg, cgName, deps, {
+      pod: key,
+      uid: owner.uid,
+      why: "replaced by a new pod",
+    });
     if (pod.metadata?.deletionTimestamp) return await finalize(pod, deps);
     await deps.followUps.schedule({ ns, name, uid }, deps.statusFastSeconds, message);
     return outcome;
@@ -194,7 +213,13 @@ async function create(
   } catch (error) {
     if (error instanceof InvalidPodSpecError) {
       const text = scrub(error.message, secretValues(refs));
-      deps.log.error("cg.create.failed", { pod: key, uid, reason: error.reason, field: error.field, error: text });
+      deps.log.error("cg.create.failed", {
+        pod: key,
+        uid,
+        reason: error.reason,
+        field: error.field,
+        error: text,
+      });
       await failPod(pod, deps, error.reason, text);
       return "failed";
     }
@@ -237,8 +262,16 @@ async function syncStatus(
   if (isPodFinal(status)) {
     deps.followUps.forget({ ns, name, uid });
   } else {
-    const settled = status.phase === "Running" && status.conditions?.some((c: { type?: string; status?: string }) => c.type === "Ready" && c.status === "True");
-    await deps.followUps.schedule({ ns, name, uid }, settled ? deps.statusSlowSeconds : deps.statusFastSeconds, message);
+    const settled =
+      status.phase === "Running" &&
+      status.conditions?.some(
+        (c: { type?: string; status?: string }) => c.type === "Ready" && c.status === "True",
+      );
+    await deps.followUps.schedule(
+      { ns, name, uid },
+      settled ? deps.statusSlowSeconds : deps.statusFastSeconds,
+      message,
+    );
   }
   return outcome;
 }
@@ -274,9 +307,7 @@ async function failPod(pod: V1Pod, deps: PodReconcilerDeps, reason: string, mess
   await deps.kube.patchPodStatus(ns, name, status);
   deps.followUps.forget({ ns, name, uid: pod.metadata?.uid });
   deps.log.warn("pod.failed", { pod: podKey(ns, name), reason, message, source: "bridge" });
-  await emitEvents(pod, deps, [
-    { type: "Warning", reason, message, key: `failed/${reason}`, count: 1 },
-  ]);
+  await emitEvents(pod, deps, [{ type: "Warning", reason, message, key: `failed/${reason}`, count: 1 }]);
 }
 
 /** Events are best effort: a failure to record one is logged, never fails the reconcile. */

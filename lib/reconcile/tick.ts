@@ -88,7 +88,8 @@ export async function runTick(deps: TickDeps, state: TickState): Promise<TickRep
       state.lastArmCheckAt = now;
     } catch (error) {
       deps.log.error("repair.failed", { error: messageOf(error) });
-      if (error instanceof AciBridgeError && error.message.startsWith("ARM")) state.arm = healthFromError(error);
+      if (error instanceof AciBridgeError && error.message.startsWith("ARM"))
+        state.arm = healthFromError(error);
     }
   }
   return report;
@@ -105,7 +106,11 @@ export async function probeArm(aci: ContainerGroupApi): Promise<ArmHealth> {
 
 function healthFromError(error: unknown): ArmHealth {
   if (error instanceof UnauthorizedError) {
-    return { ok: false, reason: "ArmUnauthorized", message: `ARM refused the bridge's credentials: ${error.message}` };
+    return {
+      ok: false,
+      reason: "ArmUnauthorized",
+      message: `ARM refused the bridge's credentials: ${error.message}`,
+    };
   }
   return { ok: false, reason: "ArmUnreachable", message: `ARM unreachable: ${messageOf(error)}` };
 }

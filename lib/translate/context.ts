@@ -38,7 +38,8 @@ export function podNamespace(pod: V1Pod): string {
 export function secretEntries(secret: V1Secret): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   for (const [key, value] of Object.entries(secret.data ?? {})) out.set(key, Buffer.from(value, "base64"));
-  for (const [key, value] of Object.entries(secret.stringData ?? {})) out.set(key, Buffer.from(value, "utf8"));
+  for (const [key, value] of Object.entries(secret.stringData ?? {}))
+    out.set(key, Buffer.from(value, "utf8"));
   return out;
 }
 

@@ -27,7 +27,10 @@ export function isValidEnvName(name: string): boolean {
  * Kubernetes `$(VAR)` expansion: `$$` → `$`, `$(NAME)` → the variable when defined, left as written otherwise.
  * Reports whether a secret-sourced variable was substituted.
  */
-export function expand(text: string, vars: ReadonlyMap<string, EnvValue>): { value: string; secretsUsed: string[] } {
+export function expand(
+  text: string,
+  vars: ReadonlyMap<string, EnvValue>,
+): { value: string; secretsUsed: string[] } {
   const secretsUsed: string[] = [];
   const value = text.replace(/\$\$|\$\(([^)]*)\)/g, (match: string, name: string | undefined) => {
     if (match === "$$") return "$";
@@ -40,11 +43,7 @@ export function expand(text: string, vars: ReadonlyMap<string, EnvValue>): { val
 }
 
 /** The container's variables in kubelet order: API server vars, then envFrom, then env (later wins). */
-export function buildEnv(
-  ctx: TranslateContext,
-  container: V1Container,
-  path: string,
-): Map<string, EnvValue> {
+export function buildEnv(ctx: TranslateContext, container: V1Container, path: string): Map<string, EnvValue> {
   const vars = new Map<string, EnvValue>();
   const api = ctx.node.apiServer;
   if (api) {

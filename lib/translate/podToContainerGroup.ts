@@ -37,7 +37,13 @@ import {
   annotationField,
   readAnnotation,
 } from "./annotations.js";
-import { podNamespace, secretEntries, warn, type EffectiveResources, type TranslateContext } from "./context.js";
+import {
+  podNamespace,
+  secretEntries,
+  warn,
+  type EffectiveResources,
+  type TranslateContext,
+} from "./context.js";
 import { buildEnv, expandCommand, toAciEnv } from "./env.js";
 import { containerGroupName, containerGroupTags } from "./names.js";
 import { aciCpu, aciMemoryGb, BYTES_PER_GB, parseQuantity } from "./quantity.js";
@@ -71,16 +77,25 @@ export function podToContainerGroup(pod: V1Pod, refs: ResolvedReferences, node: 
       `${spec.containers.length + initSpecs.length} containers (with init containers); ACI allows ${ACI_MAX_CONTAINERS} per group`,
     );
   }
-  spec.containers.forEach((c, i) => ctx.resources.set(c.name, resourcesOf(c, `spec.containers[${i}]`).effective));
-  initSpecs.forEach((c, i) => ctx.resources.set(c.name, resourcesOf(c, `spec.initContainers[${i}]`).effective));
+  spec.containers.forEach((c, i) =>
+    ctx.resources.set(c.name, resourcesOf(c, `spec.containers[${i}]`).effective),
+  );
+  initSpecs.forEach((c, i) =>
+    ctx.resources.set(c.name, resourcesOf(c, `spec.initContainers[${i}]`).effective),
+  );
 
   const { volumes, dropped } = translateVolumes(ctx);
   if (volumes.length > ACI_MAX_VOLUMES) {
-    throw new InvalidPodSpecError("spec.volumes", `${volumes.length} volumes; ACI allows ${ACI_MAX_VOLUMES} per group`);
+    throw new InvalidPodSpecError(
+      "spec.volumes",
+      `${volumes.length} volumes; ACI allows ${ACI_MAX_VOLUMES} per group`,
+    );
   }
   const volumeNames = new Set(volumes.map((v) => v.name));
 
-  const containers = spec.containers.map((c, i) => translateContainer(ctx, c, `spec.containers[${i}]`, volumeNames, dropped));
+  const containers = spec.containers.map((c, i) =>
+    translateContainer(ctx, c, `spec.containers[${i}]`, volumeNames, dropped),
+  );
   const initContainers = initSpecs.map((c, i) =>
     translateInitContainer(ctx, c, `spec.initContainers[${i}]`, volumeNames, dropped),
   );
@@ -122,17 +137,27 @@ function checkPodLevel(ctx: TranslateContext): void {
   if (spec.hostNetwork) reject("spec.hostNetwork", "ACI groups have no host network");
   if (spec.hostPID) reject("spec.hostPID", "ACI groups have no host PID namespace");
   if (spec.hostIPC) reject("spec.hostIPC", "ACI groups have no host IPC namespace");
-  if (spec.shareProcessNamespace) reject("spec.shareProcessNamespace", "ACI containers cannot share a process namespace");
-  if (spec.ephemeralContainers?.length) reject("spec.ephemeralContainers", "ACI groups cannot add containers after creation");
-  if (spec.hostAliases?.length) reject("spec.hostAliases", "ACI does not let the group's /etc/hosts be written");
-  if (spec.resourceClaims?.length) reject("spec.resourceClaims", "dynamic resource allocation is not available on ACI");
+  if (spec.shareProcessNamespace)
+    reject("spec.shareProcessNamespace", "ACI containers cannot share a process namespace");
+  if (spec.ephemeralContainers?.length)
+    reject("spec.ephemeralContainers", "ACI groups cannot add containers after creation");
+  if (spec.hostAliases?.length)
+    reject("spec.hostAliases", "ACI does not let the group's /etc/hosts be written");
+  if (spec.resourceClaims?.length)
+    reject("spec.resourceClaims", "dynamic resource allocation is not available on ACI");
   if (spec.os?.name && spec.os.name.toLowerCase() !== ctx.node.os.toLowerCase()) {
-    reject("spec.os.name", `the pod asks for ${spec.os.name} but this virtual node runs ${ctx.node.os} groups`);
+    reject(
+      "spec.os.name",
+      `the pod asks for ${spec.os.name} but this virtual node runs ${ctx.node.os} groups`,
+    );
   }
   const psc = spec.securityContext;
   if (psc?.sysctls?.length) reject("spec.securityContext.sysctls", "ACI does not let pods set sysctls");
   if (psc?.windowsOptions?.hostProcess) {
-    reject("spec.securityContext.windowsOptions.hostProcess", "ACI has no host to run host-process containers on");
+    reject(
+      "spec.securityContext.windowsOptions.hostProcess",
+      "ACI has no host to run host-process containers on",
+    );
   }
 }
 
@@ -143,9 +168,10 @@ interface ContainerResources {
 
 function quantity(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
-  const parsed = parseQuantity(String(value as string | number));
+  const text = typeof value === "number" ? String(value) : typeof value === "string" ? value : "";
+  const parsed = parseQuantity(text);
   if (parsed === undefined || parsed < 0) {
-    throw new InvalidPodSpecError(field, `"${String(value as string)}" is not a valid quantity`, "InvalidPodSpec");
+    throw new InvalidPodSpecError(field, `"${text}" is not a valid quantity`, "InvalidPodSpec");
   }
   return parsed;
 }
@@ -170,7 +196,10 @@ function resourcesOf(container: V1Container, path: string): ContainerResources {
     }
   }
   if (container.resources?.claims?.length) {
-    throw new InvalidPodSpecError(`${path}.resources.claims`, "dynamic resource allocation is not available on ACI");
+    throw new InvalidPodSpecError(
+      `${path}.resources.claims`,
+      "dynamic resource allocation is not available on ACI",
+    );
   }
   const reqCpu = quantity(requests["cpu"], `${path}.resources.requests.cpu`);
   const limCpu = quantity(limits["cpu"], `${path}.resources.limits.cpu`);
@@ -221,19 +250,34 @@ function checkContainer(ctx: TranslateContext, c: V1Container, path: string): vo
   const reject = (field: string, why: string): never => {
     throw new InvalidPodSpecError(`${path}.${field}`, why);
   };
-  if (c.workingDir) reject("workingDir", "ACI has no working-directory setting; set it in the image (WORKDIR) or cd in the command");
+  if (c.workingDir)
+    reject(
+      "workingDir",
+      "ACI has no working-directory setting; set it in the image (WORKDIR) or cd in the command",
+    );
   if (c.volumeDevices?.length) reject("volumeDevices", "ACI cannot attach block devices");
-  if (c.lifecycle?.postStart) reject("lifecycle.postStart", "ACI has no lifecycle hooks; run the step in the command");
+  if (c.lifecycle?.postStart)
+    reject("lifecycle.postStart", "ACI has no lifecycle hooks; run the step in the command");
   if (c.lifecycle?.preStop) {
-    warn(ctx, "LifecycleHookDropped", `${path}.lifecycle.preStop`, "ACI has no lifecycle hooks; containers get SIGTERM without the hook");
+    warn(
+      ctx,
+      "LifecycleHookDropped",
+      `${path}.lifecycle.preStop`,
+      "ACI has no lifecycle hooks; containers get SIGTERM without the hook",
+    );
   }
   const sc = c.securityContext;
   if (sc?.privileged) reject("securityContext.privileged", "ACI does not run privileged containers");
-  if (sc?.capabilities?.add?.length) reject("securityContext.capabilities.add", "ACI does not grant extra Linux capabilities");
+  if (sc?.capabilities?.add?.length)
+    reject("securityContext.capabilities.add", "ACI does not grant extra Linux capabilities");
   if (sc?.seccompProfile?.type === "Localhost") {
-    reject("securityContext.seccompProfile", "a Localhost seccomp profile needs a node file; ACI has no node");
+    reject(
+      "securityContext.seccompProfile",
+      "a Localhost seccomp profile needs a node file; ACI has no node",
+    );
   }
-  if (sc?.windowsOptions?.hostProcess) reject("securityContext.windowsOptions.hostProcess", "ACI has no host");
+  if (sc?.windowsOptions?.hostProcess)
+    reject("securityContext.windowsOptions.hostProcess", "ACI has no host");
 }
 
 /** runAsUser/runAsGroup change what the process can read and write: they are sent. Hardening-only fields are not (docs). */
@@ -248,7 +292,12 @@ function securityContext(ctx: TranslateContext, c: V1Container): SecurityContext
   };
 }
 
-function commandOf(ctx: TranslateContext, c: V1Container, path: string, vars: Parameters<typeof expandCommand>[1]): string[] | undefined {
+function commandOf(
+  ctx: TranslateContext,
+  c: V1Container,
+  path: string,
+  vars: Parameters<typeof expandCommand>[1],
+): string[] | undefined {
   const command = expandCommand(c.command, vars, `${path}.command`);
   const args = expandCommand(c.args, vars, `${path}.args`);
   if (command.length > 0) return [...command, ...args];
@@ -324,7 +373,13 @@ function translateInitContainer(
     );
   }
   if (!c.image) throw new InvalidPodSpecError(`${path}.image`, "an image is required", "InvalidPodSpec");
-  if (c.ports?.length) warn(ctx, "InitContainerPortsIgnored", `${path}.ports`, "ACI init containers cannot expose ports; ignored");
+  if (c.ports?.length)
+    warn(
+      ctx,
+      "InitContainerPortsIgnored",
+      `${path}.ports`,
+      "ACI init containers cannot expose ports; ignored",
+    );
   const vars = buildEnv(ctx, c, path);
   const command = commandOf(ctx, c, path, vars);
   const mounts = translateMounts(c, path, volumes, dropped);
@@ -346,30 +401,49 @@ function containerPorts(c: V1Container, path: string): ContainerPort[] {
       throw new InvalidPodSpecError(`${field}.protocol`, `ACI supports TCP and UDP ports, not ${protocol}`);
     }
     if (p.hostPort !== undefined && p.hostPort !== p.containerPort) {
-      throw new InvalidPodSpecError(`${field}.hostPort`, "ACI cannot map a host port to a different container port");
+      throw new InvalidPodSpecError(
+        `${field}.hostPort`,
+        "ACI cannot map a host port to a different container port",
+      );
     }
     return { port: p.containerPort, protocol };
   });
 }
 
-function translateProbe(ctx: TranslateContext, c: V1Container, probe: V1Probe | undefined, field: string): ContainerProbe | undefined {
+function translateProbe(
+  ctx: TranslateContext,
+  c: V1Container,
+  probe: V1Probe | undefined,
+  field: string,
+): ContainerProbe | undefined {
   if (!probe) return undefined;
   const out: ContainerProbe = {};
   if (probe.exec) {
     out.exec = { command: probe.exec.command ?? [] };
   } else if (probe.httpGet) {
     const h = probe.httpGet;
-    if (h.host) throw new InvalidPodSpecError(`${field}.httpGet.host`, "ACI probes the container itself; another host cannot be probed");
+    if (h.host)
+      throw new InvalidPodSpecError(
+        `${field}.httpGet.host`,
+        "ACI probes the container itself; another host cannot be probed",
+      );
     out.httpGet = {
       port: resolvePort(c, h.port, `${field}.httpGet.port`),
       ...(h.path ? { path: h.path } : {}),
       ...(h.scheme ? { scheme: h.scheme.toLowerCase() } : {}),
-      ...(h.httpHeaders?.length ? { httpHeaders: h.httpHeaders.map((x) => ({ name: x.name, value: x.value })) } : {}),
+      ...(h.httpHeaders?.length
+        ? { httpHeaders: h.httpHeaders.map((x) => ({ name: x.name, value: x.value })) }
+        : {}),
     };
   } else {
     const kind = probe.tcpSocket ? "tcpSocket" : probe.grpc ? "grpc" : "handler";
     if (readAnnotation(ctx.pod, ANN_UNSUPPORTED_PROBES)?.value === "drop") {
-      warn(ctx, "ProbeDropped", `${field}.${kind}`, `ACI has no ${kind} probes; this probe is not run (${ANN_UNSUPPORTED_PROBES}: drop)`);
+      warn(
+        ctx,
+        "ProbeDropped",
+        `${field}.${kind}`,
+        `ACI has no ${kind} probes; this probe is not run (${ANN_UNSUPPORTED_PROBES}: drop)`,
+      );
       return undefined;
     }
     throw new InvalidPodSpecError(
@@ -387,11 +461,15 @@ function translateProbe(ctx: TranslateContext, c: V1Container, probe: V1Probe | 
 
 function resolvePort(c: V1Container, port: unknown, field: string): number {
   if (typeof port === "number") return port;
-  const text = String(port as string);
+  const text = String(port);
   if (/^\d+$/.test(text)) return Number(text);
   const named = (c.ports ?? []).find((p) => p.name === text);
   if (!named) {
-    throw new InvalidPodSpecError(field, `no port named "${text}" in this container's ports`, "InvalidPodSpec");
+    throw new InvalidPodSpecError(
+      field,
+      `no port named "${text}" in this container's ports`,
+      "InvalidPodSpec",
+    );
   }
   return named.containerPort;
 }
@@ -432,14 +510,21 @@ function registryCredentials(ctx: TranslateContext): ImageRegistryCredential[] {
     const secret = ref.name ? ctx.refs.secrets.get(ref.name) : undefined;
     if (!secret) {
       // The kubelet pulls anonymously when a pull secret is missing, and says so in an event.
-      warn(ctx, "FailedToRetrieveImagePullSecret", field, `secret "${ref.name ?? ""}" not found; pulling without it`);
+      warn(
+        ctx,
+        "FailedToRetrieveImagePullSecret",
+        field,
+        `secret "${ref.name ?? ""}" not found; pulling without it`,
+      );
       return;
     }
     const entries = secretEntries(secret);
     let auths: Record<string, DockerAuth>;
     try {
       if (secret.type === "kubernetes.io/dockerconfigjson") {
-        const parsed = JSON.parse(entries.get(".dockerconfigjson")?.toString("utf8") ?? "") as { auths?: Record<string, DockerAuth> };
+        const parsed = JSON.parse(entries.get(".dockerconfigjson")?.toString("utf8") ?? "") as {
+          auths?: Record<string, DockerAuth>;
+        };
         auths = parsed.auths ?? {};
       } else if (secret.type === "kubernetes.io/dockercfg") {
         auths = JSON.parse(entries.get(".dockercfg")?.toString("utf8") ?? "") as Record<string, DockerAuth>;
@@ -453,7 +538,11 @@ function registryCredentials(ctx: TranslateContext): ImageRegistryCredential[] {
     } catch (error) {
       if (error instanceof InvalidPodSpecError) throw error;
       // Never echo the parse error: it may quote the secret's content.
-      throw new InvalidPodSpecError(field, `secret "${ref.name}" does not hold valid docker config JSON`, "InvalidPodSpec");
+      throw new InvalidPodSpecError(
+        field,
+        `secret "${ref.name}" does not hold valid docker config JSON`,
+        "InvalidPodSpec",
+      );
     }
     for (const [server, auth] of Object.entries(auths)) {
       const host = normalizeRegistry(server);
@@ -469,7 +558,12 @@ function registryCredentials(ctx: TranslateContext): ImageRegistryCredential[] {
         }
       }
       if (!username || password === undefined) {
-        warn(ctx, "ImagePullSecretIgnored", field, `the entry for ${host} in secret "${ref.name}" has no username and password`);
+        warn(
+          ctx,
+          "ImagePullSecretIgnored",
+          field,
+          `the entry for ${host} in secret "${ref.name}" has no username and password`,
+        );
         continue;
       }
       out.set(host, { server: host, username, password });
@@ -486,7 +580,8 @@ function applyNetwork(ctx: TranslateContext, cg: ContainerGroup): void {
   const { node } = ctx;
   const ports = new Map<string, Port>();
   for (const c of cg.containers) {
-    for (const p of c.ports ?? []) ports.set(`${p.protocol ?? "TCP"}/${p.port}`, { protocol: p.protocol ?? "TCP", port: p.port });
+    for (const p of c.ports ?? [])
+      ports.set(`${p.protocol ?? "TCP"}/${p.port}`, { protocol: p.protocol ?? "TCP", port: p.port });
   }
   const publicAnn = readAnnotation(ctx.pod, ANN_PUBLIC_IP);
   const wantsPublic = isTrue(publicAnn?.value);
@@ -500,7 +595,11 @@ function applyNetwork(ctx: TranslateContext, cg: ContainerGroup): void {
       );
     }
     if (list.length === 0) {
-      throw new InvalidPodSpecError(annotationField(ANN_PUBLIC_IP), "a public IP needs at least one container port", "InvalidPodSpec");
+      throw new InvalidPodSpecError(
+        annotationField(ANN_PUBLIC_IP),
+        "a public IP needs at least one container port",
+        "InvalidPodSpec",
+      );
     }
   }
   if (list.length > ACI_MAX_PORTS_PER_IP) {
@@ -510,17 +609,30 @@ function applyNetwork(ctx: TranslateContext, cg: ContainerGroup): void {
     );
   }
   if (label && !wantsPublic) {
-    throw new InvalidPodSpecError(annotationField(label.key), `a DNS name label needs a public IP (${ANN_PUBLIC_IP}: "true")`, "InvalidPodSpec");
+    throw new InvalidPodSpecError(
+      annotationField(label.key),
+      `a DNS name label needs a public IP (${ANN_PUBLIC_IP}: "true")`,
+      "InvalidPodSpec",
+    );
   }
   if (label && !/^[a-z][a-z0-9-]{1,61}[a-z0-9]$/.test(label.value)) {
-    throw new InvalidPodSpecError(annotationField(label.key), `"${label.value}" is not a valid DNS name label`, "InvalidPodSpec");
+    throw new InvalidPodSpecError(
+      annotationField(label.key),
+      `"${label.value}" is not a valid DNS name label`,
+      "InvalidPodSpec",
+    );
   }
   if (wantsPublic) {
     const ip: IpAddress = { type: "Public", ports: list };
     if (label) ip.dnsNameLabel = label.value;
     cg.ipAddress = ip;
     if (node.subnetId) {
-      warn(ctx, "PublicIpOutsideVNet", annotationField(ANN_PUBLIC_IP), "ACI cannot combine a public IP with a subnet; the group is created outside the virtual network");
+      warn(
+        ctx,
+        "PublicIpOutsideVNet",
+        annotationField(ANN_PUBLIC_IP),
+        "ACI cannot combine a public IP with a subnet; the group is created outside the virtual network",
+      );
     }
     return;
   }
@@ -547,7 +659,12 @@ function dnsConfig(ctx: TranslateContext, inVNet: boolean): DnsConfiguration | u
   const nameServers: string[] = [];
   const searches: string[] = [];
   const options: string[] = [];
-  if (inVNet && inject && (policy === "ClusterFirst" || policy === "ClusterFirstWithHostNet") && node.dnsServers.length > 0) {
+  if (
+    inVNet &&
+    inject &&
+    (policy === "ClusterFirst" || policy === "ClusterFirstWithHostNet") &&
+    node.dnsServers.length > 0
+  ) {
     const ns = podNamespace(pod);
     nameServers.push(...node.dnsServers);
     searches.push(`${ns}.svc.${node.clusterDomain}`, `svc.${node.clusterDomain}`, node.clusterDomain);
@@ -566,11 +683,19 @@ function dnsConfig(ctx: TranslateContext, inVNet: boolean): DnsConfiguration | u
     }
   }
   if (policy === "None" && nameServers.length === 0) {
-    throw new InvalidPodSpecError("spec.dnsConfig.nameservers", 'dnsPolicy "None" needs at least one nameserver', "InvalidPodSpec");
+    throw new InvalidPodSpecError(
+      "spec.dnsConfig.nameservers",
+      'dnsPolicy "None" needs at least one nameserver',
+      "InvalidPodSpec",
+    );
   }
   if (nameServers.length === 0) return undefined;
   if (nameServers.length > 3) {
-    throw new InvalidPodSpecError("spec.dnsConfig.nameservers", "at most 3 nameservers (with the cluster's)", "InvalidPodSpec");
+    throw new InvalidPodSpecError(
+      "spec.dnsConfig.nameservers",
+      "at most 3 nameservers (with the cluster's)",
+      "InvalidPodSpec",
+    );
   }
   const out: DnsConfiguration = { nameServers };
   if (searches.length > 0) out.searchDomains = searches.join(" ");
@@ -584,9 +709,18 @@ function applyPlacement(ctx: TranslateContext, cg: ContainerGroup): void {
   const policy = readAnnotation(pod, ANN_CCE_POLICY, ANN_CCE_POLICY_VN2);
   if (sku) {
     const match = ["Standard", "Confidential"].find((s) => s.toLowerCase() === sku.value.toLowerCase());
-    if (!match) throw new InvalidPodSpecError(annotationField(sku.key), `"${sku.value}" is not a SKU the bridge supports (Standard, Confidential)`, "InvalidPodSpec");
+    if (!match)
+      throw new InvalidPodSpecError(
+        annotationField(sku.key),
+        `"${sku.value}" is not a SKU the bridge supports (Standard, Confidential)`,
+        "InvalidPodSpec",
+      );
     if (match === "Standard" && policy) {
-      throw new InvalidPodSpecError(annotationField(policy.key), "a confidential computing policy needs the Confidential SKU", "InvalidPodSpec");
+      throw new InvalidPodSpecError(
+        annotationField(policy.key),
+        "a confidential computing policy needs the Confidential SKU",
+        "InvalidPodSpec",
+      );
     }
     cg.sku = match;
   }
@@ -597,12 +731,20 @@ function applyPlacement(ctx: TranslateContext, cg: ContainerGroup): void {
   const priority = readAnnotation(pod, ANN_PRIORITY);
   if (priority) {
     const match = ["Regular", "Spot"].find((s) => s.toLowerCase() === priority.value.toLowerCase());
-    if (!match) throw new InvalidPodSpecError(annotationField(priority.key), `"${priority.value}" is not an ACI priority (Regular, Spot)`, "InvalidPodSpec");
+    if (!match)
+      throw new InvalidPodSpecError(
+        annotationField(priority.key),
+        `"${priority.value}" is not an ACI priority (Regular, Spot)`,
+        "InvalidPodSpec",
+      );
     cg.priority = match;
   }
   const identity = readAnnotation(pod, ANN_MANAGED_IDENTITY, ANN_MANAGED_IDENTITY_VN2);
   if (identity) {
-    const ids = identity.value.split(",").map((s) => s.trim()).filter(Boolean);
+    const ids = identity.value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = ids.find((id) => !USER_ASSIGNED_IDENTITY.test(id));
     if (ids.length === 0 || bad !== undefined) {
       throw new InvalidPodSpecError(

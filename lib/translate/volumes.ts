@@ -17,7 +17,8 @@ export const AZURE_STORAGE_ACCOUNT_KEY = "azurestorageaccountkey";
 /** Volume kinds we know and reject, with the reason users see. */
 const UNSUPPORTED: Record<string, string> = {
   hostPath: "ACI has no host filesystem",
-  persistentVolumeClaim: "ACI cannot attach PersistentVolumeClaims; use azureFile or the file.csi.azure.com CSI driver inline",
+  persistentVolumeClaim:
+    "ACI cannot attach PersistentVolumeClaims; use azureFile or the file.csi.azure.com CSI driver inline",
   ephemeral: "generic ephemeral volumes need a PersistentVolumeClaim, which ACI cannot attach; use emptyDir",
 };
 
@@ -139,14 +140,16 @@ function translateVolume(ctx: TranslateContext, volume: V1Volume, field: string)
     const s = volume.secret;
     const files = new Map<string, Buffer>();
     const entries = lookupSecret(ctx, s.secretName, s.optional, `${field}.secret.secretName`);
-    if (entries) project(entries, s.items, s.optional, "secret", s.secretName ?? "", `${field}.secret`, files);
+    if (entries)
+      project(entries, s.items, s.optional, "secret", s.secretName ?? "", `${field}.secret`, files);
     return secretVolume(name, files);
   }
   if (volume.configMap) {
     const c = volume.configMap;
     const files = new Map<string, Buffer>();
     const entries = lookupConfigMap(ctx, c.name, c.optional, `${field}.configMap.name`);
-    if (entries) project(entries, c.items, c.optional, "configmap", c.name ?? "", `${field}.configMap`, files);
+    if (entries)
+      project(entries, c.items, c.optional, "configmap", c.name ?? "", `${field}.configMap`, files);
     return secretVolume(name, files);
   }
   if (volume.downwardAPI) {
@@ -165,7 +168,8 @@ function translateVolume(ctx: TranslateContext, volume: V1Volume, field: string)
       } else if (source.configMap) {
         const c = source.configMap;
         const entries = lookupConfigMap(ctx, c.name, c.optional, `${sf}.configMap.name`);
-        if (entries) project(entries, c.items, c.optional, "configmap", c.name ?? "", `${sf}.configMap`, files);
+        if (entries)
+          project(entries, c.items, c.optional, "configmap", c.name ?? "", `${sf}.configMap`, files);
       } else if (source.downwardAPI) {
         downwardFiles(ctx, source.downwardAPI.items, `${sf}.downwardAPI`, files);
       } else if (source.serviceAccountToken) {
@@ -184,7 +188,12 @@ function translateVolume(ctx: TranslateContext, volume: V1Volume, field: string)
     const { account, key } = storageSecret(ctx, a.secretName, `${field}.azureFile.secretName`);
     return {
       name,
-      azureFile: { shareName: a.shareName, storageAccountName: account, storageAccountKey: key, readOnly: a.readOnly ?? false },
+      azureFile: {
+        shareName: a.shareName,
+        storageAccountName: account,
+        storageAccountKey: key,
+        readOnly: a.readOnly ?? false,
+      },
     };
   }
   if (volume.csi) {
@@ -198,7 +207,11 @@ function translateVolume(ctx: TranslateContext, volume: V1Volume, field: string)
     const attrs = c.volumeAttributes ?? {};
     const shareName = attrs["shareName"];
     if (!shareName) {
-      throw new InvalidPodSpecError(`${field}.csi.volumeAttributes`, "shareName is required", "InvalidPodSpec");
+      throw new InvalidPodSpecError(
+        `${field}.csi.volumeAttributes`,
+        "shareName is required",
+        "InvalidPodSpec",
+      );
     }
     const secretName = attrs["secretName"] ?? c.nodePublishSecretRef?.name;
     if (!secretName) {
@@ -211,7 +224,12 @@ function translateVolume(ctx: TranslateContext, volume: V1Volume, field: string)
     const { account, key } = storageSecret(ctx, secretName, `${field}.csi.volumeAttributes.secretName`);
     return {
       name,
-      azureFile: { shareName, storageAccountName: account, storageAccountKey: key, readOnly: c.readOnly ?? false },
+      azureFile: {
+        shareName,
+        storageAccountName: account,
+        storageAccountKey: key,
+        readOnly: c.readOnly ?? false,
+      },
     };
   }
   if (volume.gitRepo) {
@@ -226,7 +244,10 @@ function translateVolume(ctx: TranslateContext, volume: V1Volume, field: string)
     };
   }
   const kind = Object.keys(volume).find((k) => k !== "name") ?? "source";
-  throw new InvalidPodSpecError(`${field}.${kind}`, UNSUPPORTED[kind] ?? `${kind} volumes are not supported on ACI`);
+  throw new InvalidPodSpecError(
+    `${field}.${kind}`,
+    UNSUPPORTED[kind] ?? `${kind} volumes are not supported on ACI`,
+  );
 }
 
 export function translateVolumes(ctx: TranslateContext): TranslatedVolumes {
@@ -237,7 +258,12 @@ export function translateVolumes(ctx: TranslateContext): TranslatedVolumes {
     if (ctx.node.os === "Windows") {
       if (isServiceAccountVolume(volume)) {
         dropped.add(volume.name);
-        warn(ctx, "ServiceAccountVolumeDropped", field, "ACI Windows groups cannot mount volumes; the service-account token is not mounted");
+        warn(
+          ctx,
+          "ServiceAccountVolumeDropped",
+          field,
+          "ACI Windows groups cannot mount volumes; the service-account token is not mounted",
+        );
         return;
       }
       throw new InvalidPodSpecError(field, "ACI Windows container groups do not support volumes");
@@ -258,16 +284,35 @@ export function translateMounts(
     const field = `${path}.volumeMounts[${i}]`;
     if (dropped.has(mount.name)) return;
     if (!known.has(mount.name)) {
-      throw new InvalidPodSpecError(`${field}.name`, `volume "${mount.name}" is not defined in spec.volumes`, "InvalidPodSpec");
+      throw new InvalidPodSpecError(
+        `${field}.name`,
+        `volume "${mount.name}" is not defined in spec.volumes`,
+        "InvalidPodSpec",
+      );
     }
-    if (mount.subPath) throw new InvalidPodSpecError(`${field}.subPath`, "ACI mounts whole volumes only; subPath is not supported");
+    if (mount.subPath)
+      throw new InvalidPodSpecError(
+        `${field}.subPath`,
+        "ACI mounts whole volumes only; subPath is not supported",
+      );
     if (mount.subPathExpr) {
-      throw new InvalidPodSpecError(`${field}.subPathExpr`, "ACI mounts whole volumes only; subPathExpr is not supported");
+      throw new InvalidPodSpecError(
+        `${field}.subPathExpr`,
+        "ACI mounts whole volumes only; subPathExpr is not supported",
+      );
     }
     if (mount.mountPath.includes(":")) {
-      throw new InvalidPodSpecError(`${field}.mountPath`, "ACI mount paths must not contain ':'", "InvalidPodSpec");
+      throw new InvalidPodSpecError(
+        `${field}.mountPath`,
+        "ACI mount paths must not contain ':'",
+        "InvalidPodSpec",
+      );
     }
-    mounts.push({ name: mount.name, mountPath: mount.mountPath, ...(mount.readOnly ? { readOnly: true } : {}) });
+    mounts.push({
+      name: mount.name,
+      mountPath: mount.mountPath,
+      ...(mount.readOnly ? { readOnly: true } : {}),
+    });
   });
   return mounts;
 }

@@ -29,7 +29,12 @@ export function sleep(clock: Clock, ms: number): Promise<void> {
  * Exponential backoff with "equal jitter": attempt 1 → [base/2, base), doubling up to `max`.
  * Jitter keeps two replicas (or many watchers after an API server restart) from retrying in lockstep.
  */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }

@@ -82,7 +82,13 @@ export class Coalescer {
 }
 
 export function toMessage(event: PodEvent, now: Date): PodEventMessage {
-  const message: PodEventMessage = { v: 1, ns: event.ns, name: event.name, reason: event.reason, at: now.toISOString() };
+  const message: PodEventMessage = {
+    v: 1,
+    ns: event.ns,
+    name: event.name,
+    reason: event.reason,
+    at: now.toISOString(),
+  };
   if (event.uid) message.uid = event.uid;
   return message;
 }

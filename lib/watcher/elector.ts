@@ -101,7 +101,11 @@ export class LeaderElector {
       }
     } catch (error) {
       // The Lease then simply expires; the peer takes over within the lease duration.
-      this.o.logger.warn("watcher.leader.error", { identity: this.o.identity, during: "release", error: ensureError(error).message });
+      this.o.logger.warn("watcher.leader.error", {
+        identity: this.o.identity,
+        during: "release",
+        error: ensureError(error).message,
+      });
     }
   }
 
@@ -172,7 +176,11 @@ export class LeaderElector {
   }
 
   private observe(lease: StoredLease, now: number): void {
-    const seen = { holder: lease.holderIdentity ?? "", renew: lease.renewTime?.getTime() ?? 0, rv: lease.resourceVersion };
+    const seen = {
+      holder: lease.holderIdentity ?? "",
+      renew: lease.renewTime?.getTime() ?? 0,
+      rv: lease.resourceVersion,
+    };
     if (!this.observed || this.observed.holder !== seen.holder || this.observed.renew !== seen.renew) {
       this.observed = seen;
       this.observedAt = now;

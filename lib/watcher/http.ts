@@ -18,7 +18,11 @@ export interface RunningHttp {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(port: number, source: HealthSource, host = "0.0.0.0"): Promise<RunningHttp> {
+export async function startHttpServer(
+  port: number,
+  source: HealthSource,
+  host = "0.0.0.0",
+): Promise<RunningHttp> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -34,7 +38,9 @@ export async function startHttpServer(port: number, source: HealthSource, host =
         .writeHead(problems.length ? 503 : 200, { "content-type": "text/plain" })
         .end(problems.length ? problems.join("\n") + "\n" : "ok\n");
     } else if (path === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(source.metricsText());
+      res
+        .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
+        .end(source.metricsText());
     } else {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
     }

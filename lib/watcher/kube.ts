@@ -61,7 +61,8 @@ export function kubePodApi(kc: KubeConfig): PodApi {
           timeoutSeconds: req.timeoutSeconds,
         },
         (type: string, object: unknown) => {
-          if (type === "ERROR") onEvent(type, object ?? {}); // a metav1.Status
+          if (type === "ERROR")
+            onEvent(type, object ?? {}); // a metav1.Status
           else onEvent(type, ObjectSerializer.deserialize(object, "V1Pod") as V1Pod);
         },
         (error: unknown) => onDone(error ?? null),
@@ -113,7 +114,9 @@ export function kubeLeaseStore(kc: KubeConfig, namespace: string, name: string):
     },
     async update(record, resourceVersion) {
       try {
-        return stored(await api.replaceNamespacedLease({ name, namespace, body: body(record, resourceVersion) }));
+        return stored(
+          await api.replaceNamespacedLease({ name, namespace, body: body(record, resourceVersion) }),
+        );
       } catch (error) {
         throw mapKubeError(error, "update lease");
       }

@@ -100,20 +100,31 @@ export function watcherMetrics(registry = new Registry()) {
   registry.collected("process_resident_memory_bytes", "Resident memory size in bytes.", "gauge", () => {
     return process.memoryUsage().rss;
   });
-  registry.collected("process_cpu_seconds_total", "User and system CPU time spent in seconds.", "counter", () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  });
+  registry.collected(
+    "process_cpu_seconds_total",
+    "User and system CPU time spent in seconds.",
+    "counter",
+    () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    },
+  );
   return {
     registry,
     /** Watch events received, by node and type (add/update/delete), before filtering. */
-    events: registry.counter("aci_bridge_watcher_events_total", "Pod watch events received, by node and type."),
+    events: registry.counter(
+      "aci_bridge_watcher_events_total",
+      "Pod watch events received, by node and type.",
+    ),
     /** Updates ignored because only status/metadata bookkeeping changed. */
     ignored: registry.counter(
       "aci_bridge_watcher_events_ignored_total",
       "Pod updates that did not need a message (status-only changes).",
     ),
-    sent: registry.counter("aci_bridge_watcher_messages_sent_total", "Messages sent to the queue, by reason."),
+    sent: registry.counter(
+      "aci_bridge_watcher_messages_sent_total",
+      "Messages sent to the queue, by reason.",
+    ),
     sendFailures: registry.counter("aci_bridge_watcher_send_failures_total", "Failed queue sends (retried)."),
     dropped: registry.counter(
       "aci_bridge_watcher_backlog_dropped_total",

@@ -26,8 +26,9 @@ export interface OutboxOptions {
 }
 
 export class Outbox {
-  /** Insertion-ordered: the first key is the oldest message. */
-  private readonly waiting = new Map<string, PodEventMessage>();
+  /** Ordered by `seq` (first enqueue): the first key is the oldest message. */
+  private waiting = new Map<string, { message: PodEventMessage; seq: number }>();
+  private seq = 0;
   private inFlight = 0;
   private consecutiveFailures = 0;
   private retryAt = 0;
@@ -49,14 +50,7 @@ export class Outbox {
   }
 
   add(message: PodEventMessage): void {
-    const key = `${message.ns}/${message.name}`;
-    const existing = this.waiting.get(key);
-    if (existing) {
-      this.waiting.set(key, { ...message, reason: strongerReason(existing.reason, message.reason) });
-    } else {
-      this.waiting.set(key, message);
-      while (this.waiting.size > this.o.maxSize) this.dropOldest();
-    }
+    this.put(`${message.ns}/${message.name}`, message, ++this.seq);
     this.updateGauge();
     this.pump();
   }
@@ -93,10 +87,27 @@ export class Outbox {
     });
   }
 
+  /** Adds or merges (strongest reason, newest fields) and enforces the bound. */
+  private put(key: string, message: PodEventMessage, seq: number): void {
+    const existing = this.waiting.get(key);
+    if (existing) {
+      existing.message = { ...message, reason: strongerReason(existing.message.reason, message.reason) };
+      existing.seq = Math.min(existing.seq, seq);
+      return;
+    }
+    const first = this.waiting.values().next();
+    this.waiting.set(key, { message, seq });
+    if (!first.done && seq < first.value.seq) {
+      // A failed send going back: restore age order so "drop oldest" stays true (rare: once per failure).
+      this.waiting = new Map([...this.waiting].sort((a, b) => a[1].seq - b[1].seq));
+    }
+    while (this.waiting.size > this.o.maxSize) this.dropOldest();
+  }
+
   private dropOldest(): void {
     const oldest = this.waiting.keys().next();
     if (oldest.done) return;
-    const message = this.waiting.get(oldest.value);
+    const message = this.waiting.get(oldest.value)?.message;
     this.waiting.delete(oldest.value);
     this.o.metrics.dropped.inc();
     this.o.logger.warn("watcher.backlog.dropped", {
@@ -111,35 +122,46 @@ export class Outbox {
       if (this.retryAt > this.o.clock.now()) return;
       // While failing, probe with one message at a time instead of hammering the queue with all of them.
       if (this.consecutiveFailures > 0 && this.inFlight > 0) return;
-      const [key, message] = this.waiting.entries().next().value as [string, PodEventMessage];
+      const [key, entry] = this.waiting.entries().next().value as [
+        string,
+        { message: PodEventMessage; seq: number },
+      ];
       this.waiting.delete(key);
       this.inFlight++;
-      void this.sendOne(key, message);
+      void this.sendOne(key, entry.message, entry.seq);
     }
   }
 
-  private async sendOne(key: string, message: PodEventMessage): Promise<void> {
+  private async sendOne(key: string, message: PodEventMessage, seq: number): Promise<void> {
     try {
       await this.o.sender.send(message);
       this.o.metrics.sent.inc({ reason: message.reason });
       if (this.consecutiveFailures > 0 || this.outageLogged) {
-        this.o.logger.info("watcher.queue.recovered", { failures: this.consecutiveFailures, backlog: this.size - 1 });
+        this.o.logger.info("watcher.queue.recovered", {
+          failures: this.consecutiveFailures,
+          backlog: this.size - 1,
+        });
         this.outageLogged = false;
       }
       this.consecutiveFailures = 0;
     } catch (error) {
       this.consecutiveFailures++;
       this.o.metrics.sendFailures.inc();
-      // Put it back unless a newer message for the same pod arrived meanwhile (then merge the reasons).
+      // Put it back in its age position; a newer message for the same pod that arrived meanwhile merges.
       const newer = this.waiting.get(key);
-      if (newer) this.waiting.set(key, { ...newer, reason: strongerReason(message.reason, newer.reason) });
-      else {
-        this.waiting.set(key, message);
-        while (this.waiting.size > this.o.maxSize) this.dropOldest();
-      }
+      this.put(
+        key,
+        newer ? { ...newer.message, reason: strongerReason(message.reason, newer.message.reason) } : message,
+        seq,
+      );
       // While draining for shutdown, retry at least every second: the grace period is short.
       const maxMs = this.draining ? Math.min(this.o.retryMaxMs, 1_000) : this.o.retryMaxMs;
-      const delay = backoffMs(this.consecutiveFailures, Math.min(this.o.retryBaseMs, maxMs), maxMs, this.o.random);
+      const delay = backoffMs(
+        this.consecutiveFailures,
+        Math.min(this.o.retryBaseMs, maxMs),
+        maxMs,
+        this.o.random,
+      );
       const fields = {
         pod: key,
         attempt: this.consecutiveFailures,

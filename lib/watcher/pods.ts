@@ -57,7 +57,8 @@ export function fingerprint(pod: V1Pod): string {
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || value === undefined) return "null";
-  if (value instanceof Date) return JSON.stringify(Number.isNaN(value.getTime()) ? null : value.toISOString());
+  if (value instanceof Date)
+    return JSON.stringify(Number.isNaN(value.getTime()) ? null : value.toISOString());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (typeof value === "object") {
     const members = Object.entries(value as Record<string, unknown>)

@@ -17,7 +17,9 @@ export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): P
       // With the workload identity webhook, AZURE_CLIENT_ID/AZURE_FEDERATED_TOKEN_FILE are set in the pod and
       // DefaultAzureCredential's WorkloadIdentityCredential picks them up; an explicit client id wins.
       const credential = new DefaultAzureCredential(
-        auth.clientId ? { managedIdentityClientId: auth.clientId, workloadIdentityClientId: auth.clientId } : {},
+        auth.clientId
+          ? { managedIdentityClientId: auth.clientId, workloadIdentityClientId: auth.clientId }
+          : {},
       );
       return queueSender(createQueueClient({ queueName, queueServiceUri: auth.queueServiceUri, credential }));
     }

@@ -204,7 +204,10 @@ export class PodReflector {
     let received = 0;
     this.armWatchdog(gen);
     // Server-side timeout a little below the watchdog, jittered so replicas and nodes do not re-watch together.
-    const timeoutSeconds = Math.max(1, Math.floor((this.o.idleMs / 1000) * (0.5 + 0.3 * (this.o.random ?? Math.random)())));
+    const timeoutSeconds = Math.max(
+      1,
+      Math.floor((this.o.idleMs / 1000) * (0.5 + 0.3 * (this.o.random ?? Math.random)())),
+    );
     const onEvent = (type: string, object: V1Pod | WatchStatus) => {
       if (gen !== this.generation) return;
       received++;
@@ -243,7 +246,11 @@ export class PodReflector {
         this.resourceVersion = "";
         this.restart("gone", 0);
       } else {
-        this.fail(gen, Object.assign(new Error(status.message ?? "watch error event"), { statusCode: status.code }), "watch");
+        this.fail(
+          gen,
+          Object.assign(new Error(status.message ?? "watch error event"), { statusCode: status.code }),
+          "watch",
+        );
       }
       return;
     }
@@ -278,7 +285,8 @@ export class PodReflector {
 
   private fail(gen: number, error: unknown, during: "list" | "watch"): void {
     if (gen !== this.generation) return;
-    const status = (error as { statusCode?: number; code?: number } | undefined)?.statusCode ??
+    const status =
+      (error as { statusCode?: number; code?: number } | undefined)?.statusCode ??
       (error as { code?: unknown } | undefined)?.code;
     if (status === 410) {
       this.resourceVersion = "";
@@ -309,7 +317,12 @@ export class PodReflector {
     this.abortCurrent();
     this.o.metrics.watchRestarts.inc({ node: this.o.node, cause });
     if (cause !== "closed") {
-      this.o.logger.info("watcher.watch.restarting", { node: this.o.node, cause, delayMs, relist: !this.resourceVersion });
+      this.o.logger.info("watcher.watch.restarting", {
+        node: this.o.node,
+        cause,
+        delayMs,
+        relist: !this.resourceVersion,
+      });
     }
     const go = () => {
       this.cancelTimer = undefined;

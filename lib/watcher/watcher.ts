@@ -132,7 +132,9 @@ export class Watcher implements HealthSource {
     for (const r of this.reflectors) r.stop();
     // Pending coalesced events go out now rather than after their window.
     this.coalescer.flushAll();
-    const flushed = this.leader ? await this.outbox.drain(Math.max(0, graceMs - (this.clock.now() - started))) : true;
+    const flushed = this.leader
+      ? await this.outbox.drain(Math.max(0, graceMs - (this.clock.now() - started)))
+      : true;
     const unsent = this.outbox.size;
     // Release only after the flush: until then this replica is still the one sending.
     await this.elector?.stop({ release: true });
@@ -147,7 +149,8 @@ export class Watcher implements HealthSource {
 
   readiness(): string[] {
     const problems: string[] = [];
-    for (const r of this.reflectors) if (!r.hasSynced) problems.push(`watch for node ${r.node} has not synced`);
+    for (const r of this.reflectors)
+      if (!r.hasSynced) problems.push(`watch for node ${r.node} has not synced`);
     if (this.leader && !this.outbox.healthy) problems.push("queue sends are failing");
     if (this.stopping) problems.push("shutting down");
     return problems;
@@ -180,7 +183,12 @@ export class Watcher implements HealthSource {
     for (const r of this.reflectors) {
       for (const pod of r.records()) {
         pods++;
-        this.outbox.add(toMessage({ ns: pod.ns, name: pod.name, uid: pod.uid || undefined, reason: "resync" }, new Date(this.clock.now())));
+        this.outbox.add(
+          toMessage(
+            { ns: pod.ns, name: pod.name, uid: pod.uid || undefined, reason: "resync" },
+            new Date(this.clock.now()),
+          ),
+        );
       }
     }
     this.d.logger.info("watcher.resync", { pods });

@@ -29,7 +29,7 @@ import type {
   Json,
   Operation,
 } from "./types.js";
-import { validateBody, validateName, type ArmError } from "./validate.js";
+import { validateBody, validateName } from "./validate.js";
 
 export const DEFAULT_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
 /** api-version ACI uses in its operation URLs (recordings/aci/create.json). */
@@ -286,6 +286,8 @@ export function behaviorFromImage(image: string): ContainerBehavior | "inaccessi
   return undefined;
 }
 
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
 const matches = (pattern: string | RegExp | undefined, value: string): boolean =>
   pattern === undefined || (typeof pattern === "string" ? value === pattern : pattern.test(value));
 
@@ -457,7 +459,7 @@ export class AciSimulatorCore {
   private initTotal(body: Json): number {
     const init = ((body.properties as Json | undefined)?.initContainers as Json[] | undefined) ?? [];
     return init.reduce((sum, c) => {
-      const b = this.behaviorFor("", c, true);
+      const b = this.behaviorFor("", c);
       return (
         sum +
         (b !== "inaccessible" && (b.kind === "exit" || b.kind === "crashloop")
@@ -467,9 +469,9 @@ export class AciSimulatorCore {
     }, 0);
   }
 
-  private behaviorFor(group: string, c: Json, _init = false): ContainerBehavior | "inaccessible" {
-    const image = String((c.properties as Json | undefined)?.image ?? "");
-    const name = String(c.name ?? "");
+  private behaviorFor(group: string, c: Json): ContainerBehavior | "inaccessible" {
+    const image = str((c.properties as Json | undefined)?.image);
+    const name = str(c.name);
     for (let i = this.behaviors.length - 1; i >= 0; i--) {
       const r = this.behaviors[i];
       if (!r) continue;
@@ -522,7 +524,7 @@ export class AciSimulatorCore {
       subscriptionId: sub,
       resourceGroup: rg,
       name,
-      region: String(body.location ?? this.defaultRegion),
+      region: str(body.location) || this.defaultRegion,
       body: structuredClone(body),
       createdAt,
       containers: toStored(p.containers),
@@ -668,7 +670,7 @@ export class AciSimulatorCore {
       );
     }
     const v = validateBody(name, body, this.limits);
-    if ("code" in v) return armError((v as ArmError).status, (v as ArmError).code, (v as ArmError).message);
+    if ("code" in v) return armError(v.status, v.code, v.message);
     const json = body as Json;
     const region = String(json.location);
     for (const c of [
@@ -826,18 +828,20 @@ export class AciSimulatorCore {
 
     const fault = this.pickFault(method, path, r.operation);
     if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
-    const region =
+    // Region for x-ms-request-id, looked up when answering so a new group's own region is used.
+    const region = (): string =>
       r.params.region ??
       this.groups.get(this.key(r.params.rg ?? "", r.params.name ?? ""))?.region ??
       this.defaultRegion;
-    const headers: Record<string, string> = {
-      "x-ms-request-id": `${region}:${randomUUID()}`,
-      "x-ms-correlation-request-id": randomUUID(),
-    };
+    const headers: Record<string, string> = { "x-ms-correlation-request-id": randomUUID() };
     const bucketHeader = `x-ms-ratelimit-remaining-subscription-${r.kind === "read" ? "reads" : r.kind === "write" ? "writes" : "deletes"}`;
     const send = (reply: Reply): void => {
       record.status = reply.status;
-      const h: Record<string, string> = { ...headers, ...reply.headers };
+      const h: Record<string, string> = {
+        "x-ms-request-id": `${region()}:${randomUUID()}`,
+        ...headers,
+        ...reply.headers,
+      };
       if (reply.body !== undefined) h["content-type"] = "application/json; charset=utf-8";
       res.writeHead(reply.status, h);
       res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));

@@ -51,7 +51,7 @@ export function validateBody(
     p.restartPolicy !== undefined &&
     !["Always", "OnFailure", "Never"].includes(p.restartPolicy as string)
   ) {
-    return bad(`The restart policy '${String(p.restartPolicy)}' is invalid.`);
+    return bad(`The restart policy '${JSON.stringify(p.restartPolicy)}' is invalid.`);
   }
   if (!Array.isArray(p.containers) || p.containers.length === 0) {
     return bad(

@@ -102,7 +102,10 @@ function defaultContainer(c: AnyObject): void {
 }
 
 function qosClass(spec: AnyObject): string {
-  const containers = [...((spec.containers as AnyObject[]) ?? []), ...((spec.initContainers as AnyObject[]) ?? [])];
+  const containers = [
+    ...((spec.containers as AnyObject[]) ?? []),
+    ...((spec.initContainers as AnyObject[]) ?? []),
+  ];
   let any = false;
   let guaranteed = containers.length > 0;
   for (const c of containers) {
@@ -166,7 +169,10 @@ export function admitPodCreate(pod: AnyObject, opts: PodAdmissionOptions): void 
     ];
     if (opts.openshiftServiceCa) {
       sources.push({
-        configMap: { name: "openshift-service-ca.crt", items: [{ key: "service-ca.crt", path: "service-ca.crt" }] },
+        configMap: {
+          name: "openshift-service-ca.crt",
+          items: [{ key: "service-ca.crt", path: "service-ca.crt" }],
+        },
       });
     }
     volumes.push({ name, projected: { sources, defaultMode: 420 } });
@@ -185,17 +191,26 @@ export function admitPodCreate(pod: AnyObject, opts: PodAdmissionOptions): void 
     const tolerated = tolerations.some(
       (t) => (t.key === key || !t.key) && (t.effect === "NoExecute" || !t.effect),
     );
-    if (!tolerated) tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 });
+    if (!tolerated)
+      tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 });
   }
   // Priority admission
   const pc = spec.priorityClassName as string | undefined;
-  spec.priority ??= pc === "system-node-critical" ? 2000001000 : pc === "system-cluster-critical" ? 2000000000 : 0;
+  spec.priority ??=
+    pc === "system-node-critical" ? 2000001000 : pc === "system-cluster-critical" ? 2000000000 : 0;
   spec.preemptionPolicy ??= "PreemptLowerPriority";
   // the create strategy resets status
   pod.status = { phase: "Pending", qosClass: qosClass(spec) };
 }
 
-const CONTAINER_STATUS_ZERO = { state: {}, lastState: {}, ready: false, restartCount: 0, image: "", imageID: "" };
+const CONTAINER_STATUS_ZERO = {
+  state: {},
+  lastState: {},
+  ready: false,
+  restartCount: 0,
+  image: "",
+  imageID: "",
+};
 
 /** Go zero values the real server always serialises in pod status (recording `pod.status.strategicpatch`). */
 export function normalizePodStatus(status: AnyObject | undefined): void {

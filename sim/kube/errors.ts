@@ -30,11 +30,18 @@ export class KubeStatusError extends Error {
   constructor(code: number, reason: string, message: string, details?: StatusDetails) {
     super(message);
     this.name = "KubeStatusError";
-    const status: StatusBody = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message };
+    // key order as the real server serialises it: ..., message, reason, details, code
+    const status: Omit<StatusBody, "code"> & { code?: number } = {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message,
+    };
     if (reason) status.reason = reason;
     if (details) status.details = details;
     status.code = code;
-    this.status = status;
+    this.status = status as StatusBody;
   }
   get code(): number {
     return this.status.code;
@@ -51,11 +58,19 @@ function resourceDetails(def: ResourceDef, name: string): StatusDetails {
 }
 
 export function notFound(def: ResourceDef, name: string): KubeStatusError {
-  return new KubeStatusError(404, "NotFound", `${qualified(def)} "${name}" not found`, resourceDetails(def, name));
+  return new KubeStatusError(
+    404,
+    "NotFound",
+    `${qualified(def)} "${name}" not found`,
+    resourceDetails(def, name),
+  );
 }
 
 export function namespaceNotFound(ns: string): KubeStatusError {
-  return new KubeStatusError(404, "NotFound", `namespaces "${ns}" not found`, { name: ns, kind: "namespaces" });
+  return new KubeStatusError(404, "NotFound", `namespaces "${ns}" not found`, {
+    name: ns,
+    kind: "namespaces",
+  });
 }
 
 export function alreadyExists(def: ResourceDef, name: string): KubeStatusError {
@@ -79,8 +94,15 @@ export function conflict(def: ResourceDef, name: string): KubeStatusError {
 /** Precondition failures name the Kind, not the resource (recording `pod.delete.wronguid`). */
 export function preconditionConflict(def: ResourceDef, name: string, what: string): KubeStatusError {
   const kind = def.group ? `${def.kind}.${def.group}` : def.kind;
-  const details: StatusDetails = def.group ? { name, group: def.group, kind: def.kind } : { name, kind: def.kind };
-  return new KubeStatusError(409, "Conflict", `Operation cannot be fulfilled on ${kind} "${name}": ${what}`, details);
+  const details: StatusDetails = def.group
+    ? { name, group: def.group, kind: def.kind }
+    : { name, kind: def.kind };
+  return new KubeStatusError(
+    409,
+    "Conflict",
+    `Operation cannot be fulfilled on ${kind} "${name}": ${what}`,
+    details,
+  );
 }
 
 export function badRequest(message: string): KubeStatusError {
@@ -111,7 +133,11 @@ export function notImplemented(method: string, path: string): KubeStatusError {
   );
 }
 
-export function successStatus(def: ResourceDef, name: string, uid: string | undefined): Record<string, unknown> {
+export function successStatus(
+  def: ResourceDef,
+  name: string,
+  uid: string | undefined,
+): Record<string, unknown> {
   const details: Record<string, unknown> = { name };
   if (def.group) details.group = def.group;
   details.kind = def.plural;

@@ -8,7 +8,8 @@ import { KubeStatusError } from "./errors";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-const isObject = (v: unknown): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, Json> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 
 /** RFC 7386: objects merge recursively, `null` deletes, everything else (lists included) replaces. */
@@ -62,7 +63,11 @@ function mergeKeyFor(kind: string, path: string[]): { key: string | null } | und
   const table = MERGE_KEYS[kind];
   if (!table) return undefined;
   if (p in table) return { key: table[p]! };
-  if (kind === "Pod" && path.length === 3 && /^(containers|initContainers|ephemeralContainers)$/.test(path[1]!)) {
+  if (
+    kind === "Pod" &&
+    path.length === 3 &&
+    /^(containers|initContainers|ephemeralContainers)$/.test(path[1]!)
+  ) {
     const k = CONTAINER_LISTS[path[2]!];
     if (path[0] === "spec" && k) return { key: k };
   }
@@ -94,7 +99,8 @@ function smpMap(kind: string, path: string[], target: Json, patch: Json): Json {
     if (k.startsWith("$deleteFromPrimitiveList/")) {
       const field = k.slice("$deleteFromPrimitiveList/".length);
       const cur: unknown = out[field];
-      if (Array.isArray(cur) && Array.isArray(v)) out[field] = cur.filter((x) => !(v as unknown[]).includes(x));
+      if (Array.isArray(cur) && Array.isArray(v))
+        out[field] = cur.filter((x) => !(v as unknown[]).includes(x));
       continue;
     }
     const sub = [...path, k];
@@ -159,9 +165,14 @@ function pointer(path: string): string[] {
 
 /** The real server answers a JSON patch that cannot be applied with 422 and the library's message as a cause. */
 function patchFailed(message: string): KubeStatusError {
-  return new KubeStatusError(422, "Invalid", "the server rejected our request due to an error in our request", {
-    causes: [{ message }],
-  });
+  return new KubeStatusError(
+    422,
+    "Invalid",
+    "the server rejected our request due to an error in our request",
+    {
+      causes: [{ message }],
+    },
+  );
 }
 
 function getAt(doc: Json, tokens: string[], path: string): Json {
@@ -180,7 +191,8 @@ function getAt(doc: Json, tokens: string[], path: string): Json {
 function parentOf(doc: Json, tokens: string[], path: string): { parent: Json; last: string } {
   if (tokens.length === 0) throw patchFailed(`cannot operate on the document root: ${path}`);
   const parent = getAt(doc, tokens.slice(0, -1), path);
-  if (!isObject(parent) && !Array.isArray(parent)) throw patchFailed(`doc is missing path: "${path}": missing value`);
+  if (!isObject(parent) && !Array.isArray(parent))
+    throw patchFailed(`doc is missing path: "${path}": missing value`);
   return { parent, last: tokens[tokens.length - 1]! };
 }
 
@@ -190,7 +202,8 @@ function addAt(doc: Json, path: string, value: Json): Json {
   const { parent, last } = parentOf(doc, tokens, path);
   if (Array.isArray(parent)) {
     const i = last === "-" ? parent.length : Number(last);
-    if (!/^(\d+|-)$/.test(last) || i > parent.length) throw patchFailed(`Unable to access invalid index: ${last}`);
+    if (!/^(\d+|-)$/.test(last) || i > parent.length)
+      throw patchFailed(`Unable to access invalid index: ${last}`);
     parent.splice(i, 0, clone(value));
   } else parent[last] = clone(value);
   return doc;
@@ -201,7 +214,8 @@ function removeAt(doc: Json, path: string): Json {
   const { parent, last } = parentOf(doc, tokens, path);
   if (Array.isArray(parent)) {
     const i = Number(last);
-    if (!/^\d+$/.test(last) || i >= parent.length) throw patchFailed(`Unable to access invalid index: ${last}`);
+    if (!/^\d+$/.test(last) || i >= parent.length)
+      throw patchFailed(`Unable to access invalid index: ${last}`);
     parent.splice(i, 1);
   } else {
     if (!(last in parent)) throw patchFailed(`Unable to remove nonexistent key: ${last}: missing value`);
@@ -212,7 +226,12 @@ function removeAt(doc: Json, path: string): Json {
 
 /** RFC 6902. Operations apply in order to a copy; any failure rejects the whole patch. */
 export function jsonPatch(target: Json, ops: Json): Json {
-  if (!Array.isArray(ops)) throw new KubeStatusError(400, "BadRequest", "json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+  if (!Array.isArray(ops))
+    throw new KubeStatusError(
+      400,
+      "BadRequest",
+      "json: cannot unmarshal object into Go value of type jsonpatch.Patch",
+    );
   let doc = clone(target);
   for (const op of ops as Array<Record<string, Json>>) {
     const path = String(op.path ?? "");
@@ -252,7 +271,8 @@ export function jsonPatch(target: Json, ops: Json): Json {
 
 export function deepEqual(a: Json, b: Json): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isObject(a) && isObject(b)) {
     const ka = Object.keys(a).filter((k) => a[k] !== undefined);
     const kb = Object.keys(b).filter((k) => b[k] !== undefined);

@@ -3,7 +3,18 @@
  * `"1.5Gi"` → `"1536Mi"`, `"0.5"` → `"500m"`). Values are kept exactly as BigInt nano-units.
  */
 
-const DEC_SUFFIX: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const DEC_SUFFIX: Record<string, number> = {
+  n: -9,
+  u: -6,
+  m: -3,
+  "": 0,
+  k: 3,
+  M: 6,
+  G: 9,
+  T: 12,
+  P: 15,
+  E: 18,
+};
 const BIN_SUFFIX: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
 const NANO = 10n ** 9n;
 

@@ -91,7 +91,8 @@ export function fieldMatcher(def: ResourceDef, selector: string | undefined): Ma
     const value = m[3]!.trim();
     let get: ((o: AnyObject) => string) | undefined;
     if (label === "metadata.name") get = (o) => String(o.metadata?.name ?? "");
-    else if (label === "metadata.namespace" && def.namespaced) get = (o) => String(o.metadata?.namespace ?? "");
+    else if (label === "metadata.namespace" && def.namespaced)
+      get = (o) => String(o.metadata?.namespace ?? "");
     else get = def.fields[label];
     if (!get) throw badRequest(`field label not supported: ${label}`);
     const g = get;

@@ -362,7 +362,9 @@ describe("deploy/modules/functionapp.bicep: app settings", () => {
 describe("deploy/modules/alerts.bicep: log alerts", () => {
   const alerts = moduleFile("alerts.bicep");
   const queries = [...alerts.source.matchAll(/query: '([^']*)'/g)].map((m) => m[1]!);
-  const eventNames = queries.flatMap((q) => [...q.matchAll(/startswith "([a-z0-9.]+) "/g)].map((m) => m[1]!));
+  const eventNames = queries.flatMap((q) =>
+    [...q.matchAll(/(?:startswith|strlen\() ?"([a-z0-9.]+) "/g)].map((m) => m[1]!),
+  );
 
   it("queries only event names that exist in lib/events", () => {
     const catalog = new Set(Object.keys(EVENTS));
@@ -373,7 +375,7 @@ describe("deploy/modules/alerts.bicep: log alerts", () => {
   it("covers poison messages, create failures, heartbeat, sustained throttling and Failed pods", () => {
     for (const name of [
       "message.invalid",
-      "message.poisoned",
+      "message.retry",
       "cg.create.failed",
       "node.heartbeat.failed",
       "arm.throttled",
@@ -386,6 +388,15 @@ describe("deploy/modules/alerts.bicep: log alerts", () => {
     expect(queries).toContain('requests | where operation_Name == "reconcile"');
     // Sustained throttling: several consecutive failing windows.
     expect(alerts.source).toMatch(/name: 'arm-throttled'[\s\S]*?periods: 3/);
+    // "Marked Failed by the bridge", not pods whose containers failed on their own.
+    expect(queries.find((q) => q.includes('"pod.failed "'))).toContain('tostring(f.source) == "bridge"');
+  });
+
+  it("knows host.json's maxDequeueCount", () => {
+    const host = JSON.parse(readFileSync(join(root, "host.json"), "utf8")) as {
+      extensions: { queues: { maxDequeueCount: number } };
+    };
+    expect(alerts.source).toContain(`param maxDequeueCount int = ${host.extensions.queues.maxDequeueCount}`);
   });
 
   it("uses the LogAlert shape (kind, Count aggregation, failingPeriods, action groups)", () => {

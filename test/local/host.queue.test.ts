@@ -105,13 +105,27 @@ describe("local host: queue trigger", () => {
     expect(await peekAll(queue)).toEqual([]);
     expect(host.stats).toMatchObject({ invocations: 5, failures: 5, succeeded: 0, poisoned: 1 });
 
-    const failed = lines.filter((l) => /^Executed 'Functions\.podEvents' \(Failed, Id=[0-9a-f-]{36}, Duration=\d+ms\)/.test(l.message));
+    const failed = lines.filter((l) =>
+      /^Executed 'Functions\.podEvents' \(Failed, Id=[0-9a-f-]{36}, Duration=\d+ms\)/.test(l.message),
+    );
     expect(failed).toHaveLength(5);
     expect(failed[0]!.level).toBe("error");
     expect(failed[0]!.message).toContain("Exception: Error: boom");
     const fnLine = lines.find((l) => l.category === "Function")!;
-    expect(fnLine).toMatchObject({ level: "error", functionName: "podEvents", message: "handler.failed { attempt: 1 }" });
-    expect(lines.some((l) => l.level === "warning" && l.message.includes(`has reached MaxDequeueCount of 5. Moving message to queue '${queue.name}-poison'.`))).toBe(true);
+    expect(fnLine).toMatchObject({
+      level: "error",
+      functionName: "podEvents",
+      message: "handler.failed { attempt: 1 }",
+    });
+    expect(
+      lines.some(
+        (l) =>
+          l.level === "warning" &&
+          l.message.includes(
+            `has reached MaxDequeueCount of 5. Moving message to queue '${queue.name}-poison'.`,
+          ),
+      ),
+    ).toBe(true);
   });
 
   it("delays a retry by visibilityTimeout", async () => {
@@ -180,7 +194,9 @@ describe("local host: queue trigger", () => {
     expect(await peekAll(poison)).toEqual(['{"v":1} is not base64']);
     expect(calls).toBe(0);
     expect(host.stats).toMatchObject({ decodeFailures: 1, poisoned: 1, invocations: 0 });
-    expect(lines.some((l) => l.message.startsWith("Message decoding has failed! Check MessageEncoding settings."))).toBe(true);
+    expect(
+      lines.some((l) => l.message.startsWith("Message decoding has failed! Check MessageEncoding settings.")),
+    ).toBe(true);
   });
 
   it("reads raw text with messageEncoding none", async () => {
@@ -219,7 +235,10 @@ describe("local host: queue trigger", () => {
     const queue = await newQueue();
     const polls: number[] = [];
     const original = QueueClient.prototype.receiveMessages;
-    vi.spyOn(QueueClient.prototype, "receiveMessages").mockImplementation(function (this: QueueClient, ...args) {
+    vi.spyOn(QueueClient.prototype, "receiveMessages").mockImplementation(function (
+      this: QueueClient,
+      ...args
+    ) {
       if (this.name === queue.name) polls.push(Date.now());
       return original.apply(this, args);
     });
@@ -283,7 +302,11 @@ describe("local host: queue trigger", () => {
     await queue.sendMessage(b64("x"));
     await waitFor(() => host.stats.succeeded === 1);
     expect(host.stats).toMatchObject({ timeouts: 1, failures: 1 });
-    expect(lines.some((l) => l.message.startsWith("Timeout value of 00:00:02 exceeded by function 'Functions.podEvents'"))).toBe(true);
+    expect(
+      lines.some((l) =>
+        l.message.startsWith("Timeout value of 00:00:02 exceeded by function 'Functions.podEvents'"),
+      ),
+    ).toBe(true);
   });
 
   it("refuses to start without the connection setting, naming it", async () => {

@@ -26,23 +26,52 @@ describe("NCRONTAB next occurrence (UTC)", () => {
     ["0 0 0 1 1 *", "2026-11-25T00:00:00.000Z", ["2027-01-01T00:00:00.000Z"]],
     ["0 0 12 * * Sun", "2026-11-25T00:00:00.000Z", ["2026-11-29T12:00:00.000Z"]],
     ["0 0 12 * Feb,mar *", "2026-11-25T00:00:00.000Z", ["2027-02-01T12:00:00.000Z"]],
-    ["5,15-17 0 0 * * *", "2026-11-25T00:00:05.000Z", ["2026-11-25T00:00:15.000Z", "2026-11-25T00:00:16.000Z", "2026-11-25T00:00:17.000Z", "2026-11-26T00:00:05.000Z"]],
-    ["0-30/15 0 0 * * *", "2026-11-25T00:00:00.000Z", ["2026-11-25T00:00:15.000Z", "2026-11-25T00:00:30.000Z", "2026-11-26T00:00:00.000Z"]],
-    ["50/5 * * * * *", "2026-11-25T00:00:00.000Z", ["2026-11-25T00:00:50.000Z", "2026-11-25T00:00:55.000Z", "2026-11-25T00:01:50.000Z"]],
+    [
+      "5,15-17 0 0 * * *",
+      "2026-11-25T00:00:05.000Z",
+      [
+        "2026-11-25T00:00:15.000Z",
+        "2026-11-25T00:00:16.000Z",
+        "2026-11-25T00:00:17.000Z",
+        "2026-11-26T00:00:05.000Z",
+      ],
+    ],
+    [
+      "0-30/15 0 0 * * *",
+      "2026-11-25T00:00:00.000Z",
+      ["2026-11-25T00:00:15.000Z", "2026-11-25T00:00:30.000Z", "2026-11-26T00:00:00.000Z"],
+    ],
+    [
+      "50/5 * * * * *",
+      "2026-11-25T00:00:00.000Z",
+      ["2026-11-25T00:00:50.000Z", "2026-11-25T00:00:55.000Z", "2026-11-25T00:01:50.000Z"],
+    ],
     // Day 31 skips months without one; Feb 29 only in leap years.
-    ["0 0 0 31 * *", "2026-11-01T00:00:00.000Z", ["2026-12-31T00:00:00.000Z", "2027-01-31T00:00:00.000Z", "2027-03-31T00:00:00.000Z"]],
+    [
+      "0 0 0 31 * *",
+      "2026-11-01T00:00:00.000Z",
+      ["2026-12-31T00:00:00.000Z", "2027-01-31T00:00:00.000Z", "2027-03-31T00:00:00.000Z"],
+    ],
     ["0 0 0 29 2 *", "2026-01-01T00:00:00.000Z", ["2028-02-29T00:00:00.000Z"]],
     // Day of month AND day of week (NCrontab): the 13th that is a Friday.
-    ["0 0 0 13 * 5", "2026-01-01T00:00:00.000Z", ["2026-02-13T00:00:00.000Z", "2026-03-13T00:00:00.000Z", "2026-11-13T00:00:00.000Z"]],
+    [
+      "0 0 0 13 * 5",
+      "2026-01-01T00:00:00.000Z",
+      ["2026-02-13T00:00:00.000Z", "2026-03-13T00:00:00.000Z", "2026-11-13T00:00:00.000Z"],
+    ],
   ];
   it.each(table)("%s after %s", (expression, base, expected) => {
     const schedule = parseNcrontab(expression);
-    expect(nextOccurrences(schedule, at(base), expected.length).map((d) => d.toISOString())).toEqual(expected);
+    expect(nextOccurrences(schedule, at(base), expected.length).map((d) => d.toISOString())).toEqual(
+      expected,
+    );
   });
 
   it("parses 5-field expressions when asked (seconds = 0)", () => {
     const schedule = parseNcrontab("*/15 * * * *", 5);
-    expect(schedule.nextOccurrence(at("2026-11-25T12:07:30Z"))?.toISOString()).toBe("2026-11-25T12:15:00.000Z");
+    expect(schedule.nextOccurrence(at("2026-11-25T12:07:30Z"))?.toISOString()).toBe(
+      "2026-11-25T12:15:00.000Z",
+    );
     expect(parseNcrontab("0 12 * * *", "auto").includesSeconds).toBe(false);
   });
 
@@ -71,7 +100,9 @@ describe("timer schedule rules of the Functions host", () => {
     expect(parseTimerSchedule("*/10 * * * * *").kind).toBe("cron");
     const constant = parseTimerSchedule("00:00:30");
     expect(constant.kind).toBe("constant");
-    expect(constant.nextOccurrence(at("2026-11-25T00:00:00Z"))?.toISOString()).toBe("2026-11-25T00:00:30.000Z");
+    expect(constant.nextOccurrence(at("2026-11-25T00:00:00Z"))?.toISOString()).toBe(
+      "2026-11-25T00:00:30.000Z",
+    );
   });
 
   it("rejects a 5-field expression like the host does, saying how to fix it", () => {
@@ -129,10 +160,12 @@ describe("host.json", () => {
       messageEncoding: "base64",
     });
     expect(() => resolveHostSettings({ extensions: { queues: { batchSize: 33 } } })).toThrow(/batchSize/);
-    expect(() => resolveHostSettings({ extensions: { queues: { maxPollingInterval: "00:00:00.05" } } })).toThrow(
-      /maxPollingInterval/,
+    expect(() =>
+      resolveHostSettings({ extensions: { queues: { maxPollingInterval: "00:00:00.05" } } }),
+    ).toThrow(/maxPollingInterval/);
+    expect(() => resolveHostSettings({ extensions: { queues: { messageEncoding: "utf8" } } })).toThrow(
+      /base64/,
     );
-    expect(() => resolveHostSettings({ extensions: { queues: { messageEncoding: "utf8" } } })).toThrow(/base64/);
   });
 });
 

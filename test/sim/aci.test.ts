@@ -168,18 +168,19 @@ describe("ACI simulator: create and read", () => {
       group({ init: ["busybox", "busybox"] }),
       FAST,
     );
-    const during = sim.getGroup(RG, "init") as any;
-    expect(during.properties.provisioningState).toBe("Pending");
+    const during = sim.getGroup(RG, "init")!.properties as { provisioningState: string };
+    expect(during.provisioningState).toBe("Pending");
     const cg = await waitFor(async () => {
       const g = await client.containerGroups.get(RG, "init");
       return g.instanceView?.state === "Running" ? g : undefined;
     });
-    for (const ic of cg.initContainers) {
+    expect(cg.initContainers).toHaveLength(2);
+    for (const ic of cg.initContainers!) {
       expect(ic.instanceView?.currentState?.state).toBe("Terminated");
       expect(ic.instanceView?.currentState?.exitCode).toBe(0);
       expect(ic.instanceView?.currentState?.detailStatus).toBe("Completed");
     }
-    const [i0, i1] = cg.initContainers;
+    const [i0, i1] = cg.initContainers!;
     expect(i1!.instanceView!.currentState!.startTime!.getTime()).toBeGreaterThanOrEqual(
       i0!.instanceView!.currentState!.finishTime!.getTime(),
     );

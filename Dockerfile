@@ -1,0 +1,25 @@
+# aci-bridge watcher image. Build: docker build -t aci-bridge-watcher .
+# Stage 1 compiles TypeScript; stage 2 installs production dependencies only; the final stage is the small
+# node:22-alpine runtime as the non-root `node` user (uid 1000; the chart sets runAsNonRoot and a read-only
+# root filesystem). CI checks that every path COPY'd below exists after `npm ci && npm run build`.
+FROM node:22-alpine AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM node:22-alpine AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:22-alpine
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /src/package.json ./package.json
+COPY --from=build --chown=root:root /src/dist ./dist
+USER node
+EXPOSE 8080
+ENTRYPOINT ["node", "dist/watcher/main.js"]

@@ -1,0 +1,257 @@
+/**
+ * Reads an image's ENTRYPOINT from its registry through the OCI Distribution API, so a container with `args`
+ * and no `command` can run on ACI (which has one command list). manifest (or index → the linux/amd64 entry)
+ * → config blob → `config.Entrypoint`. Handles Docker Hub (`library/` names on registry-1.docker.io), bearer
+ * token challenges and basic auth from the pod's pull secrets. Results are cached: config by digest (immutable),
+ * tag → digest for `cacheTtlMs`.
+ *
+ * Errors: a missing image, tag or platform, or a registry that refuses the credentials, is terminal
+ * (`NotFoundError`, the pod fails naming `args`); network trouble, 429 and 5xx are `TransientError` (retried).
+ * Messages name the image and the HTTP status, never a credential.
+ */
+import type { V1Secret } from "@kubernetes/client-node";
+import { NotFoundError, TransientError } from "../errors.js";
+import { normalizeRegistry } from "../translate/podToContainerGroup.js";
+
+export interface EntrypointResolver {
+  resolve(image: string, pullSecrets: V1Secret[]): Promise<string[]>;
+}
+
+export interface EntrypointResolverOptions {
+  fetch?: typeof fetch;
+  /** How long a tag → digest answer is reused (default 10 minutes). */
+  cacheTtlMs?: number;
+  now?: () => number;
+  /** Per-request timeout (default 15 s). */
+  timeoutMs?: number;
+  /** Registries reached over plain http (default: localhost and 127.0.0.1, for local registries and tests). */
+  plainHttp?: (host: string) => boolean;
+  platform?: { os: string; architecture: string };
+}
+
+/** The registry refused access: registries answer this way for private and for missing repositories alike. */
+export class RegistryDeniedError extends NotFoundError {}
+
+export interface ImageReference {
+  /** Host as used for API calls (registry-1.docker.io for Docker Hub). */
+  apiHost: string;
+  /** Host as credentials name it (index.docker.io for Docker Hub). */
+  credentialHost: string;
+  repository: string;
+  /** Tag or digest. */
+  reference: string;
+}
+
+const DOCKER_HUB_API = "registry-1.docker.io";
+const MANIFEST_TYPES = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+].join(", ");
+
+export function parseImageReference(image: string): ImageReference {
+  let rest = image.trim();
+  let reference = "latest";
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    reference = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  const slash = rest.indexOf("/");
+  let host = "docker.io";
+  if (slash >= 0) {
+    const first = rest.slice(0, slash);
+    if (first.includes(".") || first.includes(":") || first === "localhost") {
+      host = first;
+      rest = rest.slice(slash + 1);
+    }
+  }
+  const colon = rest.lastIndexOf(":");
+  if (colon >= 0) {
+    if (at < 0) reference = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  const hub = normalizeRegistry(host) === "index.docker.io";
+  if (hub && !rest.includes("/")) rest = `library/${rest}`;
+  return {
+    apiHost: hub ? DOCKER_HUB_API : host,
+    credentialHost: normalizeRegistry(host),
+    repository: rest,
+    reference,
+  };
+}
+
+interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** Basic credentials for `host` from dockerconfigjson / dockercfg secrets (first match wins). */
+export function credentialsFor(host: string, secrets: readonly V1Secret[]): Credentials | undefined {
+  for (const secret of secrets) {
+    const key = secret.type === "kubernetes.io/dockercfg" ? ".dockercfg" : ".dockerconfigjson";
+    const raw = secret.data?.[key] ?? "";
+    let auths: Record<string, { username?: string; password?: string; auth?: string }> = {};
+    try {
+      const parsed = JSON.parse(Buffer.from(raw, "base64").toString("utf8")) as Record<string, unknown>;
+      auths = (key === ".dockercfg" ? parsed : (parsed["auths"] ?? {})) as typeof auths;
+    } catch {
+      continue;
+    }
+    for (const [server, entry] of Object.entries(auths)) {
+      if (normalizeRegistry(server) !== host) continue;
+      if (entry.username && entry.password !== undefined)
+        return { username: entry.username, password: entry.password };
+      if (entry.auth) {
+        const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+        const colon = decoded.indexOf(":");
+        if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+      }
+    }
+  }
+  return undefined;
+}
+
+function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
+  const space = header.indexOf(" ");
+  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+  const params: Record<string, string> = {};
+  const re = /(\w+)="([^"]*)"/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(header)) !== null) if (m[1]) params[m[1]] = m[2] ?? "";
+  return { scheme, params };
+}
+
+interface ManifestLike {
+  mediaType?: string;
+  manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[];
+  config?: { digest: string };
+}
+
+export function createEntrypointResolver(options: EntrypointResolverOptions = {}): EntrypointResolver {
+  const doFetch = options.fetch ?? fetch;
+  const ttl = options.cacheTtlMs ?? 10 * 60_000;
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const plainHttp = options.plainHttp ?? ((h: string) => /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(h));
+  const platform = options.platform ?? { os: "linux", architecture: "amd64" };
+  const byRef = new Map<string, { configDigest: string; expires: number }>();
+  const byDigest = new Map<string, string[]>();
+
+  async function request(url: string, image: string, init: RequestInit): Promise<Response> {
+    try {
+      return await doFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw new TransientError(
+        `registry request for ${image} failed: ${(error as Error).message}`,
+        undefined,
+        { cause: error },
+      );
+    }
+  }
+
+  function check(response: Response, image: string, what: string): void {
+    if (response.ok) return;
+    const status = response.status;
+    if (status === 404) throw new NotFoundError(`${what} for ${image} not found in the registry (404)`);
+    if (status === 401 || status === 403) {
+      throw new RegistryDeniedError(
+        `the registry refused access to ${image} (${status}); check the pod's imagePullSecrets`,
+      );
+    }
+    if (status === 429 || status >= 500)
+      throw new TransientError(`the registry answered ${status} for ${image}`, status);
+    throw new NotFoundError(`the registry answered ${status} for ${what} of ${image}`);
+  }
+
+  /** GET with the registry's auth dance: anonymous first, then the challenge it names. */
+  async function authedGet(
+    ref: ImageReference,
+    path: string,
+    accept: string,
+    creds: Credentials | undefined,
+    image: string,
+    auth: { header?: string },
+  ): Promise<Response> {
+    const base = `${plainHttp(ref.apiHost) ? "http" : "https"}://${ref.apiHost}`;
+    const headers = (): Record<string, string> => ({
+      accept,
+      ...(auth.header ? { authorization: auth.header } : {}),
+    });
+    let response = await request(`${base}${path}`, image, { headers: headers() });
+    if (response.status !== 401 || auth.header?.startsWith("Bearer")) return response;
+    const challenge = parseChallenge(response.headers.get("www-authenticate") ?? "");
+    const basic = creds
+      ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`
+      : undefined;
+    if (challenge.scheme === "bearer" && challenge.params["realm"]) {
+      const tokenUrl = new URL(challenge.params["realm"]);
+      if (challenge.params["service"]) tokenUrl.searchParams.set("service", challenge.params["service"]);
+      tokenUrl.searchParams.set("scope", challenge.params["scope"] ?? `repository:${ref.repository}:pull`);
+      const tokenResponse = await request(tokenUrl.toString(), image, {
+        headers: basic ? { authorization: basic } : {},
+      });
+      check(tokenResponse, image, "a registry token");
+      const body = (await tokenResponse.json()) as { token?: string; access_token?: string };
+      const token = body.token ?? body.access_token;
+      if (!token) throw new RegistryDeniedError(`the registry's token service gave no token for ${image}`);
+      auth.header = `Bearer ${token}`;
+    } else if (challenge.scheme === "basic" && basic) {
+      auth.header = basic;
+    } else {
+      return response;
+    }
+    response = await request(`${base}${path}`, image, { headers: headers() });
+    return response;
+  }
+
+  return {
+    async resolve(image: string, pullSecrets: V1Secret[]): Promise<string[]> {
+      const ref = parseImageReference(image);
+      const cacheKey = `${ref.apiHost}/${ref.repository}@${ref.reference}`;
+      const cached = byRef.get(cacheKey);
+      if (cached && cached.expires > now()) {
+        const entrypoint = byDigest.get(cached.configDigest);
+        if (entrypoint) return [...entrypoint];
+      }
+      const creds = credentialsFor(ref.credentialHost, pullSecrets);
+      const auth: { header?: string } = {};
+      const manifestPath = (reference: string) => `/v2/${ref.repository}/manifests/${reference}`;
+      let response = await authedGet(ref, manifestPath(ref.reference), MANIFEST_TYPES, creds, image, auth);
+      check(response, image, "the manifest");
+      let manifest = (await response.json()) as ManifestLike;
+      if (manifest.manifests) {
+        const entry = manifest.manifests.find(
+          (m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture,
+        );
+        if (!entry) throw new NotFoundError(`${image} has no ${platform.os}/${platform.architecture} image`);
+        response = await authedGet(ref, manifestPath(entry.digest), MANIFEST_TYPES, creds, image, auth);
+        check(response, image, "the platform manifest");
+        manifest = (await response.json()) as ManifestLike;
+      }
+      const configDigest = manifest.config?.digest;
+      if (!configDigest) throw new NotFoundError(`${image}: the manifest names no image config`);
+      let entrypoint = byDigest.get(configDigest);
+      if (!entrypoint) {
+        response = await authedGet(
+          ref,
+          `/v2/${ref.repository}/blobs/${configDigest}`,
+          "application/json, */*",
+          creds,
+          image,
+          auth,
+        );
+        check(response, image, "the image config");
+        const config = (await response.json()) as { config?: { Entrypoint?: string[] | null } };
+        entrypoint = config.config?.Entrypoint ?? [];
+        byDigest.set(configDigest, entrypoint);
+      }
+      byRef.set(cacheKey, {
+        configDigest,
+        expires: now() + (ref.reference.startsWith("sha256:") ? Number.MAX_SAFE_INTEGER / 2 : ttl),
+      });
+      return [...entrypoint];
+    },
+  };
+}

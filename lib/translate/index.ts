@@ -1,0 +1,21 @@
+/**
+ * The translation API the reconcilers call: pod → container group, container group → pod status, events.
+ * All pure: no I/O, no clock (callers pass `now`), no SDK client.
+ */
+export { collectReferences } from "./collectReferences.js";
+export { podToContainerGroup, registryOf, normalizeRegistry } from "./podToContainerGroup.js";
+export {
+  containerGroupToPodStatus,
+  containerGroupPhase,
+  containerGroupGoneStatus,
+  failedPodStatus,
+  isPodFinal,
+  podStatusChanged,
+  REASON_GONE,
+  REASON_PROVIDER_FAILED,
+  REASON_STOPPED,
+} from "./containerGroupToPodStatus.js";
+export { containerGroupEvents } from "./containerGroupEvents.js";
+export { containerGroupName, containerGroupTags } from "./names.js";
+export { parseQuantity } from "./quantity.js";
+export type * from "./types.js";

@@ -1,0 +1,2 @@
+// Types for scripts/lib/ignore.mjs.
+export declare function createIgnoreMatcher(text: string): (path: string, isDirectory: boolean) => boolean;

@@ -1,0 +1,279 @@
+/**
+ * The bridge loop end to end through the real SDKs: ACI simulator (ARM), Kubernetes API fake, Azurite,
+ * and the exported podEvents/reconcile handlers.
+ */
+import type { V1Pod } from "@kubernetes/client-node";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  added,
+  RESOURCE_GROUP,
+  simplePod,
+  startBridgeHarness,
+  type BridgeHarness,
+} from "../support/bridge.js";
+
+let h: BridgeHarness;
+afterEach(async () => {
+  await h?.close();
+});
+
+const running = (pod: V1Pod | undefined) => pod?.status?.phase === "Running";
+const puts = () => h.aci.countCalls({ operation: "containerGroups.createOrUpdate" });
+
+describe("a pod bound to the virtual node", () => {
+  beforeEach(async () => {
+    h = await startBridgeHarness({ aci: { throttling: false } });
+  });
+
+  it("becomes a container group, then Running with podIP and container statuses", async () => {
+    const pod = h.createBoundPod(simplePod("web"));
+    await h.deliver(added(pod));
+    expect(h.events("cg.created")).toHaveLength(1);
+    const group = h.group("default", "web");
+    expect(group).toBeDefined();
+    const tags = (group as { tags: Record<string, string> }).tags;
+    expect(tags).toMatchObject({
+      "aci-bridge.cluster": "test-cluster",
+      "aci-bridge.node": "aci-bridge",
+      "aci-bridge.namespace": "default",
+      "aci-bridge.pod": "web",
+      "aci-bridge.uid": pod.metadata!.uid,
+    });
+    await h.runUntil(() => running(h.pod("default", "web")));
+    const status = h.pod("default", "web")!.status!;
+    expect(status.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(status.containerStatuses?.[0]).toMatchObject({ name: "app", ready: true, restartCount: 0 });
+    expect(status.containerStatuses?.[0]?.state?.running?.startedAt).toBeDefined();
+    expect(status.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(puts()).toBe(1);
+  });
+
+  it("a Job-style pod ends Succeeded with exit code 0", async () => {
+    const pod = h.createBoundPod(simplePod("job", "aci-sim/exit-0-after-300ms", { restartPolicy: "Never" }));
+    await h.deliver(added(pod));
+    await h.runUntil(() => h.pod("default", "job")?.status?.phase === "Succeeded");
+    const terminated = h.pod("default", "job")!.status!.containerStatuses![0]!.state!.terminated!;
+    expect(terminated.exitCode).toBe(0);
+    expect(terminated.reason).toBe("Completed");
+  });
+
+  it("a crash-looping container shows its restartCount", async () => {
+    const pod = h.createBoundPod(
+      simplePod("crash", "aci-sim/crashloop-2-after-100ms", { restartPolicy: "Always" }),
+    );
+    await h.deliver(added(pod));
+    await h.runUntil(
+      () => (h.pod("default", "crash")?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2,
+    );
+    const status = h.pod("default", "crash")!.status!.containerStatuses![0]!;
+    expect(status.lastState?.terminated?.exitCode).toBe(2);
+  });
+
+  it("an image pull failure shows Waiting with the reason and an Event", async () => {
+    const pod = h.createBoundPod(simplePod("pull", "example.azurecr.io/app:does-not-exist"));
+    await h.deliver(added(pod));
+    await h.runUntil(() =>
+      /ImagePull/.test(
+        h.pod("default", "pull")?.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? "",
+      ),
+    );
+    const waiting = h.pod("default", "pull")!.status!.containerStatuses![0]!.state!.waiting!;
+    expect(waiting.reason).toMatch(/ImagePull|ErrImagePull/);
+    const events = h.kube.list<{ involvedObject: { name: string }; reason: string; type: string }>(
+      "events",
+      "default",
+    );
+    expect(events.some((e) => e.involvedObject.name === "pull" && e.type === "Warning")).toBe(true);
+  });
+
+  it("graceful delete: the pod stays Terminating until its group is gone, then disappears", async () => {
+    const pod = h.createBoundPod(simplePod("grace"));
+    await h.deliver(added(pod));
+    await h.runUntil(() => running(h.pod("default", "grace")));
+    const core = h.kube.kubeConfig().makeApiClient((await import("@kubernetes/client-node")).CoreV1Api);
+    await core.deleteNamespacedPod({ namespace: "default", name: "grace" });
+    expect(h.pod("default", "grace")?.metadata?.deletionTimestamp).toBeDefined();
+    await h.deliver(added(pod, "updated"));
+    // ARM accepted the DELETE (202) but has not finished: the pod object must still be there.
+    expect(h.pod("default", "grace")).toBeDefined();
+    await h.runUntil(() => h.pod("default", "grace") === undefined);
+    expect(h.group("default", "grace")).toBeUndefined();
+    expect(h.aci.countCalls({ operation: "containerGroups.delete" })).toBe(1);
+    expect(h.events("pod.finalized")).toHaveLength(1);
+  });
+
+  it("force delete leaves no orphan after the next message", async () => {
+    const pod = h.createBoundPod(simplePod("force"));
+    await h.deliver(added(pod));
+    h.kube.deletePodNow("default", "force");
+    await h.deliver(added(pod, "deleted"));
+    await h.runUntil(() => h.group("default", "force") === undefined);
+    expect(h.events("cg.deleted")[0]?.fields).toMatchObject({ why: "pod gone" });
+  });
+
+  it("force delete with the message lost: the timer's repair deletes the orphan", async () => {
+    const pod = h.createBoundPod(simplePod("lost-delete"));
+    await h.deliver(added(pod));
+    h.kube.deletePodNow("default", "lost-delete");
+    await h.tick();
+    await h.runUntil(() => h.group("default", "lost-delete") === undefined);
+    expect(h.events("cg.orphan.deleted")).toHaveLength(1);
+  });
+
+  it("three concurrent deliveries of the same message → exactly one PUT", async () => {
+    const pod = h.createBoundPod(simplePod("dup"));
+    await Promise.all([h.deliver(added(pod)), h.deliver(added(pod)), h.deliver(added(pod))]);
+    await h.runUntil(() => running(h.pod("default", "dup")));
+    expect(puts()).toBe(1);
+  });
+
+  it("reordered messages (deleted before added) reach the right end state", async () => {
+    const pod = h.createBoundPod(simplePod("order"));
+    await h.deliver(added(pod, "deleted"));
+    await h.deliver(added(pod, "added"));
+    await h.runUntil(() => running(h.pod("default", "order")));
+    expect(puts()).toBe(1);
+  });
+
+  it("a lost added message is repaired by the timer", async () => {
+    h.createBoundPod(simplePod("lost"));
+    await h.tick();
+    await h.runUntil(() => running(h.pod("default", "lost")));
+    expect(h.runtime).toBeDefined();
+  });
+
+  it("an invalid pod is Failed with reason and Event, and the message is not retried", async () => {
+    const pod = h.createBoundPod(
+      simplePod("bad", "nginx", {
+        volumes: [{ name: "host", hostPath: { path: "/var/run" } }],
+      }),
+    );
+    await h.deliver(added(pod));
+    const status = h.pod("default", "bad")!.status!;
+    expect(status.phase).toBe("Failed");
+    expect(status.reason).toBe("UnsupportedPodSpec");
+    expect(status.message).toContain("spec.volumes[0]");
+    const events = h.kube.list<{ involvedObject: { name: string }; reason: string }>("events", "default");
+    expect(events.some((e) => e.involvedObject.name === "bad" && e.reason === "UnsupportedPodSpec")).toBe(
+      true,
+    );
+    expect(puts()).toBe(0);
+    expect(h.events("cg.create.failed")).toHaveLength(1);
+    // Handling again is a no-op: a final pod is not retried.
+    await h.deliver(added(pod));
+    expect(h.events("cg.create.failed")).toHaveLength(1);
+  });
+
+  it("a garbage message goes to the poison queue with an error log", async () => {
+    await h.deliver("this is not json");
+    await h.deliver({ v: 2, ns: "default", name: "x", reason: "added" });
+    expect(h.events("message.invalid")).toHaveLength(2);
+    const peeked = await h.poison.peekMessages({ numberOfMessages: 10 });
+    const bodies = peeked.peekedMessageItems.map((m) =>
+      Buffer.from(m.messageText, "base64").toString("utf8"),
+    );
+    expect(bodies).toEqual([
+      "this is not json",
+      JSON.stringify({ v: 2, ns: "default", name: "x", reason: "added" }),
+    ]);
+  });
+
+  it("a foreign group in the same resource group is untouched after many ticks", async () => {
+    const foreign = {
+      location: "westeurope",
+      properties: {
+        osType: "Linux",
+        containers: [
+          { name: "c", properties: { image: "nginx", resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } },
+        ],
+      },
+    };
+    h.aci.seedGroup(RESOURCE_GROUP, "someone-elses-app", foreign);
+    h.aci.seedGroup(RESOURCE_GROUP, "other-cluster-app", {
+      ...foreign,
+      tags: {
+        "aci-bridge.cluster": "another-cluster",
+        "aci-bridge.node": "aci-bridge",
+        "aci-bridge.namespace": "default",
+        "aci-bridge.pod": "app",
+        "aci-bridge.uid": "00000000-dead-beef-0000-000000000000",
+      },
+    });
+    for (let i = 0; i < 5; i++) await h.tick();
+    await h.pump();
+    expect(h.aci.getGroup(RESOURCE_GROUP, "someone-elses-app")).toBeDefined();
+    expect(h.aci.getGroup(RESOURCE_GROUP, "other-cluster-app")).toBeDefined();
+    expect(h.aci.countCalls({ operation: "containerGroups.delete" })).toBe(0);
+  });
+
+  it("a foreign group holding the pod's name is never touched; the pod says why", async () => {
+    h.aci.seedGroup(RESOURCE_GROUP, "default-taken", {
+      location: "westeurope",
+      properties: {
+        osType: "Linux",
+        containers: [
+          { name: "c", properties: { image: "nginx", resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } },
+        ],
+      },
+    });
+    const pod = h.createBoundPod(simplePod("taken"));
+    await h.deliver(added(pod));
+    expect(h.pod("default", "taken")!.status!.reason).toBe("ContainerGroupNameConflict");
+    expect(puts()).toBe(0);
+    expect(h.aci.getGroup(RESOURCE_GROUP, "default-taken")).toBeDefined();
+  });
+
+  it("a pod recreated with the same name replaces the old pod's group", async () => {
+    const first = h.createBoundPod(simplePod("sts-0"));
+    await h.deliver(added(first));
+    h.kube.deletePodNow("default", "sts-0");
+    const second = h.createBoundPod(simplePod("sts-0"));
+    expect(second.metadata!.uid).not.toBe(first.metadata!.uid);
+    await h.deliver(added(second));
+    await h.runUntil(() => running(h.pod("default", "sts-0")));
+    const tags = (h.group("default", "sts-0") as { tags: Record<string, string> }).tags;
+    expect(tags["aci-bridge.uid"]).toBe(second.metadata!.uid);
+    expect(h.aci.countCalls({ operation: "containerGroups.delete" })).toBe(1);
+  });
+});
+
+describe("transient ARM errors", () => {
+  beforeEach(async () => {
+    h = await startBridgeHarness({ aci: { throttling: false } });
+  });
+
+  it("503 on create is retried and the pod is never Failed", async () => {
+    h.aci.faults.add({
+      operation: "containerGroups.createOrUpdate",
+      times: 4,
+      effect: { kind: "status", status: 503 },
+    });
+    const pod = h.createBoundPod(simplePod("flaky"));
+    await expect(h.deliver(added(pod))).rejects.toThrow(/503/);
+    expect(h.pod("default", "flaky")!.status?.phase).not.toBe("Failed");
+    expect(h.events("message.retry")).toHaveLength(1);
+    await h.deliver(added(pod), 2);
+    expect(puts()).toBe(5); // 4 failed attempts (SDK retries 3 times), then the successful PUT
+    await h.runUntil(() => running(h.pod("default", "flaky")));
+    expect(h.logs.some((l) => l.event === "pod.failed")).toBe(false);
+  });
+
+  it("429 with a long Retry-After defers the message instead of hammering ARM", async () => {
+    h.aci.faults.add({
+      operation: "containerGroups.createOrUpdate",
+      times: 1,
+      effect: { kind: "throttle", retryAfterSeconds: 60 },
+    });
+    const a = h.createBoundPod(simplePod("throttled-a"));
+    const b = h.createBoundPod(simplePod("throttled-b"));
+    await h.deliver(added(a));
+    await h.deliver(added(b));
+    // One PUT reached ARM; the second create waited behind the gate without calling ARM.
+    expect(puts()).toBe(1);
+    expect(h.events("arm.throttled")[0]?.fields).toMatchObject({ retryAfterMs: 60_000 });
+    expect(h.events("cg.create.deferred")).toHaveLength(1);
+    const peeked = await h.queue.peekMessages({ numberOfMessages: 32 });
+    expect(peeked.peekedMessageItems).toHaveLength(0); // both are invisible for ~60 s
+    expect(h.pod("default", "throttled-a")!.status?.phase).toBe("Pending");
+  });
+});
