@@ -49,12 +49,13 @@ export function maskSecrets(body: Record<string, unknown>): Record<string, unkno
   };
   const p = copy.properties;
   for (const c of [...(p?.containers ?? []), ...(p?.initContainers ?? [])]) {
-    for (const env of c.properties?.environmentVariables ?? []) if (env.secureValue !== undefined) env.secureValue = MASK;
+    for (const env of c.properties?.environmentVariables ?? [])
+      if (env.secureValue !== undefined) env.secureValue = MASK;
   }
   for (const cred of p?.imageRegistryCredentials ?? []) if (cred.password !== undefined) cred.password = MASK;
   for (const v of p?.volumes ?? []) {
     if (v.secret) for (const k of Object.keys(v.secret)) v.secret[k] = MASK;
     if (v.azureFile?.storageAccountKey !== undefined) v.azureFile.storageAccountKey = MASK;
   }
-  return copy as Record<string, unknown>;
+  return copy;
 }

@@ -53,7 +53,8 @@ export function cliNodeSettings(env: Env, flags: SettingFlags): NodeSettings {
   const api = r.optional("ACI_API_SERVER");
   if (api) {
     const match = /^(?:https?:\/\/)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?/.exec(api);
-    if (match?.[1]) settings.apiServer = { host: match[1].replace(/^\[|\]$/g, ""), port: Number(match[2] ?? 443) };
+    if (match?.[1])
+      settings.apiServer = { host: match[1].replace(/^\[|\]$/g, ""), port: Number(match[2] ?? 443) };
   }
   return settings;
 }

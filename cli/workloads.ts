@@ -48,7 +48,8 @@ function podFromTemplate(
   name: string,
   extraLabels: Record<string, string>,
 ): V1Pod {
-  if (!template?.spec) throw new ManifestError(`${owner.kind}/${owner.metadata?.name ?? ""}: no pod template`);
+  if (!template?.spec)
+    throw new ManifestError(`${owner.kind}/${owner.metadata?.name ?? ""}: no pod template`);
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -65,17 +66,32 @@ function podFromTemplate(
 /** The pods a manifest stands for (empty for kinds that are not workloads). */
 export function podsFromManifest(doc: Manifest): V1Pod[] {
   const name = doc.metadata?.name ?? "";
-  const spec = (doc.spec ?? {}) as { template?: V1PodTemplateSpec; jobTemplate?: { spec?: { template?: V1PodTemplateSpec } }; serviceName?: string };
+  const spec = (doc.spec ?? {}) as {
+    template?: V1PodTemplateSpec;
+    jobTemplate?: { spec?: { template?: V1PodTemplateSpec } };
+    serviceName?: string;
+  };
   switch (doc.kind) {
     case "Pod":
       return [structuredClone(doc) as V1Pod];
     case "Deployment": {
       const hash = safeSuffix(digest(spec.template), 10);
-      return [podFromTemplate(doc, spec.template, `${name}-${hash}-${safeSuffix(`${name}/${hash}`, 5)}`, { "pod-template-hash": hash })];
+      return [
+        podFromTemplate(doc, spec.template, `${name}-${hash}-${safeSuffix(`${name}/${hash}`, 5)}`, {
+          "pod-template-hash": hash,
+        }),
+      ];
     }
     case "ReplicaSet":
     case "DaemonSet":
-      return [podFromTemplate(doc, spec.template, `${name}-${safeSuffix(`${name}/${digest(spec.template)}`, 5)}`, {})];
+      return [
+        podFromTemplate(
+          doc,
+          spec.template,
+          `${name}-${safeSuffix(`${name}/${digest(spec.template)}`, 5)}`,
+          {},
+        ),
+      ];
     case "StatefulSet": {
       const pod = podFromTemplate(doc, spec.template, `${name}-0`, {
         "statefulset.kubernetes.io/pod-name": `${name}-0`,
@@ -85,25 +101,40 @@ export function podsFromManifest(doc: Manifest): V1Pod[] {
         pod.spec.hostname = `${name}-0`;
         if (spec.serviceName) pod.spec.subdomain = spec.serviceName;
         // The StatefulSet controller turns each volumeClaimTemplate into a PVC volume on the pod.
-        const claims = ((doc.spec as { volumeClaimTemplates?: { metadata?: { name?: string } }[] }).volumeClaimTemplates ?? []);
+        const claims =
+          (doc.spec as { volumeClaimTemplates?: { metadata?: { name?: string } }[] }).volumeClaimTemplates ??
+          [];
         for (const claim of claims) {
           const claimName = claim.metadata?.name ?? "";
-          pod.spec.volumes = [...(pod.spec.volumes ?? []), { name: claimName, persistentVolumeClaim: { claimName: `${claimName}-${name}-0` } }];
+          pod.spec.volumes = [
+            ...(pod.spec.volumes ?? []),
+            { name: claimName, persistentVolumeClaim: { claimName: `${claimName}-${name}-0` } },
+          ];
         }
       }
       return [pod];
     }
     case "Job": {
-      const pod = podFromTemplate(doc, spec.template, `${name}-${safeSuffix(`${name}/${digest(spec.template)}`, 5)}`, {
-        "batch.kubernetes.io/job-name": name,
-        "job-name": name,
-      });
+      const pod = podFromTemplate(
+        doc,
+        spec.template,
+        `${name}-${safeSuffix(`${name}/${digest(spec.template)}`, 5)}`,
+        {
+          "batch.kubernetes.io/job-name": name,
+          "job-name": name,
+        },
+      );
       return [pod];
     }
     case "CronJob": {
       const template = spec.jobTemplate?.spec?.template;
       const jobName = `${name}-${parseInt(digest(template).slice(0, 7), 16) % 100_000_000}`;
-      return [podFromTemplate(doc, template, `${jobName}-${safeSuffix(jobName, 5)}`, { "batch.kubernetes.io/job-name": jobName, "job-name": jobName })];
+      return [
+        podFromTemplate(doc, template, `${jobName}-${safeSuffix(jobName, 5)}`, {
+          "batch.kubernetes.io/job-name": jobName,
+          "job-name": jobName,
+        }),
+      ];
     }
     default:
       return [];
@@ -122,7 +153,9 @@ export function applyAdmissionDefaults(pod: V1Pod, namespace: string): V1Pod {
   spec.restartPolicy = spec.restartPolicy ?? "Always";
   spec.dnsPolicy = spec.dnsPolicy ?? "ClusterFirst";
   const containers: V1Container[] = [...(spec.initContainers ?? []), ...spec.containers];
-  const alreadyMounted = containers.some((c) => (c.volumeMounts ?? []).some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT));
+  const alreadyMounted = containers.some((c) =>
+    (c.volumeMounts ?? []).some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT),
+  );
   if (spec.automountServiceAccountToken !== false && !alreadyMounted) {
     const volumeName = `kube-api-access-${safeSuffix(`${out.metadata.namespace}/${out.metadata.name ?? ""}`, 5)}`;
     spec.volumes = [
@@ -134,13 +167,22 @@ export function applyAdmissionDefaults(pod: V1Pod, namespace: string): V1Pod {
           sources: [
             { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
             { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-            { downwardAPI: { items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } },
+            {
+              downwardAPI: {
+                items: [
+                  { path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } },
+                ],
+              },
+            },
           ],
         },
       },
     ];
     for (const c of containers) {
-      c.volumeMounts = [...(c.volumeMounts ?? []), { name: volumeName, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT }];
+      c.volumeMounts = [
+        ...(c.volumeMounts ?? []),
+        { name: volumeName, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT },
+      ];
     }
   }
   return out;
@@ -155,8 +197,8 @@ export function splitDocuments(docs: Manifest[]): { workloads: Manifest[]; resou
   const resources: Resources = { secrets: [], configMaps: [] };
   const workloads: Manifest[] = [];
   for (const doc of docs) {
-    if (doc.kind === "Secret") resources.secrets.push(doc as V1Secret);
-    else if (doc.kind === "ConfigMap") resources.configMaps.push(doc as V1ConfigMap);
+    if (doc.kind === "Secret") resources.secrets.push(doc);
+    else if (doc.kind === "ConfigMap") resources.configMaps.push(doc);
     else if (doc.kind === "List" && Array.isArray(doc["items"])) {
       const inner = splitDocuments(doc["items"] as Manifest[]);
       workloads.push(...inner.workloads);

@@ -117,7 +117,7 @@ export function loadBridgeConfig(env: Env): Readonly<BridgeConfig> {
     },
     timings: {
       statusFastSeconds: r.number("ACI_STATUS_FAST_SECONDS", 3),
-      statusSlowSeconds: r.number("ACI_STATUS_SLOW_SECONDS", 45),
+      statusSlowSeconds: r.number("ACI_STATUS_SLOW_SECONDS", 60),
       repairIntervalSeconds: r.number("ACI_REPAIR_INTERVAL_SECONDS", 60),
       leaseDurationSeconds: 40,
     },

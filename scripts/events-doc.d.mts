@@ -8,3 +8,4 @@ export declare function renderEventsDoc(
   >,
   watcherNames?: Iterable<string>,
 ): string;
+export declare function formatEventsDoc(markdown: string): Promise<string>;

@@ -59,7 +59,7 @@ export function renderEventsDoc(events, watcherNames = []) {
     "Every decision aci-bridge takes is one log line with a stable event name. In the Functions the line is",
     '`<event> {json fields}` (e.g. `cg.create.failed {"pod":"default/web-0","status":429}`) and lands in',
     "Application Insights `traces` (`severityLevel` 1 = info, 2 = warn, 3 = error); KQL parses the JSON after",
-    "the name. The watcher writes one JSON object per line (`{\"time\",\"level\",\"event\",...}`) to stdout, which",
+    'the name. The watcher writes one JSON object per line (`{"time","level","event",...}`) to stdout, which',
     "Container insights collects into `ContainerLogV2` when it is enabled on the cluster.",
     "",
     "Alert rules in `deploy/modules/alerts.bicep` use these names; the runbook (`docs/runbook.md`) says what to do.",
@@ -94,7 +94,18 @@ export function renderEventsDoc(events, watcherNames = []) {
   return lines.join("\n");
 }
 
-function main(argv) {
+/**
+ * Formats the Markdown with the repository's Prettier settings, so `prettier --check .` accepts the generated
+ * file (tables are padded). Prettier is a devDependency: generating the doc is a development task.
+ * @param {string} markdown
+ */
+export async function formatEventsDoc(markdown) {
+  const prettier = await import("prettier");
+  const options = (await prettier.resolveConfig(EVENTS_DOC)) ?? {};
+  return prettier.format(markdown, { ...options, parser: "markdown" });
+}
+
+async function main(argv) {
   let dist = join(root, "dist");
   let check = false;
   for (let i = 0; i < argv.length; i++) {
@@ -108,7 +119,7 @@ function main(argv) {
   const { EVENTS } = require(index);
   const watcherFile = join(dist, "lib/events/watcher.js");
   const watcherNames = existsSync(watcherFile) ? Object.keys(require(watcherFile).WATCHER_EVENTS ?? {}) : [];
-  const text = renderEventsDoc(EVENTS, watcherNames);
+  const text = await formatEventsDoc(renderEventsDoc(EVENTS, watcherNames));
   if (check) {
     const current = existsSync(EVENTS_DOC) ? readFileSync(EVENTS_DOC, "utf8") : "";
     if (current !== text) {
@@ -123,10 +134,8 @@ function main(argv) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    main(process.argv.slice(2));
-  } catch (error) {
+  main(process.argv.slice(2)).catch((error) => {
     console.error(`events-doc: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
-  }
+  });
 }

@@ -1,6 +1,11 @@
 // Types for scripts/package.mjs.
 export declare const ZIP_NAME: string;
-export declare function packageApp(options: { build: boolean; install: boolean; root: string; out: string }): {
+export declare function packageApp(options: {
+  build: boolean;
+  install: boolean;
+  root: string;
+  out: string;
+}): {
   zip: string;
   folder: string;
   main: string;

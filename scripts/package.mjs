@@ -47,7 +47,11 @@ function parseArgs(argv) {
 
 function run(command, args, cwd) {
   // npm is npm.cmd on Windows; shell keeps it portable (arguments here are fixed strings).
-  execFileSync(command, args, { cwd, stdio: ["ignore", "inherit", "inherit"], shell: process.platform === "win32" });
+  execFileSync(command, args, {
+    cwd,
+    stdio: ["ignore", "inherit", "inherit"],
+    shell: process.platform === "win32",
+  });
 }
 
 /** Every file below `dir`, as "/"-separated paths relative to `base`, skipping ignored files and symlinks. */
@@ -94,7 +98,9 @@ export function packageApp(options) {
   if (options.build) run("npm", ["run", "build"], root);
   const { main, entries } = checkBuilt(root);
 
-  const ignoreText = existsSync(join(root, ".funcignore")) ? readFileSync(join(root, ".funcignore"), "utf8") : "";
+  const ignoreText = existsSync(join(root, ".funcignore"))
+    ? readFileSync(join(root, ".funcignore"), "utf8")
+    : "";
   const ignored = createIgnoreMatcher(ignoreText);
 
   const stage = join(options.out, "app");
@@ -109,7 +115,11 @@ export function packageApp(options) {
   if (options.install) {
     // --ignore-scripts: the root "prepare" script would try to build (no TypeScript here), and the production
     // dependencies have no install scripts. --omit=dev: vitest, azurite, typescript and friends stay out.
-    run("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], stage);
+    run(
+      "npm",
+      ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"],
+      stage,
+    );
   }
 
   const files = listFiles(stage, stage, ignored).sort();
@@ -120,7 +130,11 @@ export function packageApp(options) {
   }
 
   const zip = createZip(
-    files.map((name) => ({ name, data: readFileSync(join(stage, name)), mode: lstatSync(join(stage, name)).mode })),
+    files.map((name) => ({
+      name,
+      data: readFileSync(join(stage, name)),
+      mode: lstatSync(join(stage, name)).mode,
+    })),
   );
   const zipPath = join(options.out, ZIP_NAME);
   writeFileSync(zipPath, zip);

@@ -81,7 +81,7 @@ export async function runTick(deps: TickDeps, state: TickState): Promise<TickRep
         sender: deps.sender,
         clusterName: deps.config.clusterName,
         nodeNames: deps.config.nodes.map((n) => n.name),
-        rotationSlots: deps.rotationSlots ?? 10,
+        rotationSlots: deps.rotationSlots ?? rotationSlotsFor(deps.config.timings.repairIntervalSeconds),
         slot: state.repairs++,
         log: deps.log,
       });
@@ -93,6 +93,14 @@ export async function runTick(deps: TickDeps, state: TickState): Promise<TickRep
     }
   }
   return report;
+}
+
+/**
+ * Each running pod gets a safety-net resync about once an hour: enough to restart a follow-up chain lost to
+ * a poisoned message, cheap enough (1 ARM read per pod-hour) next to the 60 s status checks.
+ */
+export function rotationSlotsFor(repairIntervalSeconds: number): number {
+  return Math.max(1, Math.ceil(3600 / Math.max(1, repairIntervalSeconds)));
 }
 
 export async function probeArm(aci: ContainerGroupApi): Promise<ArmHealth> {

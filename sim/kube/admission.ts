@@ -5,6 +5,7 @@
  * `node.kubernetes.io/not-ready:NoSchedule` taint), quantity canonicalisation, and the way metav1.Time /
  * MicroTime fields come back (UTC, seconds / microseconds). Compared with recordings/k8s `pod.create.bound`.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- the fake edits untyped JSON documents, like the API server's unstructured objects */
 import { canonicalResourceList } from "./quantity";
 import type { AnyObject } from "./resources";
 

@@ -198,10 +198,10 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     delete: (resource, namespace, name, opts) => store.delete(resourceDef(resource), namespace, name, opts),
     bindPod(namespace, name, nodeName) {
       store.bind(namespace, name, nodeName);
-      return store.get(resourceDef("pods"), namespace, name) as V1Pod;
+      return store.get(resourceDef("pods"), namespace, name);
     },
     updatePodStatus(namespace, name, status) {
-      return store.patch(resourceDef("pods"), namespace, name, "merge", { status }, "status") as V1Pod;
+      return store.patch(resourceDef("pods"), namespace, name, "merge", { status }, "status");
     },
     get(resource, namespace, name) {
       const def = resourceDef(resource);

@@ -3,6 +3,7 @@
  * patch (the Kubernetes variant: lists with a patch merge key merge by that key, every other list is replaced) and
  * JSON patch (RFC 6902, including `test`). Pure functions over plain JSON.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return -- the fake edits untyped JSON documents, like the API server's unstructured objects */
 import { KubeStatusError } from "./errors";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -2,6 +2,7 @@
  * The resources the Kubernetes API fake serves: URL segment, group/version, kind, scope, the field labels the
  * real server accepts in `fieldSelector`, and the subresources. Anything not listed here answers 501.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- the fake edits untyped JSON documents, like the API server's unstructured objects */
 
 export type KubeResource =
   | "pods"
@@ -35,7 +36,8 @@ export interface ResourceDef {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyObject = Record<string, any>;
 
-const str = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
+const str = (v: unknown): string =>
+  typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v);
 const VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
 export const RESOURCES: ResourceDef[] = [

@@ -2,6 +2,7 @@
  * Label and field selectors as the real API server parses them. Unsupported field labels answer
  * 400 `field label not supported: <label>` (recording `pod.list.badselector`).
  */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- the fake edits untyped JSON documents, like the API server's unstructured objects */
 import { badRequest } from "./errors";
 import type { AnyObject, ResourceDef } from "./resources";
 

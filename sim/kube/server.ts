@@ -3,6 +3,7 @@
  * legacy `/watch/` paths, discovery) onto the store, streams watches as newline-delimited JSON, injects faults,
  * records every call, and answers 501 for anything it does not implement.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- the fake edits untyped JSON documents, like the API server's unstructured objects */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { formatTime } from "./admission";

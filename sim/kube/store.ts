@@ -5,6 +5,7 @@
  * Both the HTTP server and the direct test helpers go through this class, so they share resourceVersions and
  * watch events.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call -- the fake edits untyped JSON documents, like the API server's unstructured objects */
 import { randomUUID } from "node:crypto";
 import {
   admitNodeCreate,

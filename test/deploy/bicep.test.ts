@@ -11,7 +11,7 @@ import { EVENTS } from "../../lib/events/index.js";
 import { POD_EVENTS_POISON_QUEUE, POD_EVENTS_QUEUE } from "../../lib/queue/message.js";
 import { objectKeys, parseBicep, stripComments, varObjectKeys, type BicepFile } from "./bicep-lite.js";
 
-const root = resolve(import.meta.dirname, "../..");
+const root = resolve(__dirname, "../..");
 const deployDir = join(root, "deploy");
 
 function bicepFiles(dir: string): string[] {
@@ -119,9 +119,7 @@ describe("deploy/*.bicep: structure", () => {
 
   it("documents every output of main.bicep", () => {
     expect(main.outputs.length).toBeGreaterThan(5);
-    expect(main.outputs.filter((o) => !o.decorators.some((d) => d.startsWith("@description(")))).toEqual(
-      [],
-    );
+    expect(main.outputs.filter((o) => !o.decorators.some((d) => d.startsWith("@description(")))).toEqual([]);
   });
 
   it("references only module files that exist, and every module file is used", () => {
@@ -235,7 +233,9 @@ describe("deploy/*.bicep: identities and roles", () => {
     const identity = moduleFile("identity.bicep");
     const fed = identity.resources.find((r) => r.type.endsWith("federatedIdentityCredentials"))!;
     expect(fed.text).toContain("issuer: aksOidcIssuerUrl");
-    expect(fed.text).toContain("subject: 'system:serviceaccount:${watcherNamespace}:${watcherServiceAccount}'");
+    expect(fed.text).toContain(
+      "subject: 'system:serviceaccount:${watcherNamespace}:${watcherServiceAccount}'",
+    );
     expect(fed.text).toContain("audiences: ['api://AzureADTokenExchange']");
   });
 
@@ -310,7 +310,9 @@ describe("deploy/modules/functionapp.bicep: app settings", () => {
     ]) {
       expect(bridge, name).toContain(name);
     }
-    expect(app.source).toMatch(/KUBECONFIG_CONTENT: '@Microsoft\.KeyVault\(SecretUri=\$\{kubeconfigSecretUri\}\)'/);
+    expect(app.source).toMatch(
+      /KUBECONFIG_CONTENT: '@Microsoft\.KeyVault\(SecretUri=\$\{kubeconfigSecretUri\}\)'/,
+    );
     expect(app.source).toContain("PodEventsStorage__credential: 'managedidentity'");
     expect(app.source).toContain("AzureWebJobsStorage__credential: 'managedidentity'");
     expect(app.source).toContain("keyVaultReferenceIdentity: appIdentityId");
@@ -347,7 +349,11 @@ describe("deploy/modules/functionapp.bicep: app settings", () => {
     expect(text).toContain("kind: 'functionapp,linux'");
     expect(text).toMatch(/runtime: \{\s*name: 'node'\s*version: '22'\s*\}/);
     expect(text).toMatch(/type: 'UserAssignedIdentity'\s*userAssignedIdentityResourceId: appIdentityId/);
-    for (const name of ["FUNCTIONS_WORKER_RUNTIME", "WEBSITE_RUN_FROM_PACKAGE", "FUNCTIONS_EXTENSION_VERSION"]) {
+    for (const name of [
+      "FUNCTIONS_WORKER_RUNTIME",
+      "WEBSITE_RUN_FROM_PACKAGE",
+      "FUNCTIONS_EXTENSION_VERSION",
+    ]) {
       expect(text.includes(name), name).toBe(false);
     }
     expect(objectKeys(text, /identity:\s*\{/)).toEqual(["type", "userAssignedIdentities"]);

@@ -8,9 +8,9 @@ import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EVENTS } from "../../lib/events/index.js";
 import { WATCHER_EVENTS } from "../../lib/events/watcher.js";
-import { EVENTS_DOC, renderEventsDoc } from "../../scripts/events-doc.mjs";
+import { EVENTS_DOC, formatEventsDoc, renderEventsDoc } from "../../scripts/events-doc.mjs";
 
-const root = resolve(import.meta.dirname, "../..");
+const root = resolve(__dirname, "../..");
 const SOURCE_DIRS = ["lib", "functions", "watcher", "local"];
 
 function tsFiles(dir: string): string[] {
@@ -60,8 +60,8 @@ describe("event catalog (lib/events)", () => {
     }
   });
 
-  it("docs/events.md is up to date (node scripts/events-doc.mjs after npm run build)", () => {
-    const expected = renderEventsDoc(EVENTS, Object.keys(WATCHER_EVENTS));
+  it("docs/events.md is up to date (node scripts/events-doc.mjs after npm run build)", async () => {
+    const expected = await formatEventsDoc(renderEventsDoc(EVENTS, Object.keys(WATCHER_EVENTS)));
     const actual = readFileSync(EVENTS_DOC, "utf8");
     if (actual !== expected) {
       const documented = new Set([...actual.matchAll(/^## `([^`]+)`$/gm)].map((m) => m[1]!));
@@ -79,7 +79,9 @@ describe("event catalog (lib/events)", () => {
   it("contains every event name the code logs (.info/.warn/.error with a literal name)", () => {
     const logged = loggedNames();
     expect(logged.size).toBeGreaterThan(0);
-    const missing = [...logged].filter(([name]) => !catalog.includes(name)).map(([n, f]) => `${n} (${f.join(", ")})`);
+    const missing = [...logged]
+      .filter(([name]) => !catalog.includes(name))
+      .map(([n, f]) => `${n} (${f.join(", ")})`);
     expect(missing, "logged but not in lib/events").toEqual([]);
   });
 
@@ -87,7 +89,9 @@ describe("event catalog (lib/events)", () => {
     // "Used" = the name appears as a string literal outside lib/events (loggers, tables of names, tests of
     // the watcher's JSON lines all count), so events chosen through a variable are not reported as unused.
     const all = sources.map((s) => s.text).join("\n");
-    const unused = catalog.filter((name) => !new RegExp(`["'\`]${name.replace(/\./g, "\\.")}["'\`]`).test(all));
+    const unused = catalog.filter(
+      (name) => !new RegExp(`["'\`]${name.replace(/\./g, "\\.")}["'\`]`).test(all),
+    );
     expect(unused, "in lib/events but never used in lib/ functions/ watcher/ local/").toEqual([]);
   });
 });

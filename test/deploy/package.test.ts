@@ -6,14 +6,23 @@
  */
 import { spawnSync } from "node:child_process";
 import { builtinModules } from "node:module";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readZip } from "../../scripts/lib/zip.mjs";
 import { createIgnoreMatcher } from "../../scripts/lib/ignore.mjs";
 
-const root = resolve(import.meta.dirname, "../..");
+const root = resolve(__dirname, "../..");
 const script = join(root, "scripts/package.mjs");
 const temps: string[] = [];
 afterAll(() => temps.forEach((t) => rmSync(t, { recursive: true, force: true })));
@@ -75,7 +84,11 @@ describe("scripts/package.mjs on a fixture project (--no-install)", () => {
     cpSync(join(root, ".funcignore"), join(project, ".funcignore"));
     write(project, "host.json", '{"version":"2.0"}');
     write(project, "package.json", JSON.stringify({ name: "fixture", main: "dist/functions/*.js" }));
-    write(project, "package-lock.json", JSON.stringify({ name: "fixture", lockfileVersion: 3, packages: {} }));
+    write(
+      project,
+      "package-lock.json",
+      JSON.stringify({ name: "fixture", lockfileVersion: 3, packages: {} }),
+    );
     write(project, "dist/functions/podEvents.js", "module.exports = {};");
     write(project, "dist/functions/podEvents.js.map", "{}");
     write(project, "dist/functions/reconcile.js", "module.exports = {};");
@@ -98,7 +111,12 @@ describe("scripts/package.mjs on a fixture project (--no-install)", () => {
       "package-lock.json",
       "package.json",
     ]);
-    expect(zip.find((e) => e.name === "host.json")!.read().toString()).toBe('{"version":"2.0"}');
+    expect(
+      zip
+        .find((e) => e.name === "host.json")!
+        .read()
+        .toString(),
+    ).toBe('{"version":"2.0"}');
     // The staged folder matches the zip (so `func azure functionapp publish` from it ships the same).
     expect(existsSync(join(project, ".package/app/dist/functions/podEvents.js.map"))).toBe(false);
   });
@@ -144,7 +162,11 @@ describe("scripts/package.mjs on this repository (npm ci --omit=dev)", () => {
         !/^dist\/(functions|lib)\/.+\.js$/.test(n),
     );
     expect(stray).toEqual([]);
-    expect([...names].filter((n) => /\.ts$|local\.settings\.json$|(^|\/)test\//.test(n) && !n.startsWith("node_modules/"))).toEqual([]);
+    expect(
+      [...names].filter(
+        (n) => /\.ts$|local\.settings\.json$|(^|\/)test\//.test(n) && !n.startsWith("node_modules/"),
+      ),
+    ).toEqual([]);
 
     // Every require() in the packaged dist resolves inside the package (a function importing dist/sim, or a
     // runtime import of a devDependency, would crash the host at start-up).

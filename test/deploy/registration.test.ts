@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POD_EVENTS_CONNECTION } from "../../lib/config.js";
 import { POD_EVENTS_POISON_QUEUE, POD_EVENTS_QUEUE } from "../../lib/queue/message.js";
 
-const root = resolve(import.meta.dirname, "../..");
+const root = resolve(__dirname, "../..");
 
 interface Registration {
   method: string;
@@ -47,7 +47,7 @@ const exportsByFile = new Map<string, Record<string, unknown>>();
 
 beforeAll(() => {
   files = mainFiles();
-  const require = createRequire(import.meta.url);
+  const require = createRequire(__filename);
   const real = require("@azure/functions") as Record<string, unknown>;
   const record =
     (method: string) =>

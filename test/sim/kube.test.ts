@@ -2,6 +2,7 @@
  * The Kubernetes API fake, driven through the real @kubernetes/client-node 1.x (CoreV1Api, CoordinationV1Api,
  * Watch, ListWatch) and raw HTTP, with its answers compared against recorded kube-apiserver 1.32 exchanges.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- raw JSON bodies compared with recordings */
 import {
   ApiException,
   CoordinationV1Api,
@@ -556,6 +557,12 @@ describe("kube fake through client-node", () => {
     fake.updatePodStatus(ns, "done", { phase: "Succeeded" });
     await core.deleteNamespacedPod({ name: "done", namespace: ns });
     expect(fake.get("pods", ns, "done")).toBeUndefined();
+    // DeleteOptions as query parameters (no body): grace 0 removes a bound pod
+    fake.createPod({ ...pod("q"), metadata: { name: "q", namespace: ns } }, { nodeName: NODE });
+    await core.deleteNamespacedPod({ name: "q", namespace: ns, gracePeriodSeconds: 0 });
+    expect(fake.get("pods", ns, "q")).toBeUndefined();
+    const last = fake.calls.filter((c) => c.method === "DELETE").at(-1)!;
+    expect(last.path).toBe(`/api/v1/namespaces/${ns}/pods/q?gracePeriodSeconds=0`);
   });
 
   it("finalizers keep an object with deletionTimestamp until an update removes them", async () => {
@@ -772,7 +779,11 @@ describe("kube fake through client-node", () => {
     expect(claims).toMatchObject({ aud: ["api://aci-bridge"], sub: `system:serviceaccount:${ns}:default` });
     expect(tr.status!.expirationTimestamp.getTime() - Date.now()).toBeGreaterThan(3500_000);
     const missing = await apiError(
-      core.createNamespacedServiceAccountToken({ name: "nope", namespace: ns, body: { spec: {} } }),
+      core.createNamespacedServiceAccountToken({
+        name: "nope",
+        namespace: ns,
+        body: { spec: { audiences: [] } },
+      }),
     );
     expect(missing.code).toBe(404);
   });
