@@ -101,7 +101,7 @@ async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Prom
     }
     if (owner.namespace !== ns || owner.pod !== name) return "unchanged"; // another pod's group (name clash)
     deps.followUps.forget({ ns, name, uid: owner.uid });
-    return await deleteGroup(cg, cgName, deps, { pod: key, uid: owner.uid, why: "pod gone" });
+    return deleteGroup(cg, cgName, deps, { pod: key, uid: owner.uid, why: "pod gone" });
   }
 
   const uid = pod.metadata?.uid ?? "";
@@ -116,7 +116,7 @@ async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Prom
     // Never touch a group without our tags (DESIGN principle 2): the pod cannot get its name.
     log.warn("cg.foreign.conflict", { pod: key, containerGroup: cgName });
     if (isPodFinal(pod.status) || pod.metadata?.deletionTimestamp) {
-      if (pod.metadata?.deletionTimestamp) return await finalize(pod, deps);
+      if (pod.metadata?.deletionTimestamp) return finalize(pod, deps);
       return "conflict";
     }
     await failPod(
@@ -138,7 +138,7 @@ async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Prom
         `container group ${cgName} belongs to pod ${owner.namespace}/${owner.pod}`,
       );
     } else if (pod.metadata?.deletionTimestamp) {
-      return await finalize(pod, deps);
+      return finalize(pod, deps);
     }
     return "conflict";
   }
@@ -150,7 +150,7 @@ async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Prom
       uid: owner.uid,
       why: "replaced by a new pod",
     });
-    if (pod.metadata?.deletionTimestamp) return await finalize(pod, deps);
+    if (pod.metadata?.deletionTimestamp) return finalize(pod, deps);
     await deps.followUps.schedule({ ns, name, uid }, deps.statusFastSeconds, message);
     return outcome;
   }
@@ -163,7 +163,7 @@ async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Prom
         return outcome;
       }
     }
-    return await finalize(pod, deps);
+    return finalize(pod, deps);
   }
 
   if (!cg) {
@@ -172,10 +172,10 @@ async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Prom
       await failPod(pod, deps, "ContainerGroupLost", `container group ${cgName} no longer exists in ACI`);
       return "failed";
     }
-    return await create(pod, node, message, deps);
+    return create(pod, node, message, deps);
   }
 
-  return await syncStatus(pod, cg, node, message, deps);
+  return syncStatus(pod, cg, node, message, deps);
 }
 
 async function create(

@@ -781,7 +781,7 @@ export class KubeStore {
       (t) => !(managed.includes(t.key as string) && t.effect === "NoSchedule" && t.key !== want),
     );
     if (want && !taints.some((t) => t.key === want && t.effect === "NoSchedule")) {
-      taints = [...taints, { key: want, effect: "NoSchedule", timeAdded: this.nowTime() }];
+      taints = [...taints, { key: want, effect: "NoSchedule" }];
     }
     if (!ready && current.spec?.taints?.some((t: AnyObject) => t.key === "node.kubernetes.io/not-ready")) {
       return; // a node that never reported Ready keeps its admission taint
