@@ -4,7 +4,7 @@
  * trigger input, gets the runtime, and calls the reconcilers.
  */
 import type { InvocationContext, Timer } from "@azure/functions";
-import { InvalidMessageError, isTransient } from "../errors.js";
+import { ConfigError, InvalidMessageError, isTransient } from "../errors.js";
 import { invocationLogger, type Logger } from "../log.js";
 import { parsePodEventMessage, podKey } from "../queue/message.js";
 import { reconcilePod } from "../reconcile/pod.js";
@@ -28,10 +28,12 @@ export function createPodEventsHandler(getRuntime: RuntimeProvider) {
       const body = rawBody(message);
       log.error("message.invalid", { error: error.message, dequeueCount, preview: preview(body) });
       // Completing normally removes the message; a copy goes to the poison queue for inspection.
-      await getRuntime().sendPoison(Buffer.from(body.slice(0, MAX_POISON_BODY), "utf8").toString("base64"));
+      await runtimeOrLog(getRuntime, log).sendPoison(
+        Buffer.from(body.slice(0, MAX_POISON_BODY), "utf8").toString("base64"),
+      );
       return;
     }
-    const runtime = getRuntime();
+    const runtime = runtimeOrLog(getRuntime, log);
     const podLog: Logger = invocationLogger(context, { reason: parsed.reason });
     try {
       const pod = parsed;
@@ -67,7 +69,7 @@ export function createPodEventsHandler(getRuntime: RuntimeProvider) {
 
 export function createReconcileHandler(getRuntime: RuntimeProvider) {
   return async function reconcile(_timer: Timer, context: InvocationContext): Promise<void> {
-    const runtime = getRuntime();
+    const runtime = runtimeOrLog(getRuntime, invocationLogger(context));
     await runTick(
       {
         kube: runtime.kube,
@@ -80,6 +82,16 @@ export function createReconcileHandler(getRuntime: RuntimeProvider) {
       runtime.tickState,
     );
   };
+}
+
+/** A bad app setting fails every invocation with `config.invalid` naming it (alertable), not a stack trace. */
+function runtimeOrLog(getRuntime: RuntimeProvider, log: Logger): BridgeRuntime {
+  try {
+    return getRuntime();
+  } catch (error) {
+    if (error instanceof ConfigError) log.error("config.invalid", { error: error.message });
+    throw error;
+  }
 }
 
 /** The message as text: the library hands JSON over parsed, anything else as a string. */

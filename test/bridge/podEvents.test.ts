@@ -277,3 +277,21 @@ describe("transient ARM errors", () => {
     expect(h.pod("default", "throttled-a")!.status?.phase).toBe("Pending");
   });
 });
+
+describe("configuration errors", () => {
+  it("a missing setting fails the invocation with config.invalid naming it", async () => {
+    const { InvocationContext } = await import("@azure/functions");
+    const { createPodEventsHandler, lazyRuntime } = await import("../../lib/functions/handlers.js");
+    const { loadBridgeConfig } = await import("../../lib/config.js");
+    const { createBridgeRuntime } = await import("../../lib/runtime.js");
+    const lines: string[] = [];
+    const handler = createPodEventsHandler(lazyRuntime(() => createBridgeRuntime(loadBridgeConfig({}))));
+    const context = new InvocationContext({ logHandler: (_level, ...args) => lines.push(args.join(" ")) });
+    await expect(handler({ v: 1, ns: "default", name: "x", reason: "added" }, context)).rejects.toThrow(
+      /AZURE_SUBSCRIPTION_ID must be set/,
+    );
+    expect(lines).toEqual([
+      `config.invalid ${JSON.stringify({ error: "AZURE_SUBSCRIPTION_ID must be set" })}`,
+    ]);
+  });
+});

@@ -90,12 +90,20 @@ describe("ARM budget of one pod's lifecycle", () => {
     await h.runUntil(() => h.pod("default", "budget")?.status?.phase === "Running");
     // Steady state: follow-ups every ACI_STATUS_SLOW_SECONDS (1 s here, 45 s in production), one GET each.
     const windowStart = h.aci.calls.length;
+    const kubeWindowStart = h.kube.calls.length;
     const runForMs = 4000;
     const until = Date.now() + runForMs;
     await h.runUntil(() => Date.now() > until);
     const steadyReads = h.aci.calls.slice(windowStart).filter((c) => c.kind === "read").length;
     expect(steadyReads).toBeGreaterThanOrEqual(2);
     expect(steadyReads).toBeLessThanOrEqual(runForMs / 1000 + 1);
+    // Nothing changed while it ran: no Kubernetes status patches either.
+    const statusPatches = h.kube.calls
+      .slice(kubeWindowStart)
+      .filter((c) => c.method === "PATCH" && c.path.endsWith("/status"));
+    expect(statusPatches).toEqual([]);
+    const allStatusPatches = h.kube.calls.filter((c) => c.method === "PATCH" && c.path.endsWith("/status"));
+    expect(allStatusPatches.length).toBeGreaterThan(0); // the filter above does see status patches
     const core = h.kube.kubeConfig().makeApiClient((await import("@kubernetes/client-node")).CoreV1Api);
     await core.deleteNamespacedPod({ namespace: "default", name: "budget" });
     await h.deliver(added(pod, "updated"));

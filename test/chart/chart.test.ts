@@ -237,37 +237,27 @@ describe("chart: values.schema.json", () => {
     expect(() => renderChart({ ...CONN, ...over })).toThrow(SchemaError);
   });
 
-  it("every value in values.yaml is documented with a `# --` comment", () => {
-    const text = readFileSync(join(CHART_DIR, "values.yaml"), "utf8").split("\n");
-    // A key line at any depth whose value is a scalar/list (leaf or list) must follow a `# --` comment block.
+  it("every value in values.yaml is documented with a `# --` comment (on it or on its parent map)", () => {
+    const lines = readFileSync(join(CHART_DIR, "values.yaml"), "utf8").split("\n");
+    const stack: { indent: number; documented: boolean }[] = [];
     const undocumented: string[] = [];
-    for (let i = 0; i < text.length; i++) {
-      const m = /^(\s*)([A-Za-z][\w]*):(.*)$/.exec(text[i]!);
-      if (!m || m[3]!.trim() === "") continue; // maps are documented at their leaves
+    for (let i = 0; i < lines.length; i++) {
+      const m = /^(\s*)([A-Za-z][\w]*):(.*)$/.exec(lines[i]!);
+      if (!m) continue;
+      const indent = m[1]!.length;
+      while (stack.length && stack[stack.length - 1]!.indent >= indent) stack.pop();
       let j = i - 1;
-      while (j >= 0 && /^\s*#(?! --)/.test(text[j]!)) j--;
-      const documented = j >= 0 && /^\s*# -- /.test(text[j]!);
-      const groupDocumented = /^\s+/.test(m[1]!) && previousIsLeafInDocumentedGroup(text, i);
-      if (!documented && !groupDocumented) undocumented.push(m[2]!);
+      while (j >= 0 && /^\s*#(?! --)/.test(lines[j]!)) j--;
+      const own = j >= 0 && /^\s*# -- /.test(lines[j]!);
+      // A map whose first child line is a `# --` comment documents the group (e.g. `livenessProbe:`).
+      const firstChild = m[3]!.trim() === "" && /^\s*# -- /.test(lines[i + 1] ?? "");
+      const documented = own || firstChild || stack.some((s) => s.documented);
+      if (m[3]!.trim() !== "" && !documented) undocumented.push(m[2]!);
+      stack.push({ indent, documented: own || firstChild });
     }
     expect(undocumented).toEqual([]);
   });
 });
-
-/** Probe timings and resources are documented once for the group (like external-dns does). */
-function previousIsLeafInDocumentedGroup(lines: string[], i: number): boolean {
-  const indent = /^(\s*)/.exec(lines[i]!)![1]!.length;
-  for (let j = i - 1; j >= 0; j--) {
-    const l = lines[j]!;
-    const ind = /^(\s*)/.exec(l)![1]!.length;
-    if (l.trim() === "") return false;
-    if (ind < indent) {
-      // parent key: documented if a `# --` line precedes it or sits right under it
-      return /^\s*# -- /.test(lines[j - 1] ?? "") || /^\s*# -- /.test(lines[j + 1] ?? "");
-    }
-  }
-  return false;
-}
 
 describe("Go template stand-in", () => {
   const run = (src: string, values: Obj = {}) => {

@@ -111,6 +111,12 @@ function tokenize(s: string, file: string): string[] {
     } else if ("()|".includes(c)) {
       tokens.push(c);
       i++;
+      // `(pipeline).Field` (no space) chains a field; `(pipeline) .Field` is a separate argument.
+      const chained = c === ")" ? /^\.[A-Za-z_][\w.]*/.exec(s.slice(i)) : null;
+      if (chained) {
+        tokens.push("@" + chained[0]);
+        i += chained[0].length;
+      }
     } else if (s.startsWith(":=", i)) {
       tokens.push(":=");
       i += 2;
@@ -168,9 +174,7 @@ class Parser {
       const pipe = this.pipeline();
       if (this.toks[this.pos++] !== ")") throw new TemplateError(`${this.file}: missing )`);
       const path: string[] = [];
-      while (this.toks[this.pos]?.startsWith(".") && this.toks[this.pos] !== ".") {
-        path.push(...this.toks[this.pos++]!.slice(1).split("."));
-      }
+      if (this.toks[this.pos]?.startsWith("@.")) path.push(...this.toks[this.pos++]!.slice(2).split("."));
       return { t: "sub", pipe, path };
     }
     if (tok.startsWith('"')) return { t: "lit", v: JSON.parse(tok) as string };
