@@ -145,7 +145,8 @@ export class PodReflector {
   }
 
   private async relist(gen: number): Promise<void> {
-    const items: V1Pod[] = [];
+    // Pages are reduced to small records as they arrive, so a 5,000-pod list never holds 5,000 full pods.
+    const listed = new Map<string, PodRecord>();
     let continueToken: string | undefined;
     let resourceVersion = "";
     do {
@@ -155,19 +156,18 @@ export class PodReflector {
         ...(continueToken ? { continueToken } : {}),
       });
       if (gen !== this.generation) return;
-      items.push(...page.items);
+      for (const pod of page.items) {
+        const record = podRecord(pod);
+        listed.set(recordKey(record), record);
+      }
       resourceVersion = page.resourceVersion;
       continueToken = page.continueToken;
     } while (continueToken);
 
-    const seen = new Set<string>();
     let added = 0;
     let updated = 0;
     let deleted = 0;
-    for (const pod of items) {
-      const record = podRecord(pod);
-      const key = recordKey(record);
-      seen.add(key);
+    for (const [key, record] of listed) {
       const before = this.cache.get(key);
       this.cache.set(key, record);
       if (!before) {
@@ -179,7 +179,7 @@ export class PodReflector {
       }
     }
     for (const [key, record] of this.cache) {
-      if (seen.has(key)) continue;
+      if (listed.has(key)) continue;
       this.cache.delete(key);
       deleted++;
       this.o.handler.deleted(record);

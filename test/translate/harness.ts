@@ -7,7 +7,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { V1ConfigMap, V1Pod, V1Secret } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { applyAdmissionDefaults, podsFromManifest, splitDocuments, type Manifest } from "../../cli/workloads.js";
+import {
+  applyAdmissionDefaults,
+  podsFromManifest,
+  splitDocuments,
+  type Manifest,
+} from "../../cli/workloads.js";
 import { collectReferences } from "../../lib/translate/index.js";
 import type { NodeSettings, ResolvedReferences } from "../../lib/translate/types.js";
 
@@ -41,7 +46,9 @@ export function loadFixture(name: string): Fixture {
     const line = text.split("\n").find((l) => l.startsWith(`# ${key}: `));
     return line ? JSON.parse(line.slice(key.length + 4)) : undefined;
   };
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as Manifest).filter(Boolean);
+  const docs = parseAllDocuments(text)
+    .map((d) => d.toJS() as Manifest)
+    .filter(Boolean);
   const { workloads, resources } = splitDocuments(docs);
   const [first] = workloads.flatMap(podsFromManifest);
   if (!first) throw new Error(`${name}: no pod`);
@@ -61,7 +68,10 @@ export function loadFixture(name: string): Fixture {
   const request = collectReferences(pod);
   if (request.serviceAccountTokens) {
     refs.serviceAccountTokens = new Map(
-      request.serviceAccountTokens.map((t) => [t.audience ?? "", `${TOKEN_PREFIX}${t.audience ?? "default"}`]),
+      request.serviceAccountTokens.map((t) => [
+        t.audience ?? "",
+        `${TOKEN_PREFIX}${t.audience ?? "default"}`,
+      ]),
     );
     refs.serviceAccountToken = refs.serviceAccountTokens.get("") ?? undefined;
   }

@@ -68,7 +68,11 @@ export function translateFixture(name: string): Record<string, unknown> {
   const { pod, refs, node } = loadFixture(name);
   try {
     const t = podToContainerGroup(pod, refs, node);
-    return { name: t.name, containerGroup: t.containerGroup, warnings: (t.warnings ?? []).map((w) => `${w.reason}: ${w.message}`) };
+    return {
+      name: t.name,
+      containerGroup: t.containerGroup,
+      warnings: (t.warnings ?? []).map((w) => `${w.reason}: ${w.message}`),
+    };
   } catch (error) {
     if (!(error instanceof InvalidPodSpecError)) throw error;
     return { error: { reason: error.reason, field: error.field, message: error.message } };
@@ -95,6 +99,8 @@ describe("podToContainerGroup over realistic manifests", () => {
       const [, reason, field] = /^error:([^:]+):(.*)$/.exec(intended ?? "") ?? [];
       expect(outcome["error"]).toMatchObject({ reason, field });
     }
-    await expect(`${JSON.stringify(outcome, null, 2)}\n`).toMatchFileSnapshot(join(FIXTURES, `${name}.expected.json`));
+    await expect(`${JSON.stringify(outcome, null, 2)}\n`).toMatchFileSnapshot(
+      join(FIXTURES, `${name}.expected.json`),
+    );
   });
 });
