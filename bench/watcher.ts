@@ -30,7 +30,9 @@ interface Sample {
   sent: number;
 }
 
-export async function benchWatcher(opts: { pods?: number; burst?: number; idleSeconds?: number; mainJs?: string } = {}): Promise<WatcherBenchResult> {
+export async function benchWatcher(
+  opts: { pods?: number; burst?: number; idleSeconds?: number; mainJs?: string; nodeOptions?: string } = {},
+): Promise<WatcherBenchResult> {
   const pods = opts.pods ?? 5000;
   const burst = opts.burst ?? 1000;
   const idleSeconds = opts.idleSeconds ?? 15;
@@ -38,7 +40,9 @@ export async function benchWatcher(opts: { pods?: number; burst?: number; idleSe
   const node = "aci-bridge";
   const azurite = await startAzurite(0);
   const kube = await startKubeFake({ historyLimit: pods * 3 });
-  const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient("pod-events-bench");
+  const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(
+    "pod-events-bench",
+  );
   await queue.createIfNotExists();
   kube.createNamespace("bench");
   kube.createNamespace("aci-bridge");
@@ -47,7 +51,13 @@ export async function benchWatcher(opts: { pods?: number; burst?: number; idleSe
       {
         metadata: { name: `pod-${i}`, namespace: "bench", labels: { app: "bench", idx: String(i) } },
         spec: {
-          containers: [{ name: "main", image: "mcr.microsoft.com/azuredocs/aci-helloworld", resources: { requests: { cpu: "250m", memory: "256Mi" } } }],
+          containers: [
+            {
+              name: "main",
+              image: "mcr.microsoft.com/azuredocs/aci-helloworld",
+              resources: { requests: { cpu: "250m", memory: "256Mi" } },
+            },
+          ],
           tolerations: [{ key: "virtual-kubelet.io/provider", operator: "Exists", effect: "NoSchedule" }],
         },
       },
@@ -67,6 +77,7 @@ export async function benchWatcher(opts: { pods?: number; burst?: number; idleSe
       WATCHER_POD_NAME: "bench-0",
       WATCHER_HTTP_PORT: "0",
       WATCHER_BACKLOG_MAX: String(pods * 2),
+      ...(opts.nodeOptions ? { NODE_OPTIONS: opts.nodeOptions } : {}),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -110,7 +121,8 @@ export async function benchWatcher(opts: { pods?: number; burst?: number; idleSe
     const idle = await sample();
     peak = Math.max(peak, idle.rss);
     const t2 = Date.now();
-    for (let i = 0; i < burst; i++) kube.patch("pods", "bench", `pod-${i}`, { metadata: { labels: { rev: "2" } } });
+    for (let i = 0; i < burst; i++)
+      kube.patch("pods", "bench", `pod-${i}`, { metadata: { labels: { rev: "2" } } });
     const after = await until((s) => s.sent >= started.sent + burst, 120_000);
     const t3 = Date.now();
     peak = Math.max(peak, after.rss);
@@ -119,7 +131,11 @@ export async function benchWatcher(opts: { pods?: number; burst?: number; idleSe
       burst,
       startup: { seconds: r3((t1 - t0) / 1000), cpuSeconds: r3(started.cpu), rssMiB: mib(started.rss) },
       idle: { seconds: idleSeconds, cpuSeconds: r3(idle.cpu - started.cpu), rssMiB: mib(idle.rss) },
-      burstResult: { seconds: r3((t3 - t2) / 1000), cpuSeconds: r3(after.cpu - idle.cpu), rssMiB: mib(after.rss) },
+      burstResult: {
+        seconds: r3((t3 - t2) / 1000),
+        cpuSeconds: r3(after.cpu - idle.cpu),
+        rssMiB: mib(after.rss),
+      },
       peakRssMiB: mib(peak),
     };
   } finally {
@@ -132,7 +148,13 @@ export async function benchWatcher(opts: { pods?: number; burst?: number; idleSe
 
 if (require.main === module) {
   const [pods, burst] = process.argv.slice(2).map(Number);
-  benchWatcher({ pods: pods || undefined, burst: burst || undefined }).then(
+  // BENCH_NODE_OPTIONS is passed to the watcher child as NODE_OPTIONS (e.g. a heap cap).
+  const nodeOptions = process.env.BENCH_NODE_OPTIONS;
+  benchWatcher({
+    pods: pods || undefined,
+    burst: burst || undefined,
+    ...(nodeOptions ? { nodeOptions } : {}),
+  }).then(
     (r) => {
       console.log(JSON.stringify(r, null, 2));
       process.exit(0);

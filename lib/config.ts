@@ -42,6 +42,8 @@ export interface AciConfig {
   dnsServers: string[];
   /** Search domains for cluster DNS (namespace-specific ones are added per pod). */
   clusterDomain: string;
+  /** The API server as containers should reach it (`host:port`), for KUBERNETES_SERVICE_HOST/PORT. */
+  apiServer?: { host: string; port: number };
   /** Per-group ceilings checked before ARM is called (region-dependent; defaults: common Linux SKUs). */
   maxCpuPerGroup: number;
   maxMemoryGbPerGroup: number;
@@ -106,6 +108,7 @@ export function loadBridgeConfig(env: Env): Readonly<BridgeConfig> {
       allowPublicIp: r.bool("ACI_ALLOW_PUBLIC_IP", false),
       dnsServers: r.list("ACI_DNS_SERVERS"),
       clusterDomain: r.string("ACI_CLUSTER_DOMAIN", "cluster.local"),
+      apiServer: parseHostPort(r.optional("ACI_API_SERVER")),
       maxCpuPerGroup: r.number("ACI_MAX_CPU_PER_GROUP", 4),
       maxMemoryGbPerGroup: r.number("ACI_MAX_MEMORY_GB_PER_GROUP", 16),
     },
@@ -172,6 +175,17 @@ export function parseTaint(value: string): NodeShape["taint"] {
   const taint: NodeShape["taint"] = { key, effect: effect as NodeShape["taint"]["effect"] };
   if (taintValue) taint.value = taintValue;
   return taint;
+}
+
+/** `10.0.0.1:443` or `my-aks-dns-abc.hcp.eastus.azmk8s.io:443` (port defaults to 443). */
+export function parseHostPort(value: string | undefined): { host: string; port: number } | undefined {
+  if (!value) return undefined;
+  const match = /^([A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(value);
+  const port = Number(match?.[2] ?? 443);
+  if (!match || port < 1 || port > 65535) {
+    throw new ConfigError(`ACI_API_SERVER must be host[:port], got "${value}"`);
+  }
+  return { host: match[1] ?? "", port };
 }
 
 /** Reads typed settings and names the setting in every error. */

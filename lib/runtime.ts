@@ -118,6 +118,7 @@ export function nodeSettings(config: Readonly<BridgeConfig>): Map<string, NodeSe
         dnsServers: [...config.aci.dnsServers],
         clusterDomain: config.aci.clusterDomain,
         nodeIP: config.node.nodeIP,
+        ...(config.aci.apiServer ? { apiServer: { ...config.aci.apiServer } } : {}),
         maxCpuPerGroup: config.aci.maxCpuPerGroup,
         maxMemoryGbPerGroup: config.aci.maxMemoryGbPerGroup,
       },

@@ -29,7 +29,10 @@ async function main(): Promise<void> {
     logger,
   });
   const http = await startHttpServer(config.httpPort, watcher);
-  logger.info("watcher.http.listening", { port: http.port, queue: describeQueue(config.queueName, config.queue) });
+  logger.info("watcher.http.listening", {
+    port: http.port,
+    queue: describeQueue(config.queueName, config.queue),
+  });
   watcher.start();
 
   let stopping = false;

@@ -202,6 +202,7 @@ async function create(
     await deps.aci.beginCreate(translated.name, translated.containerGroup);
     deps.log.info("cg.created", { pod: key, uid, containerGroup: translated.name, region: node.region });
     await emitEvents(pod, deps, [
+      ...(translated.warnings ?? []),
       {
         type: "Normal",
         reason: "ContainerGroupCreated",

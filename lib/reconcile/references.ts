@@ -54,15 +54,28 @@ export async function resolveReferences(
     }
   }
   const resolved: ResolvedReferences = { secrets, configMaps, entrypoints: resolvedEntrypoints };
-  if (request.serviceAccountToken) {
-    const { serviceAccountName, audience, expirationSeconds } = request.serviceAccountToken;
-    resolved.serviceAccountToken = await kube.createServiceAccountToken(
-      namespace,
-      serviceAccountName,
-      pod,
-      audience,
-      expirationSeconds ?? DEFAULT_TOKEN_SECONDS,
-    );
+  const tokenRequests =
+    request.serviceAccountTokens ?? (request.serviceAccountToken ? [request.serviceAccountToken] : []);
+  if (tokenRequests.length > 0) {
+    // One TokenRequest per audience, bound to the pod (the kubelet does the same). ACI cannot rotate it.
+    const tokens = new Map<string, string>();
+    for (const { serviceAccountName, audience, expirationSeconds } of tokenRequests) {
+      const key = audience ?? "";
+      if (tokens.has(key)) continue;
+      tokens.set(
+        key,
+        await kube.createServiceAccountToken(
+          namespace,
+          serviceAccountName,
+          pod,
+          audience,
+          expirationSeconds ?? DEFAULT_TOKEN_SECONDS,
+        ),
+      );
+    }
+    resolved.serviceAccountTokens = tokens;
+    const defaultToken = tokens.get(request.serviceAccountToken?.audience ?? "");
+    if (defaultToken) resolved.serviceAccountToken = defaultToken;
   }
   return resolved;
 }
@@ -79,6 +92,7 @@ export function secretValues(refs: ResolvedReferences | undefined): string[] {
     for (const text of Object.values(secret.stringData ?? {})) if (text.length >= 4) values.push(text);
   }
   if (refs.serviceAccountToken) values.push(refs.serviceAccountToken);
+  for (const token of refs.serviceAccountTokens?.values() ?? []) values.push(token);
   return values;
 }
 

@@ -215,15 +215,16 @@ function resourcesOf(container: V1Container, path: string): ContainerResources {
       ...(limCpu !== undefined ? { cpu: Math.max(aciCpu(limCpu), cpu) } : {}),
     };
   }
-  const cpuLimit = aci.limits?.cpu ?? cpu;
-  const memLimitGb = aci.limits?.memoryInGB ?? memGb;
+  // resourceFieldRef reports what the pod declares (like the kubelet); unset values report what ACI grants.
+  const cpuLimit = limCpu ?? aci.limits?.cpu ?? cpu;
+  const memLimitBytes = limMem ?? (aci.limits?.memoryInGB ?? memGb) * BYTES_PER_GB;
   return {
     aci,
     effective: {
-      cpuRequest: cpu,
+      cpuRequest: reqCpu ?? limCpu ?? cpu,
       cpuLimit,
-      memoryRequestBytes: Math.round(memGb * BYTES_PER_GB),
-      memoryLimitBytes: Math.round(memLimitGb * BYTES_PER_GB),
+      memoryRequestBytes: Math.round(reqMem ?? limMem ?? memGb * BYTES_PER_GB),
+      memoryLimitBytes: Math.round(memLimitBytes),
     },
   };
 }

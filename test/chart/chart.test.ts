@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- rendered manifests and pod fixtures are untyped YAML/JSON */
 /**
  * Chart tests: render with the Helm stand-in (test/chart/helm.ts), validate every object against the
  * Kubernetes schemas in `kubernetes-models`, and assert the security-relevant parts exactly.
@@ -6,11 +7,24 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
+import {
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
+} from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { Secret, Service, ServiceAccount } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { loadWatcherConfig } from "../../lib/config.js";
-import { CHART_DIR, find, loadDefaultValues, renderChart, schemaValidator, SchemaError, type Obj } from "./helm.js";
+import {
+  CHART_DIR,
+  find,
+  loadDefaultValues,
+  renderChart,
+  schemaValidator,
+  SchemaError,
+  type Obj,
+} from "./helm.js";
 import { parseTemplate, Renderer, TemplateError } from "./gotemplate.js";
 
 const MODELS: Record<string, new (o: any) => { validate(): void }> = {
@@ -25,7 +39,12 @@ const MODELS: Record<string, new (o: any) => { validate(): void }> = {
   ServiceAccount,
 };
 
-const CONN = { queue: { connectionString: "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=a2V5;EndpointSuffix=core.windows.net" } };
+const CONN = {
+  queue: {
+    connectionString:
+      "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=a2V5;EndpointSuffix=core.windows.net",
+  },
+};
 
 function validateAll(objects: Obj[]): void {
   for (const o of objects) {
@@ -36,7 +55,8 @@ function validateAll(objects: Obj[]): void {
 }
 
 const kinds = (objects: Obj[]) => objects.map((o) => o.kind).sort();
-const container = (r: ReturnType<typeof renderChart>) => find(r, "Deployment")!.spec.template.spec.containers[0];
+const container = (r: ReturnType<typeof renderChart>) =>
+  find(r, "Deployment")!.spec.template.spec.containers[0];
 const envOf = (r: ReturnType<typeof renderChart>) =>
   Object.fromEntries((container(r).env as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
 
@@ -45,7 +65,16 @@ describe("chart: default values (+ a queue connection string)", () => {
 
   it("renders valid Kubernetes objects, all in the release namespace except cluster-scoped RBAC", () => {
     expect(kinds(r.objects)).toEqual(
-      ["ClusterRole", "ClusterRoleBinding", "Deployment", "PodDisruptionBudget", "Role", "RoleBinding", "Secret", "ServiceAccount"].sort(),
+      [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Deployment",
+        "PodDisruptionBudget",
+        "Role",
+        "RoleBinding",
+        "Secret",
+        "ServiceAccount",
+      ].sort(),
     );
     validateAll(r.objects);
     for (const o of r.objects) {
@@ -57,15 +86,26 @@ describe("chart: default values (+ a queue connection string)", () => {
   });
 
   it("grants exactly the API calls the watcher makes", () => {
-    expect(find(r, "ClusterRole")!.rules).toEqual([{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }]);
+    expect(find(r, "ClusterRole")!.rules).toEqual([
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+    ]);
     // lib/watcher/elector.ts: get + create + update of one Lease (create cannot be limited by name).
     expect(find(r, "Role")!.rules).toEqual([
       { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
-      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["aci-bridge-watcher"], verbs: ["get", "update"] },
+      {
+        apiGroups: ["coordination.k8s.io"],
+        resources: ["leases"],
+        resourceNames: ["aci-bridge-watcher"],
+        verbs: ["get", "update"],
+      },
     ]);
     const sa = { kind: "ServiceAccount", name: "aci-bridge-watcher", namespace: "aci-bridge" };
     expect(find(r, "ClusterRoleBinding")!.subjects).toEqual([sa]);
-    expect(find(r, "ClusterRoleBinding")!.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "aci-bridge-watcher" });
+    expect(find(r, "ClusterRoleBinding")!.roleRef).toEqual({
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "ClusterRole",
+      name: "aci-bridge-watcher",
+    });
     expect(find(r, "RoleBinding")!.subjects).toEqual([sa]);
     expect(find(r, "RoleBinding")!.roleRef.name).toBe("aci-bridge-watcher");
   });
@@ -85,7 +125,10 @@ describe("chart: default values (+ a queue connection string)", () => {
 
   it("uses a restricted security context, probes on /healthz and /readyz, resources and a writable /tmp", () => {
     const pod = find(r, "Deployment")!.spec.template.spec;
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     const c = container(r);
     expect(c.securityContext).toEqual({
       allowPrivilegeEscalation: false,
@@ -96,34 +139,48 @@ describe("chart: default values (+ a queue connection string)", () => {
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
     expect(c.ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
-    expect(c.resources.requests).toEqual({ cpu: "50m", memory: "96Mi" });
+    expect(c.resources).toEqual({ requests: { cpu: "50m", memory: "192Mi" }, limits: { memory: "320Mi" } });
+    expect(envOf(r).NODE_OPTIONS).toBe("--max-old-space-size=128");
     expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
     expect(c.image).toBe("ghcr.io/aci-bridge/aci-bridge-watcher:0.1.0");
-    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([
-      { key: "type", operator: "NotIn", values: ["virtual-kubelet"] },
-    ]);
+    expect(
+      pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]
+        .matchExpressions,
+    ).toEqual([{ key: "type", operator: "NotIn", values: ["virtual-kubelet"] }]);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(r.values.watcher.shutdownGraceSeconds);
   });
 
   it("passes the queue credential from the Secret, never inline", () => {
     const secret = find(r, "Secret")!;
     expect(Buffer.from(secret.data.connectionString, "base64").toString()).toBe(CONN.queue.connectionString);
-    expect(envOf(r).PodEventsStorage).toEqual({ secretKeyRef: { name: "aci-bridge-watcher", key: "connectionString" } });
+    expect(envOf(r).PodEventsStorage).toEqual({
+      secretKeyRef: { name: "aci-bridge-watcher", key: "connectionString" },
+    });
     expect(JSON.stringify(find(r, "Deployment"))).not.toContain("AccountKey");
   });
 
   it("produces an environment the watcher's config loader accepts (names and formats agree)", () => {
-    const env: Record<string, string> = { PodEventsStorage: CONN.queue.connectionString, WATCHER_NAMESPACE: "aci-bridge", WATCHER_POD_NAME: "w-0" };
+    const env: Record<string, string> = {
+      PodEventsStorage: CONN.queue.connectionString,
+      WATCHER_NAMESPACE: "aci-bridge",
+      WATCHER_POD_NAME: "w-0",
+    };
     for (const [k, v] of Object.entries(envOf(r))) if (typeof v === "string") env[k] = v;
     const config = loadWatcherConfig(env);
     expect(config.nodeNames).toEqual(["aci-bridge"]);
-    expect(config.leaderElection).toMatchObject({ enabled: true, leaseName: "aci-bridge-watcher", leaseDurationSeconds: 15 });
+    expect(config.leaderElection).toMatchObject({
+      enabled: true,
+      leaseName: "aci-bridge-watcher",
+      leaseDurationSeconds: 15,
+    });
     expect(config.httpPort).toBe(8080);
   });
 
   it("NOTES tell the user how to check the node and run a test pod with the right nodeSelector and toleration", () => {
     expect(r.notes).toContain("kubectl get node aci-bridge");
-    expect(r.notes).toContain('"nodeSelector":{"kubernetes.io/hostname":"aci-bridge","type":"virtual-kubelet"}');
+    expect(r.notes).toContain(
+      '"nodeSelector":{"kubernetes.io/hostname":"aci-bridge","type":"virtual-kubelet"}',
+    );
     expect(r.notes).toContain('"key":"virtual-kubelet.io/provider"');
     expect(r.notes).toContain("kubectl -n aci-bridge get lease aci-bridge-watcher");
   });
@@ -142,7 +199,9 @@ describe("chart: variants", () => {
     expect(kinds(r.objects)).not.toContain("Role");
     expect(kinds(r.objects)).not.toContain("RoleBinding");
     expect(envOf(r).WATCHER_LEADER_ELECTION).toBe("false");
-    expect(() => renderChart({ ...CONN, leaderElection: { enabled: false } })).toThrow(/needs leaderElection.enabled/);
+    expect(() => renderChart({ ...CONN, leaderElection: { enabled: false } })).toThrow(
+      /needs leaderElection.enabled/,
+    );
   });
 
   it("existingSecret: no Secret rendered, the named one is referenced with the chosen key", () => {
@@ -157,7 +216,9 @@ describe("chart: variants", () => {
     const sasUrl = "https://acct.queue.core.windows.net/pod-events?sv=2022-11-02&sp=a&sig=abc";
     const r = renderChart({ queue: { sasUrl } });
     expect(Buffer.from(find(r, "Secret")!.data.sasUrl, "base64").toString()).toBe(sasUrl);
-    expect(envOf(r).WATCHER_QUEUE_SAS_URL).toEqual({ secretKeyRef: { name: "aci-bridge-watcher", key: "sasUrl" } });
+    expect(envOf(r).WATCHER_QUEUE_SAS_URL).toEqual({
+      secretKeyRef: { name: "aci-bridge-watcher", key: "sasUrl" },
+    });
   });
 
   it("workload identity: SA annotation, pod label, queue URI env, no Secret", () => {
@@ -175,7 +236,9 @@ describe("chart: variants", () => {
       PodEventsStorage__clientId: clientId,
     });
     validateAll(r.objects);
-    expect(() => renderChart({ workloadIdentity: { enabled: true, clientId } })).toThrow(/queue.serviceUri is required/);
+    expect(() => renderChart({ workloadIdentity: { enabled: true, clientId } })).toThrow(
+      /queue.serviceUri is required/,
+    );
   });
 
   it("several node names → one comma-separated ACI_NODE_NAMES the watcher parses", () => {
@@ -186,7 +249,11 @@ describe("chart: variants", () => {
 
   it("metrics Service, extra annotations, a release name that already contains the chart name", () => {
     const r = renderChart(
-      { ...CONN, service: { enabled: true, annotations: { "prometheus.io/scrape": "true" } }, podAnnotations: { a: "b" } },
+      {
+        ...CONN,
+        service: { enabled: true, annotations: { "prometheus.io/scrape": "true" } },
+        podAnnotations: { a: "b" },
+      },
       { releaseName: "prod-aci-bridge-watcher", namespace: "aci" },
     );
     const svc = find(r, "Service")!;
@@ -198,7 +265,9 @@ describe("chart: variants", () => {
   });
 
   it("refuses to render without any queue credential", () => {
-    expect(() => renderChart({})).toThrow(/set queue.connectionString, queue.sasUrl, queue.existingSecret, or workloadIdentity.enabled/);
+    expect(() => renderChart({})).toThrow(
+      /set queue.connectionString, queue.sasUrl, queue.existingSecret, or workloadIdentity.enabled/,
+    );
   });
 });
 
@@ -225,7 +294,10 @@ describe("chart: values.schema.json", () => {
     ["zero replicas", { replicaCount: 0 }],
     ["replicas as a string", { replicaCount: "2" }],
     ["a bad pull policy", { image: { repository: "x", pullPolicy: "Sometimes" } }],
-    ["a SAS URL without a signature", { queue: { name: "pod-events", sasUrl: "https://a.queue.core.windows.net/pod-events" } }],
+    [
+      "a SAS URL without a signature",
+      { queue: { name: "pod-events", sasUrl: "https://a.queue.core.windows.net/pod-events" } },
+    ],
     ["a bad queue name", { queue: { name: "Pod_Events" } }],
     ["workload identity without a client id", { workloadIdentity: { enabled: true } }],
     ["privilege escalation", { securityContext: { allowPrivilegeEscalation: true } }],
@@ -273,7 +345,7 @@ describe("Go template stand-in", () => {
     ["a  {{- 1 -}}  b", "a1b"],
     ["{{/* c */}}x", "x"],
     ['{{ default "d" .Values.x }}', "d"],
-    ['{{ if .Values.x }}y{{ else if .Values.z }}z{{ else }}n{{ end }}', "n"],
+    ["{{ if .Values.x }}y{{ else if .Values.z }}z{{ else }}n{{ end }}", "n"],
     ["{{ with .Values.m }}{{ .k }}{{ end }}", "v"],
     ['{{ $n := "x" }}{{ printf "%s-%d" $n 3 }}', "x-3"],
     ["{{ toYaml .Values.m | nindent 2 }}", "\n  k: v"],

@@ -35,7 +35,7 @@ interface Pipeline {
 }
 type Operand =
   | { t: "lit"; v: Value }
-  | { t: "field"; base: "dot" | string; path: string[] }
+  | { t: "field"; /** "dot" or a variable name such as "$" or "$x" */ base: string; path: string[] }
   | { t: "fn"; name: string }
   | { t: "sub"; pipe: Pipeline; path: string[] };
 
@@ -86,7 +86,8 @@ function lex(src: string, file: string): Piece[] {
       end -= 2;
     }
     const body = src.slice(start, end).trim();
-    if (!(body.startsWith("/*") && body.endsWith("*/"))) pieces.push({ kind: "action", action: { text: body, file } });
+    if (!(body.startsWith("/*") && body.endsWith("*/")))
+      pieces.push({ kind: "action", action: { text: body, file } });
     i = j + 2;
   }
   return pieces;
@@ -144,7 +145,10 @@ class Parser {
 
   pipeline(): Pipeline {
     const p: Pipeline = { cmds: [] };
-    if (this.toks[this.pos]?.startsWith("$") && (this.toks[this.pos + 1] === ":=" || this.toks[this.pos + 1] === "=")) {
+    if (
+      this.toks[this.pos]?.startsWith("$") &&
+      (this.toks[this.pos + 1] === ":=" || this.toks[this.pos + 1] === "=")
+    ) {
       p.decl = { name: this.toks[this.pos]!, assign: this.toks[this.pos + 1] === "=" };
       this.pos += 2;
     }
@@ -160,7 +164,8 @@ class Parser {
       cmd.push(this.operand());
     }
     p.cmds.push(cmd);
-    if (p.cmds.some((c) => c.length === 0)) throw new TemplateError(`${this.file}: empty command in pipeline`);
+    if (p.cmds.some((c) => c.length === 0))
+      throw new TemplateError(`${this.file}: empty command in pipeline`);
     return p;
   }
 
@@ -244,7 +249,9 @@ export function parseTemplate(src: string, file: string): ParsedTemplate {
         const r = parseList(["end"]);
         defines.set(name, r.nodes);
       } else if (["range", "block", "template", "break", "continue"].includes(word)) {
-        throw new TemplateError(`${file}: unsupported action "${word}" (extend test/chart/gotemplate.ts first)`);
+        throw new TemplateError(
+          `${file}: unsupported action "${word}" (extend test/chart/gotemplate.ts first)`,
+        );
       } else {
         nodes.push({ kind: "action", pipe: parsePipeline(text, file) });
       }
@@ -312,7 +319,8 @@ class Scope {
     throw new TemplateError(`undefined variable ${name}`);
   }
   get(name: string): Value {
-    for (let i = this.vars.length - 1; i >= 0; i--) if (this.vars[i]!.has(name)) return this.vars[i]!.get(name);
+    for (let i = this.vars.length - 1; i >= 0; i--)
+      if (this.vars[i]!.has(name)) return this.vars[i]!.get(name);
     throw new TemplateError(`undefined variable ${name}`);
   }
 }
@@ -399,7 +407,8 @@ export class Renderer {
         return this.exec(body, a[1], new Scope(a[1]));
       }
       case "required":
-        if (a[1] === undefined || a[1] === null || a[1] === "") throw new TemplateError(`execution error: ${str(0)}`);
+        if (a[1] === undefined || a[1] === null || a[1] === "")
+          throw new TemplateError(`execution error: ${str(0)}`);
         return a[1];
       case "fail":
         throw new TemplateError(`execution error: ${str(0)}`);
@@ -408,13 +417,18 @@ export class Renderer {
       case "empty":
         return isEmpty(a[0]);
       case "toYaml":
-        return a[0] === undefined || a[0] === null ? "null" : stringify(a[0], { sortMapEntries: true }).replace(/\n$/, "");
+        return a[0] === undefined || a[0] === null
+          ? "null"
+          : stringify(a[0], { sortMapEntries: true }).replace(/\n$/, "");
       case "nindent":
         return "\n" + indentText(Number(a[0]), str(1));
       case "indent":
         return indentText(Number(a[0]), str(1));
       case "quote":
-        return a.filter((v) => v !== undefined && v !== null).map((v) => JSON.stringify(toText(v))).join(" ");
+        return a
+          .filter((v) => v !== undefined && v !== null)
+          .map((v) => JSON.stringify(toText(v)))
+          .join(" ");
       case "b64enc":
         return Buffer.from(str(0), "utf8").toString("base64");
       case "trunc": {
@@ -470,7 +484,8 @@ export class Renderer {
 function walk(v: Value, path: string[]): Value {
   let cur = v;
   for (const key of path) {
-    if (cur === undefined || cur === null) throw new TemplateError(`nil pointer evaluating interface {}.${key}`);
+    if (cur === undefined || cur === null)
+      throw new TemplateError(`nil pointer evaluating interface {}.${key}`);
     if (typeof cur !== "object") throw new TemplateError(`can't evaluate field ${key} in type ${typeof cur}`);
     cur = (cur as Record<string, Value>)[key];
   }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests and pod fixtures are untyped YAML/JSON */
 /**
  * `helm template` stand-in for the chart tests: merges values like Helm (maps deep-merged, `null` deletes a
  * key), validates them against `values.schema.json` before rendering (Helm does the same and refuses to
@@ -44,7 +45,9 @@ export function schemaValidator(chartDir = CHART_DIR) {
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
   const validate = ajv.compile(schema);
   return (values: unknown): string[] =>
-    validate(values) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`.trim());
+    validate(values)
+      ? []
+      : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`.trim());
 }
 
 export class SchemaError extends Error {}
@@ -57,7 +60,8 @@ export function renderChart(
   const chart = parse(readFileSync(join(chartDir, "Chart.yaml"), "utf8")) as Obj;
   const values = mergeValues(loadDefaultValues(chartDir), overrides);
   const errors = schemaValidator(chartDir)(values);
-  if (errors.length) throw new SchemaError(`values don't meet the specifications of the schema: ${errors.join("; ")}`);
+  if (errors.length)
+    throw new SchemaError(`values don't meet the specifications of the schema: ${errors.join("; ")}`);
 
   const root = {
     Values: values,
@@ -80,7 +84,10 @@ export function renderChart(
   const dir = join(chartDir, "templates");
   const names = readdirSync(dir).sort();
   const renderer = new Renderer();
-  const parsed = names.map((name) => ({ name, t: parseTemplate(readFileSync(join(dir, name), "utf8"), name) }));
+  const parsed = names.map((name) => ({
+    name,
+    t: parseTemplate(readFileSync(join(dir, name), "utf8"), name),
+  }));
   for (const { t } of parsed) renderer.addDefines(t);
   const files: Record<string, string> = {};
   const objects: Obj[] = [];

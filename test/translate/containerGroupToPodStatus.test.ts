@@ -43,7 +43,7 @@ const pod: V1Pod = {
 };
 
 function group(partial: Record<string, unknown>): ContainerGroup {
-  return { name: "rec-web-0", osType: "Linux", containers: [], ...partial } as ContainerGroup;
+  return { name: "rec-web-0", osType: "Linux", containers: [], ...partial };
 }
 
 const running = (name: string, extra: Record<string, unknown> = {}) => ({

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-return -- rendered manifests and pod fixtures are untyped YAML/JSON */
 /**
  * The container image and the real entry point. No Docker engine runs here, so: (1) build what the Dockerfile's
  * build stage builds and check every path it COPYs exists (a broken path fails CI), and (2) run the compiled
@@ -57,7 +58,14 @@ describe("Dockerfile", () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     // Sources the build stage needs must not be ignored.
-    for (const needed of ["lib", "watcher", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"]) {
+    for (const needed of [
+      "lib",
+      "watcher",
+      "package.json",
+      "package-lock.json",
+      "tsconfig.json",
+      "tsconfig.build.json",
+    ]) {
       expect(ignored).not.toContain(needed);
     }
   });
@@ -101,7 +109,9 @@ describe("watcher process (dist/watcher/main.js)", () => {
       await waitFor("ready", async () => (await get("/readyz")).status === 200);
       await waitFor("leader", async () => /aci_bridge_watcher_leader 1/.test((await get("/metrics")).text));
       for (let i = 0; i < 3; i++) kube.createPod(testPod(`${name}-p${i}`), { nodeName: name });
-      await waitFor("events seen", async () => /aci_bridge_watcher_events_total\{node="[^"]+",type="add"\} 3/.test((await get("/metrics")).text));
+      await waitFor("events seen", async () =>
+        /aci_bridge_watcher_events_total\{node="[^"]+",type="add"\} 3/.test((await get("/metrics")).text),
+      );
       await sleep(200);
       expect(await drainQueue(queue)).toEqual([]);
 
@@ -111,8 +121,20 @@ describe("watcher process (dist/watcher/main.js)", () => {
       expect(msgs).toEqual([0, 1, 2].map((i) => `shop/${name}-p${i}:added`));
       expect(kube.get("leases", "aci-bridge", name).spec.holderIdentity ?? "").toBe("");
       const events = child.lines.map((l) => l.event);
-      expect(events).toEqual(expect.arrayContaining(["watcher.started", "watcher.leader.acquired", "watcher.signal", "watcher.leader.released", "watcher.stopped"]));
-      expect(child.lines.find((l) => l.event === "watcher.stopped")).toMatchObject({ flushed: true, unsent: 0, level: "info" });
+      expect(events).toEqual(
+        expect.arrayContaining([
+          "watcher.started",
+          "watcher.leader.acquired",
+          "watcher.signal",
+          "watcher.leader.released",
+          "watcher.stopped",
+        ]),
+      );
+      expect(child.lines.find((l) => l.event === "watcher.stopped")).toMatchObject({
+        flushed: true,
+        unsent: 0,
+        level: "info",
+      });
       // Never the credential in the logs.
       expect(JSON.stringify(child.lines)).not.toContain("AccountKey=");
     } finally {
@@ -121,7 +143,12 @@ describe("watcher process (dist/watcher/main.js)", () => {
   });
 
   it("exits 2 with watcher.config.invalid on a bad setting", async () => {
-    const child = spawnWatcher(build.mainJs, { ACI_NODE_NAMES: "Bad_Name" }, kube.kubeconfigYaml(), join(tmpdir(), uniqueName("bad")));
+    const child = spawnWatcher(
+      build.mainJs,
+      { ACI_NODE_NAMES: "Bad_Name" },
+      kube.kubeconfigYaml(),
+      join(tmpdir(), uniqueName("bad")),
+    );
     expect(await child.exited).toBe(2);
     expect(child.lines[0]).toMatchObject({ level: "error", event: "watcher.config.invalid" });
   });

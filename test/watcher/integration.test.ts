@@ -49,7 +49,13 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
       return m.length ? m : undefined;
     });
     expect(added).toEqual([
-      expect.objectContaining({ v: 1, ns: "shop", name: `${name}-p1`, uid: created.metadata!.uid, reason: "added" }),
+      expect.objectContaining({
+        v: 1,
+        ns: "shop",
+        name: `${name}-p1`,
+        uid: created.metadata!.uid,
+        reason: "added",
+      }),
     ]);
 
     // Status-only updates (what the Functions write) produce nothing.
@@ -60,7 +66,8 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
     expect(watcher.metrics.ignored.get({ node: name })).toBeGreaterThanOrEqual(2);
 
     // A burst of label changes within the window → one message.
-    for (let i = 0; i < 10; i++) kube.patch("pods", "shop", `${name}-p1`, { metadata: { labels: { rev: String(i) } } });
+    for (let i = 0; i < 10; i++)
+      kube.patch("pods", "shop", `${name}-p1`, { metadata: { labels: { rev: String(i) } } });
     await sleep(800);
     expect(summary(await drainQueue(queue))).toEqual([`shop/${name}-p1:updated`]);
 
@@ -73,8 +80,8 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
       return m.length >= 1 ? m : undefined;
     });
     await sleep(400);
-    deletions.push(...(await drainQueue(queue)));
-    expect(new Set(summary(deletions))).toEqual(new Set([`shop/${name}-p1:deleted`]));
+    deletions!.push(...(await drainQueue(queue)));
+    expect(new Set(summary(deletions!))).toEqual(new Set([`shop/${name}-p1:deleted`]));
     expect(watcher.metrics.sent.total()).toBeGreaterThanOrEqual(3);
     await watcher.shutdown(2_000);
   });
@@ -82,7 +89,13 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
   it("survives a 500 on the watch, a cut stream and 410 Gone (compacted history), and misses nothing", async () => {
     const queue = await createQueue(conn());
     const name = uniqueName("f");
-    const { watcher, logger } = startTestWatcher({ kube, queue, node: name, identity: `${name}-a`, leaseName: name });
+    const { watcher, logger } = startTestWatcher({
+      kube,
+      queue,
+      node: name,
+      identity: `${name}-a`,
+      leaseName: name,
+    });
     await waitFor("leader and synced", () => watcher.isLeader && watcher.readiness().length === 0);
     await drainQueue(queue);
 
@@ -90,7 +103,9 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
     kube.faults.add({ method: "GET", path: /\/api\/v1\/pods\?.*watch=true/, status: 500, times: 2 });
     kube.cutWatches();
     kube.createPod(testPod(`${name}-during-500`), { nodeName: name });
-    await waitFor("message after 500s", async () => summary(await drainQueue(queue)).includes(`shop/${name}-during-500:added`));
+    await waitFor("message after 500s", async () =>
+      summary(await drainQueue(queue)).includes(`shop/${name}-during-500:added`),
+    );
     expect(watcher.metrics.watchRestarts.get({ node: name, cause: "error" })).toBeGreaterThanOrEqual(1);
 
     // 410: history compacted while the watch is down → the resumed watch gets Expired → relist.
@@ -98,32 +113,45 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
     kube.cutWatches();
     kube.createPod(testPod(`${name}-during-gap`), { nodeName: name });
     kube.compactHistory();
-    await waitFor("message after 410", async () => summary(await drainQueue(queue)).includes(`shop/${name}-during-gap:added`));
+    await waitFor("message after 410", async () =>
+      summary(await drainQueue(queue)).includes(`shop/${name}-during-gap:added`),
+    );
     expect(watcher.metrics.watchRestarts.get({ node: name, cause: "gone" })).toBeGreaterThanOrEqual(1);
     expect(logger.events()).toContain("watcher.watch.listed");
 
     // Still watching normally afterwards.
     kube.createPod(testPod(`${name}-after`), { nodeName: name });
-    await waitFor("message after recovery", async () => summary(await drainQueue(queue)).includes(`shop/${name}-after:added`));
+    await waitFor("message after recovery", async () =>
+      summary(await drainQueue(queue)).includes(`shop/${name}-after:added`),
+    );
     await watcher.shutdown(2_000);
   });
 
   it("keeps a backlog while the queue is unavailable and delivers it when the queue comes back", async () => {
     const queue = await createQueue(conn(), false); // does not exist yet: every send fails (404 QueueNotFound)
     const name = uniqueName("q");
-    const { watcher, logger } = startTestWatcher({ kube, queue, node: name, identity: `${name}-a`, leaseName: name });
+    const { watcher, logger } = startTestWatcher({
+      kube,
+      queue,
+      node: name,
+      identity: `${name}-a`,
+      leaseName: name,
+    });
     await waitFor("leader", () => watcher.isLeader);
     for (let i = 0; i < 5; i++) kube.createPod(testPod(`${name}-p${i}`), { nodeName: name });
-    await waitFor("all five in the backlog", () => watcher.metrics.sendFailures.total() >= 2 && watcher.backlog === 5);
+    await waitFor(
+      "all five in the backlog",
+      () => watcher.metrics.sendFailures.total() >= 2 && watcher.backlog === 5,
+    );
     expect(watcher.readiness()).toContain("queue sends are failing");
     expect(logger.events()).toContain("watcher.queue.send.failed");
 
     await queue.create();
     const received = await waitFor("backlog delivered", async () => {
       await sleep(200);
-      return watcher.backlog === 0 ? await drainQueue(queue) : undefined;
+      return watcher.backlog === 0 ? drainQueue(queue) : undefined;
     });
-    const mine = summary(received).filter((s) => s.includes(name));
+    const mine = summary(received!).filter((s) => s.includes(name));
     expect(mine).toEqual([0, 1, 2, 3, 4].map((i) => `shop/${name}-p${i}:added`));
     expect(logger.events()).toContain("watcher.queue.recovered");
     expect(watcher.readiness()).toEqual([]);

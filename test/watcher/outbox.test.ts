@@ -5,7 +5,12 @@ import { watcherMetrics } from "../../lib/watcher/metrics.js";
 import { Outbox } from "../../lib/watcher/outbox.js";
 import { FakeClock, FakeSender } from "./support/fakes.js";
 
-const msg = (name: string, reason: PodEventMessage["reason"] = "added"): PodEventMessage => ({ v: 1, ns: "ns", name, reason });
+const msg = (name: string, reason: PodEventMessage["reason"] = "added"): PodEventMessage => ({
+  v: 1,
+  ns: "ns",
+  name,
+  reason,
+});
 
 function setup(maxSize = 100) {
   const clock = new FakeClock();
@@ -54,7 +59,11 @@ describe("Outbox", () => {
     await clock.advance(10_000);
     expect(outbox.size).toBe(0);
     expect(outbox.healthy).toBe(true);
-    expect(sender.sent.map((m) => `${m.name}:${m.reason}`).sort()).toEqual(["a:deleted", "b:added", "c:added"]);
+    expect(sender.sent.map((m) => `${m.name}:${m.reason}`).sort()).toEqual([
+      "a:deleted",
+      "b:added",
+      "c:added",
+    ]);
     expect(logger.events()).toContain("watcher.queue.send.failed");
     expect(logger.events()).toContain("watcher.queue.recovered");
     expect(metrics.sendFailures.total()).toBeGreaterThan(0);
@@ -69,10 +78,9 @@ describe("Outbox", () => {
     expect(outbox.size).toBe(3);
     expect(metrics.dropped.total()).toBe(2);
     // a–d were in flight when the outage began; they went back in age order, so the oldest (a, b) were dropped.
-    expect(logger.lines.filter((l) => l.event === "watcher.backlog.dropped").map((l) => l.fields.pod)).toEqual([
-      "ns/a",
-      "ns/b",
-    ]);
+    expect(
+      logger.lines.filter((l) => l.event === "watcher.backlog.dropped").map((l) => l.fields.pod),
+    ).toEqual(["ns/a", "ns/b"]);
     sender.down = false;
     await clock.advance(20_000);
     expect(sender.sent.map((m) => m.name).sort()).toEqual(["c", "d", "e"]);

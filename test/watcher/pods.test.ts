@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests and pod fixtures are untyped YAML/JSON */
 import type { V1Pod } from "@kubernetes/client-node";
 import { ObjectSerializer } from "@kubernetes/client-node/dist/serializer.js";
 import { describe, expect, it } from "vitest";
@@ -36,19 +37,35 @@ const rec = (mutate: (p: Record<string, any>) => void = () => undefined) => {
 describe("which pod updates produce a message", () => {
   const base = rec();
   it.each([
-    ["status-only change (the Functions' own patches)", (p: any) => (p.status = { phase: "Running", podIP: "10.0.0.4" }), false],
-    ["resourceVersion and managedFields bookkeeping", (p: any) => {
-      p.metadata.resourceVersion = "101";
-      p.metadata.managedFields = [];
-    }, false],
-    ["deletionTimestamp set (kubectl delete)", (p: any) => {
-      p.metadata.deletionTimestamp = "2026-01-01T00:01:00Z";
-      p.metadata.deletionGracePeriodSeconds = 30;
-    }, true],
+    [
+      "status-only change (the Functions' own patches)",
+      (p: any) => (p.status = { phase: "Running", podIP: "10.0.0.4" }),
+      false,
+    ],
+    [
+      "resourceVersion and managedFields bookkeeping",
+      (p: any) => {
+        p.metadata.resourceVersion = "101";
+        p.metadata.managedFields = [];
+      },
+      false,
+    ],
+    [
+      "deletionTimestamp set (kubectl delete)",
+      (p: any) => {
+        p.metadata.deletionTimestamp = "2026-01-01T00:01:00Z";
+        p.metadata.deletionGracePeriodSeconds = 30;
+      },
+      true,
+    ],
     ["spec change (image)", (p: any) => (p.spec.containers[0].image = "nginx:1.28"), true],
     ["label change", (p: any) => (p.metadata.labels.tier = "front"), true],
     ["annotation change", (p: any) => (p.metadata.annotations["example.com/x"] = "2"), true],
-    ["new uid (same name recreated)", (p: any) => (p.metadata.uid = "0b5f1c1e-4e55-4a5e-9b0e-2f3a1d1c0002"), true],
+    [
+      "new uid (same name recreated)",
+      (p: any) => (p.metadata.uid = "0b5f1c1e-4e55-4a5e-9b0e-2f3a1d1c0002"),
+      true,
+    ],
   ])("%s → %s", (_what, mutate, expected) => {
     expect(changeMatters(base, rec(mutate))).toBe(expected);
   });
@@ -60,7 +77,12 @@ describe("which pod updates produce a message", () => {
 
   it("gives the same fingerprint whatever the key order and empty defaults", () => {
     const reordered = rawPod();
-    reordered.spec = { tolerations: reordered.spec.tolerations, containers: reordered.spec.containers, nodeName: "aci-bridge", volumes: [] };
+    reordered.spec = {
+      tolerations: reordered.spec.tolerations,
+      containers: reordered.spec.containers,
+      nodeName: "aci-bridge",
+      volumes: [],
+    };
     expect(podRecord(deserialize(reordered)).fingerprint).toBe(base.fingerprint);
   });
 

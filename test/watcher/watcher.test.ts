@@ -46,7 +46,9 @@ describe("Watcher (unit, fake clock)", () => {
     const result = await a.w.shutdown(5_000);
     expect(result).toEqual({ flushed: true, unsent: 0 });
     expect(a.sender.sent.at(-1)).toMatchObject({ name: "p2", reason: "deleted" });
-    expect(a.logger.events()).toEqual(expect.arrayContaining(["watcher.stopping", "watcher.leader.released", "watcher.stopped"]));
+    expect(a.logger.events()).toEqual(
+      expect.arrayContaining(["watcher.stopping", "watcher.leader.released", "watcher.stopped"]),
+    );
     await clock.advance(2_000);
     expect(b.w.isLeader).toBe(true);
     expect(b.sender.sent.map((m) => `${m.name}:${m.reason}`).sort()).toEqual(["p1:resync", "p3:resync"]);
@@ -79,14 +81,21 @@ describe("loadWatcherConfig", () => {
     const c = loadWatcherConfig({ ...env, ACI_NODE_NAMES: "vn-a, vn-b:westus" });
     expect(c.nodeNames).toEqual(["vn-a", "vn-b"]);
     expect(c.queueName).toBe("pod-events");
-    expect(c.leaderElection).toMatchObject({ enabled: true, leaseDurationSeconds: 15, renewPeriodSeconds: 5 });
+    expect(c.leaderElection).toMatchObject({
+      enabled: true,
+      leaseDurationSeconds: 15,
+      renewPeriodSeconds: 5,
+    });
     expect(c.coalesceMs).toBe(500);
     expect(Object.isFrozen(c)).toBe(true);
   });
 
   it.each([
     [{ PodEventsStorage: "" }, /must be set/],
-    [{ PodEventsStorage: "", WATCHER_QUEUE_SAS_URL: "https://a.queue.core.windows.net/pod-events" }, /SAS token/],
+    [
+      { PodEventsStorage: "", WATCHER_QUEUE_SAS_URL: "https://a.queue.core.windows.net/pod-events" },
+      /SAS token/,
+    ],
     [{ WATCHER_LEASE_RENEW_PERIOD_SECONDS: "20" }, /RENEW_PERIOD/],
     [{ WATCHER_COALESCE_MS: "abc" }, /WATCHER_COALESCE_MS/],
     [{ ACI_NODE_NAMES: "Bad_Name" }, /ACI_NODE_NAMES/],
@@ -95,9 +104,17 @@ describe("loadWatcherConfig", () => {
   });
 
   it("chooses SAS URL or workload identity when no connection string is set", () => {
-    const sas = loadWatcherConfig({ ...env, PodEventsStorage: "", WATCHER_QUEUE_SAS_URL: "https://a.queue.core.windows.net/pod-events?sv=1&sig=x" });
+    const sas = loadWatcherConfig({
+      ...env,
+      PodEventsStorage: "",
+      WATCHER_QUEUE_SAS_URL: "https://a.queue.core.windows.net/pod-events?sv=1&sig=x",
+    });
     expect(sas.queue.kind).toBe("sasUrl");
-    const id = loadWatcherConfig({ ...env, PodEventsStorage: "", PodEventsStorage__queueServiceUri: "https://a.queue.core.windows.net" });
+    const id = loadWatcherConfig({
+      ...env,
+      PodEventsStorage: "",
+      PodEventsStorage__queueServiceUri: "https://a.queue.core.windows.net",
+    });
     expect(id.queue).toEqual({ kind: "identity", queueServiceUri: "https://a.queue.core.windows.net" });
   });
 });

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests and pod fixtures are untyped YAML/JSON */
 /** Runs the real watcher entry point (compiled) as a child process, as the container would. */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -10,10 +11,20 @@ export const BUILD_DIR = join(REPO, "node_modules", ".cache", "aci-bridge-watche
 /** `npm run build` (tsconfig.build.json) into BUILD_DIR: what the Dockerfile's build stage runs. */
 export function buildLikeDockerfile(): { status: number | null; output: string; mainJs: string } {
   mkdirSync(BUILD_DIR, { recursive: true });
-  const r = spawnSync(process.execPath, [join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json", "--outDir", join(BUILD_DIR, "dist")], {
-    cwd: REPO,
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(REPO, "node_modules", "typescript", "bin", "tsc"),
+      "-p",
+      "tsconfig.build.json",
+      "--outDir",
+      join(BUILD_DIR, "dist"),
+    ],
+    {
+      cwd: REPO,
+      encoding: "utf8",
+    },
+  );
   const mainJs = join(BUILD_DIR, "dist", "watcher", "main.js");
   return { status: r.status, output: `${r.stdout}${r.stderr}`, mainJs };
 }
@@ -25,7 +36,12 @@ export interface WatcherChild {
   exited: Promise<number | null>;
 }
 
-export function spawnWatcher(mainJs: string, env: Record<string, string>, kubeconfigYaml: string, tmpDir: string): WatcherChild {
+export function spawnWatcher(
+  mainJs: string,
+  env: Record<string, string>,
+  kubeconfigYaml: string,
+  tmpDir: string,
+): WatcherChild {
   if (!existsSync(mainJs)) throw new Error(`${mainJs} missing: build first`);
   mkdirSync(tmpDir, { recursive: true });
   const kubeconfig = join(tmpDir, "kubeconfig.yaml");
@@ -36,7 +52,7 @@ export function spawnWatcher(mainJs: string, env: Record<string, string>, kubeco
   });
   const lines: Record<string, any>[] = [];
   let buf = "";
-  proc.stdout!.on("data", (chunk: Buffer) => {
+  proc.stdout.on("data", (chunk: Buffer) => {
     buf += chunk.toString("utf8");
     let nl;
     while ((nl = buf.indexOf("\n")) >= 0) {
@@ -50,7 +66,7 @@ export function spawnWatcher(mainJs: string, env: Record<string, string>, kubeco
     }
   });
   let stderr = "";
-  proc.stderr!.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+  proc.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
   void exited.then((code) => {
     if (code !== 0 && stderr) process.stderr.write(`watcher child stderr:\n${stderr}\n`);

@@ -36,7 +36,8 @@ export class FakeClock implements Clock {
     for (;;) {
       await settle();
       let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.timers) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
+      for (const entry of this.timers)
+        if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
       if (!next) break;
       this.timers.delete(next[0]);
       this.t = Math.max(this.t, next[1].at);
@@ -105,7 +106,12 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 }
 
-export const pod = (name: string, rv: string, extra: Partial<V1Pod["spec"]> = {}, uid = `uid-${name}`): V1Pod => ({
+export const pod = (
+  name: string,
+  rv: string,
+  extra: Partial<V1Pod["spec"]> = {},
+  uid = `uid-${name}`,
+): V1Pod => ({
   metadata: { name, namespace: "ns", uid, resourceVersion: rv },
   spec: { nodeName: "vn", containers: [{ name: "c", image: "nginx" }], ...extra },
 });
@@ -116,7 +122,12 @@ export class ScriptedApi implements PodApi {
   listRv = "10";
   listFails = 0;
   lists: { continueToken?: string }[] = [];
-  watches: { req: WatchRequest; onEvent: (t: string, o: V1Pod | WatchStatus) => void; onDone: (e: unknown) => void; aborted: boolean }[] = [];
+  watches: {
+    req: WatchRequest;
+    onEvent: (t: string, o: V1Pod | WatchStatus) => void;
+    onDone: (e: unknown) => void;
+    aborted: boolean;
+  }[] = [];
 
   async list(opts: { fieldSelector: string; limit: number; continueToken?: string }): Promise<PodListPage> {
     this.lists.push(opts.continueToken ? { continueToken: opts.continueToken } : {});
@@ -128,10 +139,16 @@ export class ScriptedApi implements PodApi {
     const size = opts.limit || this.pods.length || 1;
     const items = this.pods.slice(start, start + size);
     const next = start + size < this.pods.length ? String(start + size) : undefined;
-    return next ? { items, resourceVersion: this.listRv, continueToken: next } : { items, resourceVersion: this.listRv };
+    return next
+      ? { items, resourceVersion: this.listRv, continueToken: next }
+      : { items, resourceVersion: this.listRv };
   }
 
-  async watch(req: WatchRequest, onEvent: (t: string, o: V1Pod | WatchStatus) => void, onDone: (e: unknown) => void) {
+  async watch(
+    req: WatchRequest,
+    onEvent: (t: string, o: V1Pod | WatchStatus) => void,
+    onDone: (e: unknown) => void,
+  ) {
     const w = { req, onEvent, onDone, aborted: false };
     this.watches.push(w);
     return { abort: () => (w.aborted = true) };
@@ -141,4 +158,3 @@ export class ScriptedApi implements PodApi {
     return this.watches[this.watches.length - 1]!;
   }
 }
-

@@ -29,7 +29,9 @@ export const FAST_ENV: Env = {
 };
 
 export async function createQueue(connectionString: string, create = true): Promise<QueueClient> {
-  const queue = QueueServiceClient.fromConnectionString(connectionString).getQueueClient(uniqueName("watcher"));
+  const queue = QueueServiceClient.fromConnectionString(connectionString).getQueueClient(
+    uniqueName("watcher"),
+  );
   if (create) await queue.create();
   return queue;
 }
@@ -54,10 +56,14 @@ export async function collectUntil(
   timeoutMs = 15_000,
 ): Promise<PodEventMessage[]> {
   const all: PodEventMessage[] = [];
-  await waitFor("queue messages", async () => {
-    all.push(...(await drainQueue(queue)));
-    return done(all);
-  }, timeoutMs);
+  await waitFor(
+    "queue messages",
+    async () => {
+      all.push(...(await drainQueue(queue)));
+      return done(all);
+    },
+    timeoutMs,
+  );
   return all;
 }
 
@@ -71,7 +77,10 @@ export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeout
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ""}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -1,0 +1,335 @@
+/**
+ * `npm start`: the whole bridge on one machine, playing a scenario (the article's aci-helloworld Deployment by
+ * default). A thin CLI: parses flags and the stack's own environment (KUBECONFIG, Azure and storage settings),
+ * starts the local stack (local/stack.ts), plays the scenario (local/scenarioRun.ts), stops everything.
+ *
+ * Exit codes: 0 — every pod as expected and a clean delete; 1 — the scenario did not go as expected (a pod
+ * Failed or stays Pending unexpectedly, timeout, deletion incomplete); 2 — usage, manifest or startup error;
+ * 130 — interrupted (second Ctrl+C, or Ctrl+C during `--once`).
+ */
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { parseArgs } from "node:util";
+import { createDisplay, type Display } from "./display.js";
+import { formatHostLogLine } from "./host.js";
+import { parseManifests, ScenarioError, type ManifestDoc } from "./scenario.js";
+import { runScenario } from "./scenarioRun.js";
+import { REALISTIC_TIMING, repoPath, StackStartError, startLocalStack, type LocalStack, type LocalStackOptions } from "./stack.js";
+
+export const EXIT_OK = 0;
+export const EXIT_SCENARIO = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+export const HELP = `Usage: npm start -- [options]
+
+Runs aci-bridge on this machine — Azurite (queue), the ACI simulator, a Kubernetes API fake, the watcher and
+the two Functions on a local Functions host — and plays a scenario: the article's aci-helloworld Deployment
+(3 pods on virtual-kubelet-aci-connector-linux-westus) unless --scenario says otherwise.
+
+Scenario
+  --once                     non-interactive: delete as soon as every pod is settled, then exit
+                             (0: all Running/Succeeded and cleanly deleted; 1: not as expected, with the reason)
+  --scenario FILE            manifests to apply (Pods, Deployments, ReplicaSets, StatefulSets, Jobs, CronJobs,
+                             DaemonSets, ConfigMaps, Secrets, …); default scenarios/aci-helloworld.yaml
+  --expect-failed NAMES      pod or workload names (comma-separated) that should end Failed: exit 0 if they do
+  --expect-pending NAMES     pod or workload names that should stay Pending (unschedulable): exit 0 if they do
+  --timeout SECONDS          how long pods may take to settle, and the deletion to finish (default 120)
+  --fast                     short simulator timings and polling (tests, CI); default looks like real ACI
+
+Virtual node
+  --node NAME                default virtual-kubelet-aci-connector-linux-westus
+  --taint KEY[=VALUE]:EFFECT default azure.com/aci:NoSchedule (the article's)
+  --region REGION            default westus
+
+Real backends (each replaces one local part; startup prints which part uses what)
+  --kubeconfig PATH          use this cluster instead of the API fake (default: $KUBECONFIG when set)
+  --context NAME             context in the kubeconfig
+  --subscription ID          use real ACI (with --resource-group; or $AZURE_SUBSCRIPTION_ID + $ACI_RESOURCE_GROUP);
+  --resource-group NAME      credentials from DefaultAzureCredential (az login, environment, managed identity)
+  --storage CONNECTION       use this storage account's queue instead of Azurite
+                             (default: $PodEventsStorage or $AZURE_STORAGE_CONNECTION_STRING when set)
+  --local                    ignore those environment variables: everything local
+
+Tuning
+  --set KEY=VALUE            a bridge app setting (lib/config.ts), e.g. --set ACI_STATUS_FAST_SECONDS=1; repeatable
+  --time-scale K             run the local Functions host's clock K times faster (timer, polling)
+  --azurite-port N           default 0 (any free port)
+  --aci-port N               default 0 (any free port)
+  --verbose                  print the Functions host's and the watcher's log lines
+  --log-file PATH            append them to PATH
+  -h, --help                 this text
+`;
+
+export interface CliIo {
+  argv: string[];
+  env: Readonly<Record<string, string | undefined>>;
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  stderr: { write(text: string): unknown };
+  /** Resolves on each Ctrl+C; default: process SIGINT. */
+  onInterrupt?: (handler: () => void) => () => void;
+}
+
+class UsageError extends Error {}
+
+interface ParsedCli {
+  options: LocalStackOptions;
+  once: boolean;
+  scenario: string;
+  expectFailed: string[];
+  expectPending: string[];
+  timeoutMs: number;
+  fast: boolean;
+  verbose: boolean;
+  logFile?: string;
+}
+
+const list = (v: string | undefined) =>
+  (v ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got "${value}"`);
+  return n;
+}
+
+export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        once: { type: "boolean" },
+        scenario: { type: "string" },
+        "expect-failed": { type: "string" },
+        "expect-pending": { type: "string" },
+        timeout: { type: "string" },
+        fast: { type: "boolean" },
+        node: { type: "string" },
+        taint: { type: "string" },
+        region: { type: "string" },
+        kubeconfig: { type: "string" },
+        context: { type: "string" },
+        subscription: { type: "string" },
+        "resource-group": { type: "string" },
+        storage: { type: "string" },
+        local: { type: "boolean" },
+        set: { type: "string", multiple: true },
+        "time-scale": { type: "string" },
+        "azurite-port": { type: "string" },
+        "aci-port": { type: "string" },
+        verbose: { type: "boolean" },
+        "log-file": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (npm start -- --help lists the options)`);
+  }
+  if (values.help) return "help";
+  const fromEnv = (name: string) => (values.local ? undefined : env[name]?.trim() || undefined);
+  const fast = values.fast ?? false;
+
+  const settings: Record<string, string> = {};
+  for (const pair of values.set ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--set expects KEY=VALUE, got "${pair}"`);
+    settings[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+
+  const options: LocalStackOptions = {
+    node: {
+      ...(values.node ? { name: values.node } : {}),
+      ...(values.taint ? { taint: values.taint } : {}),
+      ...(values.region ? { region: values.region } : {}),
+    },
+    settings: {
+      ...(fast ? { ACI_STATUS_FAST_SECONDS: "1", ACI_STATUS_SLOW_SECONDS: "5" } : {}),
+      ...settings,
+    },
+    simulator: fast ? { timing: { pendingMs: 150, creatingMs: 300, deleteMs: 200 } } : { timing: REALISTIC_TIMING },
+    kubeFake: { nodeLifecycleDelayMs: fast ? 100 : 1000 },
+    watcherSettings: fast ? { WATCHER_COALESCE_MS: "100" } : {},
+    hostJson: fast ? { extensions: { queues: { maxPollingInterval: "00:00:00.500" } } } : {},
+  };
+  const timeScale = positiveNumber("time-scale", values["time-scale"]);
+  if (timeScale !== undefined) {
+    if (timeScale <= 0) throw new UsageError("--time-scale must be > 0");
+    options.timeScale = timeScale;
+  }
+  const azuritePort = positiveNumber("azurite-port", values["azurite-port"]);
+  const aciPort = positiveNumber("aci-port", values["aci-port"]);
+  if (azuritePort !== undefined || aciPort !== undefined) {
+    options.ports = {
+      ...(azuritePort !== undefined ? { azurite: azuritePort } : {}),
+      ...(aciPort !== undefined ? { aci: aciPort } : {}),
+    };
+  }
+
+  const kubeconfig = values.kubeconfig ?? fromEnv("KUBECONFIG")?.split(process.platform === "win32" ? ";" : ":")[0];
+  if (kubeconfig) {
+    if (!existsSync(kubeconfig)) throw new UsageError(`kubeconfig ${kubeconfig} does not exist (--kubeconfig or KUBECONFIG)`);
+    options.kubernetes = { kubeconfigPath: kubeconfig, ...(values.context ? { context: values.context } : {}) };
+  } else if (values.context) {
+    throw new UsageError("--context needs --kubeconfig (or KUBECONFIG)");
+  }
+  const subscriptionId = values.subscription ?? fromEnv("AZURE_SUBSCRIPTION_ID");
+  const resourceGroup = values["resource-group"] ?? fromEnv("ACI_RESOURCE_GROUP");
+  if (values.subscription || values["resource-group"] || (subscriptionId && resourceGroup)) {
+    if (!subscriptionId || !resourceGroup) {
+      throw new UsageError("real ACI needs both --subscription and --resource-group (or AZURE_SUBSCRIPTION_ID and ACI_RESOURCE_GROUP)");
+    }
+    options.azure = { subscriptionId, resourceGroup };
+    if (!values.region && fromEnv("ACI_REGION")) options.node = { ...options.node, region: fromEnv("ACI_REGION")! };
+  }
+  const storage = values.storage ?? fromEnv("PodEventsStorage") ?? fromEnv("AZURE_STORAGE_CONNECTION_STRING");
+  if (storage) options.storageConnectionString = storage;
+
+  const timeoutMs = (positiveNumber("timeout", values.timeout) ?? 120) * 1000;
+  const parsed: ParsedCli = {
+    options,
+    once: values.once ?? false,
+    scenario: values.scenario ?? repoPath("scenarios", "aci-helloworld.yaml"),
+    expectFailed: list(values["expect-failed"]),
+    expectPending: list(values["expect-pending"]),
+    timeoutMs,
+    fast,
+    verbose: values.verbose ?? false,
+  };
+  if (values["log-file"]) parsed.logFile = values["log-file"];
+  return parsed;
+}
+
+function loadScenario(path: string): { docs: ManifestDoc[]; source: string } {
+  const source = relative(process.cwd(), path) || path;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ScenarioError(`cannot read scenario ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const docs = parseManifests(text, source);
+  if (docs.length === 0) throw new ScenarioError(`${source}: no manifests in the file`);
+  return { docs, source };
+}
+
+export async function main(io: CliIo): Promise<number> {
+  const out = (text: string) => io.stdout.write(`${text}\n`);
+  const err = (text: string) => io.stderr.write(`${text}\n`);
+  let cli: ParsedCli | "help";
+  let scenario: { docs: ManifestDoc[]; source: string };
+  try {
+    cli = parseCli(io.argv, io.env);
+    if (cli === "help") {
+      io.stdout.write(HELP);
+      return EXIT_OK;
+    }
+    scenario = loadScenario(cli.scenario); // before starting anything: a bad file fails in milliseconds
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ScenarioError) {
+      err(`error: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+
+  const tty = Boolean(io.stdout.isTTY) && !cli.once;
+  const display: Display = createDisplay({ write: (t) => io.stdout.write(t), tty, columns: io.stdout.columns || 120 });
+  const logFile = cli.logFile;
+  const verbose = cli.verbose;
+  const logLine = (text: string) => {
+    if (verbose) display.line(text);
+    if (logFile) appendFileSync(logFile, `${text}\n`);
+  };
+
+  // Ctrl+C: the first one deletes and exits cleanly; a second one stops at once.
+  let interrupts = 0;
+  let resolveInterrupt: () => void = () => undefined;
+  const interrupted = new Promise<void>((resolve) => (resolveInterrupt = resolve));
+  let stack: LocalStack | undefined;
+  const onInterrupt =
+    io.onInterrupt ??
+    ((handler: () => void) => {
+      process.on("SIGINT", handler);
+      return () => process.off("SIGINT", handler);
+    });
+  const removeInterrupt = onInterrupt(() => {
+    interrupts++;
+    if (interrupts === 1) {
+      display.line("Ctrl+C: deleting the scenario's pods (Ctrl+C again to stop at once)…");
+      resolveInterrupt();
+    } else {
+      err("stopping at once; container groups may be left behind (the next run's reconcile deletes orphans)");
+      void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(EXIT_INTERRUPTED));
+    }
+  });
+
+  out(`aci-bridge local stack — scenario ${scenario.source}${cli.once ? " (--once)" : ""}`);
+  try {
+    stack = await startLocalStack({
+      ...cli.options,
+      progress: out,
+      hostLog: (line) => logLine(formatHostLogLine(line)),
+      watcherLog: (line) => logLine(`[watcher] ${line}`),
+    });
+  } catch (error) {
+    removeInterrupt();
+    if (error instanceof StackStartError) {
+      err(`error: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    err(`error: the local stack did not start: ${(error as Error).message}`);
+    return EXIT_USAGE;
+  }
+  out("backends:");
+  for (const line of stack.backends.describe) out(`  ${line}`);
+  out("");
+
+  let exitCode: number;
+  try {
+    const result = await runScenario({
+      stack,
+      docs: scenario.docs,
+      source: scenario.source,
+      display,
+      once: cli.once,
+      expect: { failed: cli.expectFailed, pending: cli.expectPending },
+      settleTimeoutMs: cli.timeoutMs,
+      deleteTimeoutMs: cli.timeoutMs,
+      interrupted,
+      ...(cli.fast ? { refreshMs: 200 } : {}),
+    });
+    exitCode = result.exitCode;
+    if (exitCode === EXIT_OK) out(`OK: ${result.summary}`);
+    else err(`FAILED: ${result.summary}`);
+  } catch (error) {
+    exitCode = error instanceof ScenarioError ? EXIT_USAGE : EXIT_SCENARIO;
+    err(`error: ${(error as Error).message}`);
+  } finally {
+    removeInterrupt();
+  }
+  out("stopping the watcher, the Functions host and the servers…");
+  await stack.stop();
+  const stats = stack.host.stats;
+  out(
+    `stopped. Functions: ${stats.invocations} invocations (${stats.failures} failed, ${stats.poisoned} poisoned), ` +
+      `${stats.timerRuns} timer runs${stack.aci ? `; ARM calls to the simulator: ${stack.aci.calls.length}` : ""}`,
+  );
+  return exitCode;
+}
+
+if (require.main === module) {
+  main({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr }).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(EXIT_USAGE);
+    },
+  );
+}
