@@ -12,7 +12,7 @@ import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { createDisplay, type Display } from "./display.js";
 import { formatHostLogLine } from "./host.js";
-import { parseManifests, ScenarioError, type ManifestDoc } from "./scenario.js";
+import { assertPlayableWithFake, parseManifests, ScenarioError, type ManifestDoc } from "./scenario.js";
 import { runScenario } from "./scenarioRun.js";
 import { REALISTIC_TIMING, repoPath, StackStartError, startLocalStack, type LocalStack, type LocalStackOptions } from "./stack.js";
 
@@ -231,6 +231,7 @@ export async function main(io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     scenario = loadScenario(cli.scenario); // before starting anything: a bad file fails in milliseconds
+    if (!cli.options.kubernetes) assertPlayableWithFake(scenario.docs);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ScenarioError) {
       err(`error: ${error.message}`);
@@ -307,7 +308,7 @@ export async function main(io: CliIo): Promise<number> {
     });
     exitCode = result.exitCode;
     if (exitCode === EXIT_OK) out(`OK: ${result.summary}`);
-    else err(`FAILED: ${result.summary}`);
+    else err(`FAILED: ${result.summary}${result.hint ?? ""}`);
   } catch (error) {
     exitCode = error instanceof ScenarioError ? EXIT_USAGE : EXIT_SCENARIO;
     err(`error: ${(error as Error).message}`);

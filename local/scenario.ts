@@ -231,6 +231,22 @@ function num(value: unknown, fallback: number): number {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : fallback;
 }
 
+/**
+ * Throws ScenarioError (naming the document) for a kind the API fake cannot play, so the CLI can refuse the file
+ * before starting anything.
+ */
+export function assertPlayableWithFake(docs: readonly ManifestDoc[]): void {
+  for (const { where, object } of docs) {
+    const kind = String(object.kind);
+    if (SUPPORTED_KINDS.includes(kind) || kind in SKIPPED_KINDS) continue;
+    throw new ScenarioError(
+      `${where}: kind ${kind} (${object.apiVersion}) is not supported by the local stack with the API fake. ` +
+        `Supported: ${SUPPORTED_KINDS.join(", ")}; skipped with a note: ${SKIPPED_KIND_NAMES.join(", ")}. ` +
+        `Remove the document, or run against a real cluster (--kubeconfig) where any kind is applied.`,
+    );
+  }
+}
+
 /** Expands manifests into what the API fake should hold. Throws ScenarioError for kinds it cannot play. */
 export function expandManifests(docs: readonly ManifestDoc[], options: ExpandOptions = {}): ScenarioPlan {
   const random = options.random ?? Math.random;
@@ -254,13 +270,7 @@ export function expandManifests(docs: readonly ManifestDoc[], options: ExpandOpt
       plan.notes.push(`${ref} skipped: ${skipped}`);
       continue;
     }
-    if (!(WORKLOAD_KINDS as readonly string[]).includes(kind)) {
-      throw new ScenarioError(
-        `${where}: kind ${kind} (${object.apiVersion}) is not supported by the local stack with the API fake. ` +
-          `Supported: ${SUPPORTED_KINDS.join(", ")}; skipped with a note: ${SKIPPED_KIND_NAMES.join(", ")}. ` +
-          `Remove the document, or run against a real cluster (--kubeconfig) where any kind is applied.`,
-      );
-    }
+    assertPlayableWithFake([{ where, object }]);
 
     if (kind === "Pod") {
       const pod = structuredClone(object) as V1Pod;
@@ -320,7 +330,7 @@ export function expandManifests(docs: readonly ManifestDoc[], options: ExpandOpt
           );
         }
         plan.notes.push(
-          `${ref}${via}: replicaset.apps/${rs} → ${replicas} pod(s) (expanded here: the API fake runs no controllers)`,
+          `${ref} created${via} → replicaset.apps/${rs} → ${replicas} pod(s) (expanded here: the API fake runs no controllers)`,
         );
         break;
       }
@@ -329,7 +339,7 @@ export function expandManifests(docs: readonly ManifestDoc[], options: ExpandOpt
         const replicas = num(spec.replicas, 1);
         const ownerRef = kind === "ReplicaSet" ? owner("ReplicaSet", name) : owner(kind, name, "v1");
         for (let i = 0; i < replicas; i++) add(makePod(generateName(`${name}-`, random), {}, ownerRef));
-        plan.notes.push(`${ref}${via}: ${replicas} pod(s) (expanded here: the API fake runs no controllers)`);
+        plan.notes.push(`${ref} created${via} → ${replicas} pod(s) (expanded here: the API fake runs no controllers)`);
         break;
       }
       case "StatefulSet": {
@@ -359,7 +369,7 @@ export function expandManifests(docs: readonly ManifestDoc[], options: ExpandOpt
           add(pod);
         }
         plan.notes.push(
-          `${ref}${via}: ${replicas} pod(s) ${name}-0…${name}-${Math.max(0, replicas - 1)}, created at once ` +
+          `${ref} created${via} → ${replicas} pod(s) ${name}-0…${name}-${Math.max(0, replicas - 1)}, created at once ` +
             `(the controller would wait for each to be Ready)${claims.length ? "; volumeClaimTemplates become PVC volumes, which ACI cannot mount" : ""}`,
         );
         break;
@@ -388,8 +398,8 @@ export function expandManifests(docs: readonly ManifestDoc[], options: ExpandOpt
         }
         plan.notes.push(
           kind === "CronJob"
-            ? `${ref}: job.batch/${jobName} created now as if the schedule "${String(spec.schedule)}" fired → ${count} pod(s)`
-            : `${ref}: ${count} pod(s) (failed pods are not replaced: the API fake runs no Job controller)`,
+            ? `${ref} created → job.batch/${jobName} created now as if the schedule "${String(spec.schedule)}" fired → ${count} pod(s)`
+            : `${ref} created → ${count} pod(s) (failed pods are not replaced: the API fake runs no Job controller)`,
         );
         break;
       }
@@ -415,7 +425,7 @@ export function expandManifests(docs: readonly ManifestDoc[], options: ExpandOpt
           pod.spec!.tolerations = [...(pod.spec!.tolerations ?? []), ...DAEMONSET_TOLERATIONS];
           add(pod);
         }
-        plan.notes.push(`${ref}${via}: one pod per node (${names.length}), scheduled only where it tolerates the taints`);
+        plan.notes.push(`${ref} created${via} → one pod per node (${names.length}), scheduled only where it tolerates the taints`);
         break;
       }
     }

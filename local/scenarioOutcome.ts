@@ -65,8 +65,10 @@ export function matchesName(podName: string, name: string): boolean {
 
 export interface ScenarioResult {
   ok: boolean;
-  /** One line: what happened, or why it failed and what to do. */
+  /** One line: what happened, or why it did not go as expected. */
   summary: string;
+  /** What to do about it, when the user may have meant it (` (pass --expect-failed …)`), else "". */
+  hint: string;
 }
 
 /** `pods`: namespace/name → outcome (settled or not). */
@@ -113,11 +115,11 @@ export function evaluateOutcome(pods: ReadonlyMap<string, PodOutcome>, expect: E
       problems.some((p) => p.includes(" Failed: ") || p.includes(" stays Pending: ") || p.includes(" is stuck: "))
         ? " (if that is what the scenario shows, pass --expect-failed/--expect-pending with the pod or workload name)"
         : "";
-    return { ok: false, summary: `${problems.join("; ")}${hint}` };
+    return { ok: false, summary: problems.join("; "), hint };
   }
   const parts = [`${running} pod(s) Running`];
   if (succeeded) parts.push(`${succeeded} Succeeded`);
   if (failedAsExpected) parts.push(`${failedAsExpected} Failed as expected`);
   if (pendingAsExpected) parts.push(`${pendingAsExpected} Pending as expected`);
-  return { ok: true, summary: parts.join(", ") };
+  return { ok: true, summary: parts.join(", "), hint: "" };
 }

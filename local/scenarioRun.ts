@@ -60,7 +60,10 @@ export interface RunScenarioOptions {
 
 export interface RunScenarioResult {
   exitCode: number;
+  /** One line: what happened, or why the run did not go as expected. */
   summary: string;
+  /** What to do, when the outcome may have been intended. */
+  hint?: string;
 }
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -216,6 +219,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   // ---- 3. watch until settled ----
   const namespaces = () => new Set([...tracked.values()].map((p) => p.namespace).concat(realSelectors.map((s) => s.namespace)));
   const groupNames = new Set<string>();
+  const groupsSeen = new Set<string>();
   const lastKind = new Map<string, string>();
   const boundNoted = new Set<string>();
   const unschedulableNoted = new Map<string, string>();
@@ -298,6 +302,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   const render = (pods: V1Pod[], groups: GroupView[], title: string) => {
     const now = new Date();
     const mine = groups.filter((g) => groupNames.has(g.name));
+    for (const g of mine) groupsSeen.add(g.name);
     const lines = [
       `${title}  (+${seconds(Date.now() - t0)})`,
       "$ kubectl get pods -o wide",
@@ -352,7 +357,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       display.commit();
       const evaluation = evaluateOutcome(outcomes, expect);
       display.line(`all ${outcomes.size} pod(s) settled after ${seconds(Date.now() - t0)}: ${evaluation.summary}`);
-      result = { exitCode: evaluation.ok ? 0 : 1, summary: evaluation.summary };
+      result = { exitCode: evaluation.ok ? 0 : 1, summary: evaluation.summary, hint: evaluation.hint };
       if (options.once) break;
       display.line("still running; press Ctrl+C to delete the pods and exit");
     }
@@ -449,9 +454,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       summary: `delete did not finish within ${seconds(deleteTimeoutMs)}: ${remaining} still present (see --verbose for the bridge's log)`,
     };
   }
-  const groupCount = groupNames.size;
-  display.line(`all pods and their ${groupCount} container group(s) are gone (${seconds(Date.now() - t0)} in all)`);
-  if (result) return { exitCode: result.exitCode, summary: `${result.summary}; deleted cleanly` };
+  display.line(`all pods and their ${groupsSeen.size} container group(s) are gone (${seconds(Date.now() - t0)} in all)`);
+  if (result) return { ...result, summary: `${result.summary}; deleted cleanly` };
   return { exitCode: 0, summary: "deleted cleanly" };
 }
 

@@ -188,7 +188,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         "(functions/runtime.ts), as in Azure. Start another stack in a child process.",
     );
   }
-  started = true;
   const progress = options.progress ?? (() => undefined);
   const node = {
     name: options.node?.name ?? ARTICLE_NODE.name,
@@ -352,6 +351,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, settings);
 
     // ---- local Functions host, running the deployed Function definitions ----
+    // From here on the Functions may build their process-wide runtime from these settings: no second stack.
+    started = true;
     progress("starting the local Functions host…");
     const { podEventsFunction, reconcileFunction } = await importFunctionDefinitions((line) =>
       hostLogs.push({ time: new Date(), level: "warning", category: "Host", message: line }),

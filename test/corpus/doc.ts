@@ -47,8 +47,8 @@ export function renderBadInputDoc(cases: readonly CorpusCase[], todos: readonly 
     "",
     "What aci-bridge does with input it cannot use (issue 9). Every row is a test in `test/corpus/badInput.test.ts`,",
     "run through the real `podEvents` and `reconcile` handlers against the ACI simulator, the Kubernetes API fake and",
-    "Azurite. The rule behind all of them: a clear error in the right place (poison queue + error log, or pod `Failed`",
-    "+ Event), no crash, no retry storm, no effect on other pods.",
+    "Azurite. The rule behind all of them: a clear error in the right place (the poison queue and an error log, or a",
+    "`Failed` pod and an Event), no crash, no retry storm, no effect on other pods.",
     "",
   ];
   const categories = Object.keys(CATEGORY_TITLES) as Category[];
