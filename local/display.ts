@@ -27,7 +27,9 @@ export function createDisplay(options: DisplayOptions): Display {
   let drawn: readonly string[] = [];
   let lastKey: string | undefined;
   const rows = (lines: readonly string[]) =>
-    lines.reduce((n, l) => n + Math.max(1, Math.ceil(visibleLength(l) / columns)), 0);
+    lines
+      .flatMap((l) => l.split("\n"))
+      .reduce((n, l) => n + Math.max(1, Math.ceil(visibleLength(l) / columns)), 0);
   const erase = () => {
     const n = rows(drawn);
     if (n > 0) write(`\x1b[${n}F\x1b[J`);
@@ -37,6 +39,7 @@ export function createDisplay(options: DisplayOptions): Display {
   };
   return {
     line(text) {
+      // Multi-line text (host lines can hold several) is written as is; only the live area is counted.
       if (tty) {
         erase();
         write(`${text}\n`);

@@ -14,7 +14,14 @@ import { createDisplay, type Display } from "./display.js";
 import { formatHostLogLine } from "./host.js";
 import { assertPlayableWithFake, parseManifests, ScenarioError, type ManifestDoc } from "./scenario.js";
 import { runScenario } from "./scenarioRun.js";
-import { REALISTIC_TIMING, repoPath, StackStartError, startLocalStack, type LocalStack, type LocalStackOptions } from "./stack.js";
+import {
+  REALISTIC_TIMING,
+  repoPath,
+  StackStartError,
+  startLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+} from "./stack.js";
 
 export const EXIT_OK = 0;
 export const EXIT_SCENARIO = 1;
@@ -93,7 +100,8 @@ const list = (v: string | undefined) =>
 function positiveNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got "${value}"`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`--${name} must be a non-negative number, got "${value}"`);
   return n;
 }
 
@@ -153,7 +161,9 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
       ...(fast ? { ACI_STATUS_FAST_SECONDS: "1", ACI_STATUS_SLOW_SECONDS: "5" } : {}),
       ...settings,
     },
-    simulator: fast ? { timing: { pendingMs: 150, creatingMs: 300, deleteMs: 200 } } : { timing: REALISTIC_TIMING },
+    simulator: fast
+      ? { timing: { pendingMs: 150, creatingMs: 300, deleteMs: 200 } }
+      : { timing: REALISTIC_TIMING },
     kubeFake: { nodeLifecycleDelayMs: fast ? 100 : 1000 },
     watcherSettings: fast ? { WATCHER_COALESCE_MS: "100" } : {},
     hostJson: fast ? { extensions: { queues: { maxPollingInterval: "00:00:00.500" } } } : {},
@@ -172,10 +182,15 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
     };
   }
 
-  const kubeconfig = values.kubeconfig ?? fromEnv("KUBECONFIG")?.split(process.platform === "win32" ? ";" : ":")[0];
+  const kubeconfig =
+    values.kubeconfig ?? fromEnv("KUBECONFIG")?.split(process.platform === "win32" ? ";" : ":")[0];
   if (kubeconfig) {
-    if (!existsSync(kubeconfig)) throw new UsageError(`kubeconfig ${kubeconfig} does not exist (--kubeconfig or KUBECONFIG)`);
-    options.kubernetes = { kubeconfigPath: kubeconfig, ...(values.context ? { context: values.context } : {}) };
+    if (!existsSync(kubeconfig))
+      throw new UsageError(`kubeconfig ${kubeconfig} does not exist (--kubeconfig or KUBECONFIG)`);
+    options.kubernetes = {
+      kubeconfigPath: kubeconfig,
+      ...(values.context ? { context: values.context } : {}),
+    };
   } else if (values.context) {
     throw new UsageError("--context needs --kubeconfig (or KUBECONFIG)");
   }
@@ -183,10 +198,13 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
   const resourceGroup = values["resource-group"] ?? fromEnv("ACI_RESOURCE_GROUP");
   if (values.subscription || values["resource-group"] || (subscriptionId && resourceGroup)) {
     if (!subscriptionId || !resourceGroup) {
-      throw new UsageError("real ACI needs both --subscription and --resource-group (or AZURE_SUBSCRIPTION_ID and ACI_RESOURCE_GROUP)");
+      throw new UsageError(
+        "real ACI needs both --subscription and --resource-group (or AZURE_SUBSCRIPTION_ID and ACI_RESOURCE_GROUP)",
+      );
     }
     options.azure = { subscriptionId, resourceGroup };
-    if (!values.region && fromEnv("ACI_REGION")) options.node = { ...options.node, region: fromEnv("ACI_REGION")! };
+    if (!values.region && fromEnv("ACI_REGION"))
+      options.node = { ...options.node, region: fromEnv("ACI_REGION")! };
   }
   const storage = values.storage ?? fromEnv("PodEventsStorage") ?? fromEnv("AZURE_STORAGE_CONNECTION_STRING");
   if (storage) options.storageConnectionString = storage;
@@ -212,7 +230,9 @@ function loadScenario(path: string): { docs: ManifestDoc[]; source: string } {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new ScenarioError(`cannot read scenario ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ScenarioError(
+      `cannot read scenario ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const docs = parseManifests(text, source);
   if (docs.length === 0) throw new ScenarioError(`${source}: no manifests in the file`);
@@ -241,7 +261,11 @@ export async function main(io: CliIo): Promise<number> {
   }
 
   const tty = Boolean(io.stdout.isTTY) && !cli.once;
-  const display: Display = createDisplay({ write: (t) => io.stdout.write(t), tty, columns: io.stdout.columns || 120 });
+  const display: Display = createDisplay({
+    write: (t) => io.stdout.write(t),
+    tty,
+    columns: io.stdout.columns || 120,
+  });
   const logFile = cli.logFile;
   const verbose = cli.verbose;
   const logLine = (text: string) => {
@@ -326,10 +350,17 @@ export async function main(io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
-  main({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr }).then(
+  main({
+    argv: process.argv.slice(2),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  }).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(EXIT_USAGE);
     },
   );

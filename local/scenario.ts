@@ -126,8 +126,16 @@ export function objectRef(obj: KubeObject): string {
 
 const REMOVED_API_VERSIONS: Record<string, { kinds: string[]; to: string; removedIn: string }> = {
   "apps/v1beta1": { kinds: ["Deployment", "StatefulSet"], to: "apps/v1", removedIn: "1.16" },
-  "apps/v1beta2": { kinds: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"], to: "apps/v1", removedIn: "1.16" },
-  "extensions/v1beta1": { kinds: ["Deployment", "DaemonSet", "ReplicaSet"], to: "apps/v1", removedIn: "1.16" },
+  "apps/v1beta2": {
+    kinds: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"],
+    to: "apps/v1",
+    removedIn: "1.16",
+  },
+  "extensions/v1beta1": {
+    kinds: ["Deployment", "DaemonSet", "ReplicaSet"],
+    to: "apps/v1",
+    removedIn: "1.16",
+  },
   "batch/v1beta1": { kinds: ["CronJob"], to: "batch/v1", removedIn: "1.25" },
 };
 
@@ -156,7 +164,10 @@ export function toApiVersionServed(obj: KubeObject): { object: KubeObject; note?
 
 /** What the fake gets: plain objects first, then pods (unbound unless the manifest names a node). */
 export interface ScenarioPlan {
-  objects: Array<{ resource: "namespaces" | "configmaps" | "secrets" | "serviceaccounts"; object: KubeObject }>;
+  objects: Array<{
+    resource: "namespaces" | "configmaps" | "secrets" | "serviceaccounts";
+    object: KubeObject;
+  }>;
   pods: V1Pod[];
   /** One line per manifest: what became of it. */
   notes: string[];
@@ -339,7 +350,9 @@ export function expandManifests(docs: readonly ManifestDoc[], options: ExpandOpt
         const replicas = num(spec.replicas, 1);
         const ownerRef = kind === "ReplicaSet" ? owner("ReplicaSet", name) : owner(kind, name, "v1");
         for (let i = 0; i < replicas; i++) add(makePod(generateName(`${name}-`, random), {}, ownerRef));
-        plan.notes.push(`${ref} created${via} → ${replicas} pod(s) (expanded here: the API fake runs no controllers)`);
+        plan.notes.push(
+          `${ref} created${via} → ${replicas} pod(s) (expanded here: the API fake runs no controllers)`,
+        );
         break;
       }
       case "StatefulSet": {
@@ -358,7 +371,8 @@ export function expandManifests(docs: readonly ManifestDoc[], options: ExpandOpt
             owner("StatefulSet", name),
           );
           pod.spec!.hostname = podName;
-          if (typeof spec.serviceName === "string" && spec.serviceName) pod.spec!.subdomain = spec.serviceName;
+          if (typeof spec.serviceName === "string" && spec.serviceName)
+            pod.spec!.subdomain = spec.serviceName;
           for (const claim of claims) {
             const claimName = String(claim.metadata?.name);
             pod.spec!.volumes = [
@@ -394,7 +408,12 @@ export function expandManifests(docs: readonly ManifestDoc[], options: ExpandOpt
           "job-name": jobName,
         };
         for (let i = 0; i < count; i++) {
-          add(makePod(generateName(`${jobName}-`, random), labels, { ...owner("Job", jobName, "batch/v1"), uid }));
+          add(
+            makePod(generateName(`${jobName}-`, random), labels, {
+              ...owner("Job", jobName, "batch/v1"),
+              uid,
+            }),
+          );
         }
         plan.notes.push(
           kind === "CronJob"
@@ -425,7 +444,9 @@ export function expandManifests(docs: readonly ManifestDoc[], options: ExpandOpt
           pod.spec!.tolerations = [...(pod.spec!.tolerations ?? []), ...DAEMONSET_TOLERATIONS];
           add(pod);
         }
-        plan.notes.push(`${ref} created${via} → one pod per node (${names.length}), scheduled only where it tolerates the taints`);
+        plan.notes.push(
+          `${ref} created${via} → one pod per node (${names.length}), scheduled only where it tolerates the taints`,
+        );
         break;
       }
     }

@@ -93,13 +93,17 @@ export function evaluateOutcome(pods: ReadonlyMap<string, PodOutcome>, expect: E
       case "succeeded":
         if (outcome.kind === "running") running++;
         else succeeded++;
-        if (wantFailed) problems.push(`pod ${key} was expected to fail but is ${outcome.kind === "running" ? "Running" : "Succeeded"}`);
+        if (wantFailed)
+          problems.push(
+            `pod ${key} was expected to fail but is ${outcome.kind === "running" ? "Running" : "Succeeded"}`,
+          );
         if (wantPending) problems.push(`pod ${key} was expected to stay Pending but was scheduled`);
         break;
       case "failed":
       case "backoff":
         if (wantFailed) failedAsExpected++;
-        else problems.push(`pod ${key} ${outcome.kind === "failed" ? "Failed" : "is stuck"}: ${outcome.reason}`);
+        else
+          problems.push(`pod ${key} ${outcome.kind === "failed" ? "Failed" : "is stuck"}: ${outcome.reason}`);
         break;
       case "unschedulable":
         if (wantPending) pendingAsExpected++;
@@ -111,10 +115,11 @@ export function evaluateOutcome(pods: ReadonlyMap<string, PodOutcome>, expect: E
     }
   }
   if (problems.length) {
-    const hint =
-      problems.some((p) => p.includes(" Failed: ") || p.includes(" stays Pending: ") || p.includes(" is stuck: "))
-        ? " (if that is what the scenario shows, pass --expect-failed/--expect-pending with the pod or workload name)"
-        : "";
+    const hint = problems.some(
+      (p) => p.includes(" Failed: ") || p.includes(" stays Pending: ") || p.includes(" is stuck: "),
+    )
+      ? " (if that is what the scenario shows, pass --expect-failed/--expect-pending with the pod or workload name)"
+      : "";
     return { ok: false, summary: problems.join("; "), hint };
   }
   const parts = [`${running} pod(s) Running`];

@@ -12,7 +12,6 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
-  type KubernetesObject,
   type V1Node,
   type V1Pod,
 } from "@kubernetes/client-node";
@@ -138,7 +137,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     plan = expandManifests(options.docs, { nodes, ...(options.random ? { random: options.random } : {}) });
     const namespaces = new Set<string>([
       ...plan.pods.map((p) => p.metadata?.namespace ?? "default"),
-      ...plan.objects.filter((o) => o.resource !== "namespaces").map((o) => o.object.metadata?.namespace ?? "default"),
+      ...plan.objects
+        .filter((o) => o.resource !== "namespaces")
+        .map((o) => o.object.metadata?.namespace ?? "default"),
     ]);
     for (const ns of namespaces) {
       if (plan.objects.some((o) => o.resource === "namespaces" && o.object.metadata?.name === ns)) continue;
@@ -157,7 +158,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
         else if (resource === "secrets") await core.createNamespacedSecret({ namespace, body: object });
         else await core.createNamespacedServiceAccount({ namespace, body: object });
       } catch (error) {
-        return { exitCode: 1, summary: `${objectRef(object)}: the API server rejected it: ${apiMessage(error)}` };
+        return {
+          exitCode: 1,
+          summary: `${objectRef(object)}: the API server rejected it: ${apiMessage(error)}`,
+        };
       }
     }
     for (const note of plan.notes) display.line(note);
@@ -182,7 +186,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       if (note) display.line(note);
       const namespace = object.metadata?.namespace ?? defaultNamespace;
       try {
-        await objects.create(object as KubernetesObject);
+        await objects.create(object);
       } catch (error) {
         const exists = error instanceof ApiException && error.code === 409;
         return {
@@ -196,15 +200,16 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       display.line(`${objectRef(object)} created`);
       const spec = object.spec ?? {};
       const template = (object.kind === "CronJob" ? undefined : spec.template) as
-        | { metadata?: { labels?: Record<string, string> } }
-        | undefined;
+        { metadata?: { labels?: Record<string, string> } } | undefined;
       if (object.kind === "Pod") {
         realSelectors.push({ namespace, name: object.metadata?.name ?? "" });
         expectedPods += 1;
       } else if (template?.metadata?.labels) {
         realSelectors.push({ namespace, labels: template.metadata.labels });
         const replicas = typeof spec.replicas === "number" ? spec.replicas : 1;
-        if (["Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"].includes(String(object.kind))) {
+        if (
+          ["Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"].includes(String(object.kind))
+        ) {
           expectedPods += replicas;
         } else if (object.kind === "Job") {
           const parallelism = typeof spec.parallelism === "number" ? spec.parallelism : 1;
@@ -217,7 +222,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   display.line("");
 
   // ---- 3. watch until settled ----
-  const namespaces = () => new Set([...tracked.values()].map((p) => p.namespace).concat(realSelectors.map((s) => s.namespace)));
+  const namespaces = () =>
+    new Set([...tracked.values()].map((p) => p.namespace).concat(realSelectors.map((s) => s.namespace)));
   const groupNames = new Set<string>();
   const groupsSeen = new Set<string>();
   const lastKind = new Map<string, string>();
@@ -262,7 +268,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
           await core.createNamespacedPodBinding({
             name,
             namespace,
-            body: { metadata: { name, namespace }, target: { apiVersion: "v1", kind: "Node", name: result.node } },
+            body: {
+              metadata: { name, namespace },
+              target: { apiVersion: "v1", kind: "Node", name: result.node },
+            },
           });
           pod.spec = { ...pod.spec!, nodeName: result.node };
           if (!boundNoted.has(name)) {
@@ -313,7 +322,15 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       "",
     ];
     const key = JSON.stringify([
-      pods.map((p) => [p.metadata?.name, p.status?.phase, p.status?.podIP, p.spec?.nodeName, p.metadata?.deletionTimestamp ? 1 : 0, classifyPod(p).kind, podKeyStatus(p)]),
+      pods.map((p) => [
+        p.metadata?.name,
+        p.status?.phase,
+        p.status?.podIP,
+        p.spec?.nodeName,
+        p.metadata?.deletionTimestamp ? 1 : 0,
+        classifyPod(p).kind,
+        podKeyStatus(p),
+      ]),
       mine.map((g) => [g.name, g.state, g.ip]),
     ]);
     display.frame(lines, key);
@@ -328,8 +345,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       const kindKey = outcome.kind === "progress" ? `progress:${outcome.status}` : outcome.kind;
       if (lastKind.get(key) === kindKey) continue;
       lastKind.set(key, kindKey);
-      if (outcome.kind === "running") display.line(`pod ${key} Running, IP ${pod.status?.podIP ?? "<none>"} (${seconds(Date.now() - t0)})`);
-      else if (outcome.kind === "succeeded") display.line(`pod ${key} Succeeded (${seconds(Date.now() - t0)})`);
+      if (outcome.kind === "running")
+        display.line(`pod ${key} Running, IP ${pod.status?.podIP ?? "<none>"} (${seconds(Date.now() - t0)})`);
+      else if (outcome.kind === "succeeded")
+        display.line(`pod ${key} Succeeded (${seconds(Date.now() - t0)})`);
       else if (outcome.kind === "failed") display.line(`pod ${key} Failed: ${outcome.reason}`);
       else if (outcome.kind === "backoff") display.line(`pod ${key} stuck: ${outcome.reason}`);
     }
@@ -349,20 +368,34 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     }
     noteTransitions(pods);
     const groups = await stack.listGroups();
-    render(pods, groups, options.once ? "pods and container groups" : "pods and container groups — Ctrl+C deletes them and exits");
-    const present = pods.length + [...rejected.keys()].filter((k) => !pods.some((p) => `${p.metadata?.namespace}/${p.metadata?.name}` === k)).length;
+    render(
+      pods,
+      groups,
+      options.once
+        ? "pods and container groups"
+        : "pods and container groups — Ctrl+C deletes them and exits",
+    );
+    const present =
+      pods.length +
+      [...rejected.keys()].filter(
+        (k) => !pods.some((p) => `${p.metadata?.namespace}/${p.metadata?.name}` === k),
+      ).length;
     const settled = present >= expectedPods && [...outcomes.values()].every(isSettled);
     if (settled && !settledAnnounced) {
       settledAnnounced = true;
       display.commit();
       const evaluation = evaluateOutcome(outcomes, expect);
-      display.line(`all ${outcomes.size} pod(s) settled after ${seconds(Date.now() - t0)}: ${evaluation.summary}`);
+      display.line(
+        `all ${outcomes.size} pod(s) settled after ${seconds(Date.now() - t0)}: ${evaluation.summary}`,
+      );
       result = { exitCode: evaluation.ok ? 0 : 1, summary: evaluation.summary, hint: evaluation.hint };
       if (options.once) break;
       display.line("still running; press Ctrl+C to delete the pods and exit");
     }
     if (!settled && Date.now() - settleStart > settleTimeoutMs) {
-      const waiting = [...outcomes.entries()].filter(([, o]) => !isSettled(o)).map(([k, o]) => `${k} (${o.kind === "progress" ? o.status : o.kind})`);
+      const waiting = [...outcomes.entries()]
+        .filter(([, o]) => !isSettled(o))
+        .map(([k, o]) => `${k} (${o.kind === "progress" ? o.status : o.kind})`);
       const missing = present < expectedPods ? `, ${expectedPods - present} pod(s) not created yet` : "";
       const summary = `timed out after ${seconds(settleTimeoutMs)} waiting for ${waiting.join(", ") || "pods"}${missing}`;
       if (options.once) {
@@ -386,7 +419,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
 
   // ---- 4. delete ----
   display.line("");
-  display.line(fake ? "$ kubectl delete pod …   (graceful, as kubectl does)" : `$ kubectl delete -f ${options.source}`);
+  display.line(
+    fake ? "$ kubectl delete pod …   (graceful, as kubectl does)" : `$ kubectl delete -f ${options.source}`,
+  );
   if (fake) {
     for (const { namespace, name } of tracked.values()) {
       try {
@@ -402,7 +437,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     const objects = KubernetesObjectApi.makeApiClient(kc);
     for (const object of [...appliedReal].reverse()) {
       try {
-        await objects.delete(object as KubernetesObject, undefined, undefined, undefined, undefined, "Background");
+        await objects.delete(object, undefined, undefined, undefined, undefined, "Background");
         display.line(`${objectRef(object).replace("/", ' "')}" deleted`);
       } catch (error) {
         if (!(error instanceof ApiException && error.code === 404)) {
@@ -425,7 +460,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       break;
     }
     remaining = [
-      ...pods.map((p) => `pod ${p.metadata?.name} (${classifyPod(p).kind === "progress" ? "Terminating" : p.status?.phase})`),
+      ...pods.map(
+        (p) =>
+          `pod ${p.metadata?.name} (${classifyPod(p).kind === "progress" ? "Terminating" : p.status?.phase})`,
+      ),
       ...groups.map((g) => `group ${g.name} (${g.state})`),
     ].join(", ");
     if (Date.now() - deleteStart > deleteTimeoutMs) break;
@@ -454,12 +492,16 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       summary: `delete did not finish within ${seconds(deleteTimeoutMs)}: ${remaining} still present (see --verbose for the bridge's log)`,
     };
   }
-  display.line(`all pods and their ${groupsSeen.size} container group(s) are gone (${seconds(Date.now() - t0)} in all)`);
+  display.line(
+    `all pods and their ${groupsSeen.size} container group(s) are gone (${seconds(Date.now() - t0)} in all)`,
+  );
   if (result) return { ...result, summary: `${result.summary}; deleted cleanly` };
   return { exitCode: 0, summary: "deleted cleanly" };
 }
 
 /** Part of the change key: the STATUS column without clocks. */
 function podKeyStatus(pod: V1Pod): string {
-  return (pod.status?.containerStatuses ?? []).map((c) => `${c.ready}:${Object.keys(c.state ?? {}).join()}:${c.state?.waiting?.reason ?? ""}`).join("|");
+  return (pod.status?.containerStatuses ?? [])
+    .map((c) => `${c.ready}:${Object.keys(c.state ?? {}).join()}:${c.state?.waiting?.reason ?? ""}`)
+    .join("|");
 }

@@ -214,7 +214,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // ---- queue ----
     if (options.storageConnectionString) {
       queueConnectionString = options.storageConnectionString;
-      const where = describeQueue(POD_EVENTS_QUEUE, { kind: "connectionString", connectionString: queueConnectionString });
+      const where = describeQueue(POD_EVENTS_QUEUE, {
+        kind: "connectionString",
+        connectionString: queueConnectionString,
+      });
       progress(`using the storage account from the connection string… ${where}`);
       describe.push(`queue: Storage account (${where})`);
     } else {
@@ -252,7 +255,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.azure) {
       subscriptionId = options.azure.subscriptionId;
       resourceGroup = options.azure.resourceGroup;
-      progress(`using real ACI: subscription ${subscriptionId}, resource group ${resourceGroup}, region ${node.region}…`);
+      progress(
+        `using real ACI: subscription ${subscriptionId}, resource group ${resourceGroup}, region ${node.region}…`,
+      );
       armClient = createContainerInstanceClient({ subscriptionId, credential: new DefaultAzureCredential() });
       try {
         await armClient.containerGroups.listByResourceGroup(resourceGroup).byPage({ maxPageSize: 1 }).next();
@@ -263,7 +268,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             `Sign in (az login) or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, check the subscription and that the resource group exists.`,
         );
       }
-      describe.push(`ACI: Azure (subscription ${subscriptionId}, resource group ${resourceGroup}, region ${node.region}, DefaultAzureCredential)`);
+      describe.push(
+        `ACI: Azure (subscription ${subscriptionId}, resource group ${resourceGroup}, region ${node.region}, DefaultAzureCredential)`,
+      );
     } else {
       progress("starting the ACI simulator…");
       const simOptions: AciSimulatorOptions = { defaultRegion: node.region, ...options.simulator };
@@ -283,8 +290,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanups.push(() => s.close());
       subscriptionId = aci.subscriptionId;
       resourceGroup = options.resourceGroup ?? LOCAL_RESOURCE_GROUP;
-      progress(`  ACI simulator listening on ${aci.endpoint} (subscription ${subscriptionId}, resource group ${resourceGroup})`);
-      describe.push(`ACI: simulator ${aci.endpoint} (resource group ${resourceGroup}, region ${node.region})`);
+      progress(
+        `  ACI simulator listening on ${aci.endpoint} (subscription ${subscriptionId}, resource group ${resourceGroup})`,
+      );
+      describe.push(
+        `ACI: simulator ${aci.endpoint} (resource group ${resourceGroup}, region ${node.region})`,
+      );
     }
 
     // ---- Kubernetes ----
@@ -302,7 +313,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         throw new StackStartError(`cannot read kubeconfig ${kubeconfigPath}: ${(error as Error).message}`);
       }
       if (context && !kc.getContextObject(context)) {
-        throw new StackStartError(`context ${context} is not in ${kubeconfigPath} (kubectl config get-contexts lists them)`);
+        throw new StackStartError(
+          `context ${context} is not in ${kubeconfigPath} (kubectl config get-contexts lists them)`,
+        );
       }
       kubeconfigYaml = kc.exportConfig();
       const server = kc.getCurrentCluster()?.server ?? "?";
@@ -321,7 +334,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bridgeKubeconfig = { inline: kube.kubeconfigYaml({ user: `system:node:${node.name}` }) };
       watcherKc = kube.kubeConfig({ user: "system:serviceaccount:aci-bridge:aci-bridge-watcher" });
       progress(`  Kubernetes API fake listening on ${kube.url}`);
-      describe.push(`Kubernetes: API fake ${kube.url} (no controllers or scheduler: the scenario expands workloads and binds pods)`);
+      describe.push(
+        `Kubernetes: API fake ${kube.url} (no controllers or scheduler: the scenario expands workloads and binds pods)`,
+      );
     }
 
     // ---- bridge app settings → process.env (what functions/runtime.ts reads on first invocation) ----
@@ -363,7 +378,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const host = await startLocalHost({
       hostJson,
-      connections: { AzureWebJobsStorage: queueConnectionString, [POD_EVENTS_CONNECTION]: queueConnectionString },
+      connections: {
+        AzureWebJobsStorage: queueConnectionString,
+        [POD_EVENTS_CONNECTION]: queueConnectionString,
+      },
       queueFunctions: [podEventsFunction],
       timerFunctions: [reconcileFunction],
       timeScale: options.timeScale ?? 1,
@@ -524,7 +542,9 @@ async function checkCluster(kc: KubeConfig, server: string): Promise<void> {
   } catch (error) {
     const code = (error as { code?: number | string }).code;
     if (code === 401) {
-      throw new StackStartError(`the API server ${server} refused the credentials (401): refresh them (az aks get-credentials …) and retry`);
+      throw new StackStartError(
+        `the API server ${server} refused the credentials (401): refresh them (az aks get-credentials …) and retry`,
+      );
     }
     if (code === 403) {
       throw new StackStartError(

@@ -9,7 +9,10 @@ import type { V1Node, V1Pod } from "@kubernetes/client-node";
 /**
  * kubectl's tabwriter (minwidth 6, padding 3): every column but the last is padded to its widest cell + 3.
  */
-export function formatKubectlTable(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
+export function formatKubectlTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+): string[] {
   const all = [headers, ...rows];
   const widths = headers.map((_, i) => Math.max(6, ...all.map((r) => (r[i] ?? "").length + 3)));
   return all.map((r) =>
@@ -44,10 +47,12 @@ export function humanDuration(ms: number): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
   if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 8)
+    return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
   const days = Math.floor(hours / 24);
-  if (hours < 24 * 365 * 8) return days % 365 === 0 ? `${Math.floor(days / 365)}y` : `${Math.floor(days / 365)}y${days % 365}d`;
+  if (hours < 24 * 365 * 8)
+    return days % 365 === 0 ? `${Math.floor(days / 365)}y` : `${Math.floor(days / 365)}y${days % 365}d`;
   return `${Math.floor(days / 365)}y`;
 }
 
@@ -160,11 +165,14 @@ export function podStatusText(pod: V1Pod): string {
       const terminated = c.state?.terminated;
       if (waiting?.reason) reason = waiting.reason;
       else if (terminated?.reason) reason = terminated.reason;
-      else if (terminated) reason = terminated.signal ? `Signal:${terminated.signal}` : `ExitCode:${terminated.exitCode}`;
+      else if (terminated)
+        reason = terminated.signal ? `Signal:${terminated.signal}` : `ExitCode:${terminated.exitCode}`;
       else if (c.ready && c.state?.running) hasRunning = true;
     }
     if (reason === "Completed" && hasRunning) {
-      reason = status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? "Running" : "NotReady";
+      reason = status.conditions?.some((c) => c.type === "Ready" && c.status === "True")
+        ? "Running"
+        : "NotReady";
     }
   }
   const terminal = phase === "Succeeded" || phase === "Failed";
@@ -277,8 +285,5 @@ export function groupRow(g: GroupView): string[] {
 }
 
 export function groupsTable(groups: readonly GroupView[]): string[] {
-  return formatAzTable(
-    GROUP_HEADERS,
-    [...groups].sort((a, b) => a.name.localeCompare(b.name)).map(groupRow),
-  );
+  return formatAzTable(GROUP_HEADERS, [...groups].sort((a, b) => a.name.localeCompare(b.name)).map(groupRow));
 }

@@ -28,9 +28,9 @@ export function createPodEventsHandler(getRuntime: RuntimeProvider) {
       const body = rawBody(message);
       log.error("message.invalid", { error: error.message, dequeueCount, preview: preview(body) });
       // Completing normally removes the message; a copy goes to the poison queue for inspection.
-      await runtimeOrLog(getRuntime, log).sendPoison(
-        Buffer.from(body.slice(0, MAX_POISON_BODY), "utf8").toString("base64"),
-      );
+      // Cut by bytes: 32 KiB of UTF-8 is ~43 KiB base64, under the queue's 64 KiB message limit.
+      const bytes = Buffer.from(body, "utf8").subarray(0, MAX_POISON_BODY);
+      await runtimeOrLog(getRuntime, log).sendPoison(bytes.toString("base64"));
       return;
     }
     const runtime = runtimeOrLog(getRuntime, log);

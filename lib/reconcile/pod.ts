@@ -111,6 +111,12 @@ async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Prom
     return "ignored";
   }
 
+  if (isPodFinal(pod.status) && !pod.metadata?.deletionTimestamp) {
+    // Finished: its group (if any) stays until the pod is deleted, for its logs. Nothing to read or write.
+    deps.followUps.forget({ ns, name, uid });
+    return "unchanged";
+  }
+
   const cg = await deps.aci.get(cgName);
   if (cg && !isOwnedBy(cg.tags, deps.clusterName, nodeNames)) {
     // Never touch a group without our tags (DESIGN principle 2): the pod cannot get its name.
@@ -213,7 +219,7 @@ async function create(
     ]);
   } catch (error) {
     if (error instanceof InvalidPodSpecError) {
-      const text = scrub(error.message, secretValues(refs));
+      const text = truncate(scrub(error.message, secretValues(refs)));
       deps.log.error("cg.create.failed", {
         pod: key,
         uid,
@@ -301,7 +307,16 @@ async function finalize(pod: V1Pod, deps: PodReconcilerDeps): Promise<PodOutcome
 }
 
 /** Marks the pod Failed with a reason, an Event and an error log (DESIGN principle 4). */
-async function failPod(pod: V1Pod, deps: PodReconcilerDeps, reason: string, message: string): Promise<void> {
+/** Pod status messages and log fields stay readable even when a hostile annotation value is echoed. */
+const MAX_MESSAGE_CHARS = 1024;
+
+async function failPod(
+  pod: V1Pod,
+  deps: PodReconcilerDeps,
+  reason: string,
+  fullMessage: string,
+): Promise<void> {
+  const message = truncate(fullMessage);
   const ns = pod.metadata?.namespace ?? "";
   const name = pod.metadata?.name ?? "";
   const status = failedPodStatus(pod, reason, message, deps.now());
@@ -340,6 +355,10 @@ function jitterSeconds(key: string): number {
   let h = 0;
   for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
   return h % 5;
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…` : text;
 }
 
 function errorText(error: unknown): string {

@@ -323,6 +323,7 @@ function translateContainer(
 ): Container {
   checkContainer(ctx, c, path);
   if (!c.image) throw new InvalidPodSpecError(`${path}.image`, "an image is required", "InvalidPodSpec");
+  checkImageReference(c.image, `${path}.image`);
   const vars = buildEnv(ctx, c, path);
   const command = commandOf(ctx, c, path, vars);
   const ports = containerPorts(c, path);
@@ -374,6 +375,7 @@ function translateInitContainer(
     );
   }
   if (!c.image) throw new InvalidPodSpecError(`${path}.image`, "an image is required", "InvalidPodSpec");
+  checkImageReference(c.image, `${path}.image`);
   if (c.ports?.length)
     warn(
       ctx,
@@ -484,6 +486,24 @@ export function normalizeRegistry(server: string): string {
     return "index.docker.io";
   }
   return host;
+}
+
+/**
+ * Docker reference grammar (distribution/reference): optional registry host[:port], lowercase path
+ * components, optional tag and/or digest. The kubelet reports anything else as `InvalidImageName`; checking
+ * here saves an ARM PUT that could only fail later.
+ */
+const IMAGE_REFERENCE =
+  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?|\[[0-9a-fA-F:]+\](?::[0-9]+)?)\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$/;
+
+export function checkImageReference(image: string, field: string): void {
+  if (image.length > 4096 || !IMAGE_REFERENCE.test(image)) {
+    throw new InvalidPodSpecError(
+      field,
+      `"${image.slice(0, 200)}" is not a valid image reference (InvalidImageName): repository names must be lowercase`,
+      "InvalidPodSpec",
+    );
+  }
 }
 
 /** The registry an image reference pulls from (no host part → Docker Hub). */

@@ -69,8 +69,11 @@ export type Expect =
       /** A secret value the pod can see: must appear in no status, Event or log. */
       secret?: string;
     }
-  /** Accepted (or approximated): one container group is created; `check` inspects it. */
-  | { outcome: "runs"; check?: (group: ArmGroup) => void }
+  /**
+   * Accepted (or approximated): one container group is created; `check` inspects it; `warnings` are the reasons
+   * of the Warning Events the pod gets for the approximation (none when absent).
+   */
+  | { outcome: "runs"; check?: (group: ArmGroup) => void; warnings?: string[] }
   /** Transient: the handler throws (the host retries), the pod is not Failed, `message.retry` is logged. */
   | { outcome: "retried"; error: RegExp }
   | { outcome: "isolated" };
@@ -129,6 +132,12 @@ function message(fields: Record<string, unknown>): string {
 
 const valid = (name: string, extra: Record<string, unknown> = {}) =>
   message({ v: 1, ns: NS, name, reason: "added", ...extra });
+
+const CJK_TEXT = `{"x":"${"一".repeat(10_000)}","n":[${Array.from({ length: 4400 }, () => "1e9").join(",")}]}`;
+/** What the handler keeps: the library parses JSON, so the copy is re-serialised, then cut at 32 KiB of bytes. */
+const CJK_POISON = Buffer.from(JSON.stringify(JSON.parse(CJK_TEXT)), "utf8")
+  .subarray(0, 32 * 1024)
+  .toString("utf8");
 
 const poison = (error: RegExp, poisonBody?: string): Expect =>
   poisonBody === undefined ? { outcome: "poison", error } : { outcome: "poison", error, poisonBody };
@@ -315,6 +324,15 @@ const messageCases: CorpusCase[] = [
     note: "the poison copy keeps the first 32 KiB",
   },
   {
+    id: "msg-poison-copy-too-large",
+    category: "message",
+    description:
+      "a queue-legal message of 10,000 CJK characters and 4,400 `1e9` numbers, re-serialised by the library into more than the queue takes",
+    input: { kind: "message", text: CJK_TEXT },
+    expect: poison(/^message is larger than 4096 bytes$/, CJK_POISON),
+    note: "the poison copy is cut at 32 KiB of UTF-8 (≈ 43 KiB base64), so it always fits in a queue message",
+  },
+  {
     id: "msg-proto-only",
     category: "message",
     description: "the fields hidden under `__proto__` (prototype pollution)",
@@ -435,6 +453,12 @@ const specCases: CorpusCase[] = inCategory("podSpec", [
       pod: corpusPod("spec-hostpath", { volumes: [{ name: "h", hostPath: { path: "/" } }] }),
     },
     expect: failed("UnsupportedPodSpec", "spec.volumes[0].hostPath"),
+  },
+  {
+    id: "spec-image-invalid-reference",
+    description: "image reference `UPPER/Case:tag` (not a valid reference: InvalidImageName)",
+    input: { kind: "pod", pod: corpusPod("spec-image-invalid-reference", {}, { image: "UPPER/Case:tag" }) },
+    expect: failed("InvalidPodSpec", "spec.containers[0].image"),
   },
   {
     id: "spec-pvc",
@@ -562,6 +586,7 @@ const specCases: CorpusCase[] = inCategory("podSpec", [
         const live = g.properties.containers[0]?.properties.livenessProbe;
         assertThat(live?.initialDelaySeconds === 60, "liveness starts after the startup window (60 s)");
       },
+      warnings: ["StartupProbeApproximated"],
     },
     note: "documented approximation: the liveness probe starts after the startup probe's window",
   },
@@ -771,7 +796,7 @@ const specCases: CorpusCase[] = inCategory("podSpec", [
       kind: "pod",
       pod: corpusPod("spec-missing-pull-secret", { imagePullSecrets: [{ name: "nope" }] }),
     },
-    expect: { outcome: "runs" },
+    expect: { outcome: "runs", warnings: ["FailedToRetrieveImagePullSecret"] },
     note: "like the kubelet: pulled without it",
   },
   {
@@ -1125,6 +1150,7 @@ const annotationCases: CorpusCase[] = inCategory("annotation", [
           g.properties.containers[0]?.properties.livenessProbe === undefined,
           "the probe is dropped",
         ),
+      warnings: ["ProbeDropped"],
     },
   },
   {
@@ -1255,38 +1281,7 @@ export const CASES: readonly CorpusCase[] = [
   ...isolationCases,
 ];
 
-export const TODO_CASES: readonly TodoCase[] = [
-  {
-    id: "msg-poison-copy-too-large",
-    category: "message",
-    description:
-      "a queue-legal message (63,488 base64 chars) of 10,000 CJK characters and 4,400 `1e9` numbers: re-serialised and cut at 32,768 UTF-16 units, the poison copy is ~53 KB of UTF-8, over the queue's 64 KiB once base64-encoded",
-    reason:
-      "lib/functions/handlers.ts cuts the poison copy by characters (MAX_POISON_BODY), not bytes: sendPoison fails with 413, the handler throws, the host retries 5 times (5 `message.invalid` lines) instead of one poison copy",
-  },
-  {
-    id: "spec-image-invalid-reference",
-    category: "podSpec",
-    description: "image reference `UPPER/Case:tag` (not a valid reference)",
-    reason:
-      "the bridge does not validate image references (lib/translate/podToContainerGroup.ts): it spends an ARM PUT and the simulator runs the group; expected a local InvalidPodSpec naming spec.containers[0].image",
-  },
-  {
-    id: "warn-translation-warnings",
-    category: "annotation",
-    description:
-      "approximations (`unsupported-probes: drop`, startupProbe, missing pull secret, PublicIpOutsideVNet) record a Warning Event",
-    reason:
-      "TranslatedPod.warnings is computed but never used: lib/reconcile/pod.ts create() neither records nor logs it",
-  },
-  {
-    id: "redelivery-no-arm-read",
-    category: "podSpec",
-    description: "a duplicate message for a pod the bridge already failed costs no ARM call",
-    reason:
-      "lib/reconcile/pod.ts converge() GETs the container group before it looks at isPodFinal: each duplicate costs one ARM read",
-  },
-];
+export const TODO_CASES: readonly TodoCase[] = [];
 
 // ---- the registry as the corpus sees it ----
 

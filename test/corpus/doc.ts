@@ -27,7 +27,7 @@ function outcome(e: Expect): string {
     case "failed":
       return `Failed \`${e.reason}\`, field \`${e.field}\`${e.armRejected ? " (ARM 400)" : ""}`;
     case "runs":
-      return "runs (one container group)";
+      return `runs (one container group)${e.warnings?.length ? `; Warning ${e.warnings.map((w) => `\`${w}\``).join(", ")}` : ""}`;
     case "retried":
       return `handler throws \`${e.error.source}\`; retried, not Failed`;
     case "isolated":

@@ -1,0 +1,169 @@
+/**
+ * Shared pieces of the benchmark scenarios (bench/scenarios/*.ts): the child-process protocol (progress lines on
+ * stderr, one JSON result line on stdout), the pod manifest, statistics, a scaled simulator clock, and the
+ * Retry-After proxy that keeps ARM's back-off hints in real time when the simulator's clock runs faster.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { V1Pod } from "@kubernetes/client-node";
+import type { AciSimulatorOptions } from "../sim/aci/index.js";
+
+/** Namespace the scenarios create their pods in. */
+export const BENCH_NAMESPACE = "bench";
+
+/** Region quotas (groups, cores) lifted: a 500-pod node needs them raised in Azure anyway (support request). */
+export const RAISED_REGION_QUOTAS = { groupsPerRegion: 100_000, coresPerRegion: 1_000_000 } as const;
+
+/** Every ACI quota and ARM bucket out of the way: what is left is the bridge's own cost. */
+export const UNLIMITED_ARM: AciSimulatorOptions = {
+  throttling: false,
+  quotas: {
+    ...RAISED_REGION_QUOTAS,
+    createsPer5Min: 1_000_000,
+    createsPerHour: 1_000_000,
+    deletesPer5Min: 1_000_000,
+    deletesPerHour: 1_000_000,
+  },
+};
+
+export interface ScenarioContext {
+  quick: boolean;
+  /** Human progress (stderr; the parent shows it while the scenario runs). */
+  progress(line: string): void;
+}
+
+export type ScenarioResult = Record<string, unknown>;
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a value (not undefined) or the deadline passes (then returns undefined). */
+export async function waitUntil<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  pollMs = 200,
+): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) return undefined;
+    await sleep(pollMs);
+  }
+}
+
+/** Nearest-rank percentile (p in 0..100); NaN for no values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] ?? Number.NaN;
+}
+
+export const round = (n: number, digits = 0): number => {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+};
+
+/**
+ * A bound pod as a Deployment would make it: one container, small requests, the virtual node's tolerations,
+ * and the defaults the API server adds (service-account token volume included: the bridge resolves it).
+ */
+export function benchPod(name: string, labels: Record<string, string> = {}): V1Pod {
+  return {
+    metadata: { name, namespace: BENCH_NAMESPACE, labels: { app: "bench", ...labels } },
+    spec: {
+      containers: [
+        {
+          name: "main",
+          image: "mcr.microsoft.com/azuredocs/aci-helloworld:latest",
+          ports: [{ containerPort: 80 }],
+          resources: { requests: { cpu: "250m", memory: "256Mi" } },
+        },
+      ],
+      tolerations: [
+        { key: "azure.com/aci", operator: "Exists", effect: "NoSchedule" },
+        { key: "virtual-kubelet.io/provider", operator: "Exists", effect: "NoSchedule" },
+      ],
+    },
+  };
+}
+
+/**
+ * A clock that runs `scale` times faster than real time from now on (ms since epoch), for the simulator: its
+ * lifecycle timings, quota windows and token buckets then run in "simulated" time.
+ */
+export function scaledClock(scale: number): { now: () => number; toReal: (simMs: number) => number } {
+  const origin = Date.now();
+  return {
+    now: () => origin + (Date.now() - origin) * scale,
+    toReal: (simMs) => origin + (simMs - origin) / scale,
+  };
+}
+
+export interface RetryAfterProxy {
+  endpoint: string;
+  /** Responses whose Retry-After was rewritten. */
+  rewritten: number;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of the simulator that divides `Retry-After` by `scale` (rounded up to whole seconds):
+ * the simulator computes it on its scaled clock, the bridge waits it on the real one. Everything else passes
+ * through untouched (operation URLs and `nextLink`s still name the simulator, which is fine: they are counted
+ * there too).
+ */
+export async function startRetryAfterProxy(target: string, scale: number): Promise<RetryAfterProxy> {
+  const upstream = new URL(target);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const state: RetryAfterProxy = { endpoint: "", rewritten: 0, close: () => Promise.resolve() };
+  const server = http.createServer((req, res) => {
+    const up = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent,
+      },
+      (answer) => {
+        const headers = { ...answer.headers };
+        const raw = headers["retry-after"];
+        if (typeof raw === "string" && /^\d+$/.test(raw.trim())) {
+          headers["retry-after"] = String(Math.max(1, Math.ceil(Number(raw) / scale)));
+          state.rewritten++;
+        }
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+      },
+    );
+    up.on("error", () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      agent.destroy();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
+}
+
+/** Counts the bridge's log events by name (the first word of each Function log line). */
+export function eventCounter(): {
+  counts: Map<string, number>;
+  onLine: (line: { category: string; message: string }) => void;
+} {
+  const counts = new Map<string, number>();
+  return {
+    counts,
+    onLine(line) {
+      if (line.category !== "Function") return;
+      const event = /^([a-z][\w.]*)\s/.exec(line.message)?.[1];
+      if (event) counts.set(event, (counts.get(event) ?? 0) + 1);
+    },
+  };
+}
