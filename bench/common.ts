@@ -111,13 +111,21 @@ export interface RetryAfterProxy {
  * An HTTP proxy in front of the simulator that divides `Retry-After` by `scale` (rounded up to whole seconds):
  * the simulator computes it on its scaled clock, the bridge waits it on the real one. Everything else passes
  * through untouched (operation URLs and `nextLink`s still name the simulator, which is fine: they are counted
- * there too).
+ * there too). `target` is read per request, so the proxy can start before the simulator it fronts.
  */
-export async function startRetryAfterProxy(target: string, scale: number): Promise<RetryAfterProxy> {
-  const upstream = new URL(target);
+export async function startRetryAfterProxy(
+  target: () => string | undefined,
+  scale: number,
+): Promise<RetryAfterProxy> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const state: RetryAfterProxy = { endpoint: "", rewritten: 0, close: () => Promise.resolve() };
   const server = http.createServer((req, res) => {
+    const to = target();
+    if (!to) {
+      res.writeHead(503, { "retry-after": "1" }).end();
+      return;
+    }
+    const upstream = new URL(to);
     const up = http.request(
       {
         host: upstream.hostname,
@@ -150,6 +158,15 @@ export async function startRetryAfterProxy(target: string, scale: number): Promi
       server.close(() => resolve());
     });
   return state;
+}
+
+/** A free TCP port on 127.0.0.1 (to start the simulator on a port known before the stack starts). */
+export async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** Counts the bridge's log events by name (the first word of each Function log line). */

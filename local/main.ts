@@ -225,7 +225,8 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
 }
 
 function loadScenario(path: string): { docs: ManifestDoc[]; source: string } {
-  const source = relative(process.cwd(), path) || path;
+  const rel = relative(process.cwd(), path);
+  const source = rel && !rel.startsWith("..") ? rel : path;
   let text: string;
   try {
     text = readFileSync(path, "utf8");

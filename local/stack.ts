@@ -22,7 +22,12 @@ import { TAG_CLUSTER, TAG_NODE } from "../lib/translate/names.js";
 import { kubePodApi } from "../lib/watcher/kube.js";
 import { describeQueue, watcherQueueSender } from "../lib/watcher/queue.js";
 import { Watcher } from "../lib/watcher/watcher.js";
-import { startAciSimulator, type AciSimulator, type AciSimulatorOptions } from "../sim/aci/index.js";
+import {
+  startAciSimulator,
+  type AciSimulator,
+  type AciSimulatorOptions,
+  type AciSimulatorTiming,
+} from "../sim/aci/index.js";
 import { startAzurite, type RunningAzurite } from "../sim/azurite.js";
 import { startKubeFake, type KubeFake, type KubeFakeOptions } from "../sim/kube/index.js";
 import { startLocalHost, type HostJsonSettings, type HostLogLine, type LocalHost } from "./host.js";
@@ -42,7 +47,7 @@ export const LOCAL_SUBNET_ID =
   "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aci-bridge-local/providers/Microsoft.Network/virtualNetworks/aks-vnet/subnets/aci";
 
 /** Simulator timings that look like ACI to a person watching (a few seconds per state). */
-export const REALISTIC_TIMING: NonNullable<AciSimulatorOptions["timing"]> = {
+export const REALISTIC_TIMING: Readonly<AciSimulatorTiming> = {
   pendingMs: 2_000,
   creatingMs: 4_000,
   initContainerMs: 1_000,

@@ -207,6 +207,14 @@ async function create(
     const translated = podToContainerGroup(pod, refs, node);
     await deps.aci.beginCreate(translated.name, translated.containerGroup);
     deps.log.info("cg.created", { pod: key, uid, containerGroup: translated.name, region: node.region });
+    // Show ContainerCreating at once, like a kubelet, from what ARM accepted (no extra ARM read).
+    const creating = containerGroupToPodStatus(
+      { ...translated.containerGroup, name: translated.name, provisioningState: "Pending" },
+      pod,
+      node,
+      deps.now(),
+    );
+    if (podStatusChanged(pod.status, creating)) await deps.kube.patchPodStatus(ns, name, creating);
     await emitEvents(pod, deps, [
       ...(translated.warnings ?? []),
       {

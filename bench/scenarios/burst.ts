@@ -1,0 +1,279 @@
+/**
+ * Burst scenarios, real time (no scaling), host.json as shipped.
+ *
+ * `burst` (ARM limits lifted): N pods bound at once → overhead "pod bound → ARM PUT received" per pod, the start
+ * lag "group Running → pod Running", then all deleted → ARM writes per pod lifecycle; then N more pods with 20 %
+ * of the watcher's messages duplicated (extra copies sent to the queue) → writes per pod again.
+ *
+ * `burst-realistic` (ARM's and ACI's default limits): the same N pods bound at once; how many PUTs ARM accepted,
+ * how many were throttled, how many creates the bridge deferred without calling ARM, and the overhead of the PUTs
+ * that were sent. The rest would be created in later quota windows (minutes to an hour): not waited for.
+ */
+import { QueueServiceClient } from "@azure/storage-queue";
+import type { V1Pod } from "@kubernetes/client-node";
+import { encodePodEventMessage, POD_EVENTS_QUEUE, type MessageReason } from "../../lib/queue/message.js";
+import { containerGroupName } from "../../lib/translate/names.js";
+import type { CallRecord } from "../../sim/aci/index.js";
+import { REALISTIC_TIMING, startLocalStack, type LocalStack } from "../../local/stack.js";
+import {
+  BENCH_NAMESPACE,
+  benchPod,
+  eventCounter,
+  percentile,
+  RAISED_REGION_QUOTAS,
+  round,
+  sleep,
+  UNLIMITED_ARM,
+  waitUntil,
+  type ScenarioContext,
+  type ScenarioResult,
+} from "../common.js";
+
+const TIMING = REALISTIC_TIMING;
+/** Simulator time from a 201 PUT to the group's containers Running (no init containers). */
+const PUT_TO_RUNNING_MS = (TIMING.pendingMs ?? 0) + (TIMING.creatingMs ?? 0);
+
+function cgOf(call: CallRecord): string {
+  return (call.path.split("/").pop() ?? "").toLowerCase();
+}
+
+function podsIn(stack: LocalStack): V1Pod[] {
+  return stack.kube!.list<V1Pod>("pods", BENCH_NAMESPACE);
+}
+
+interface Wave {
+  names: string[];
+  createdAt: Map<string, number>;
+  uids: Map<string, string>;
+}
+
+function createWave(stack: LocalStack, prefix: string, n: number): Wave {
+  const wave: Wave = { names: [], createdAt: new Map(), uids: new Map() };
+  for (let i = 0; i < n; i++) {
+    const name = `${prefix}-${i}`;
+    const at = Date.now();
+    const pod = stack.kube!.createPod(benchPod(name), { nodeName: stack.node.name });
+    wave.names.push(name);
+    wave.createdAt.set(name, at);
+    wave.uids.set(name, pod.metadata?.uid ?? "");
+  }
+  return wave;
+}
+
+/** First PUT of each pod's group in the call log (any status), and the first accepted one. */
+function putsOf(stack: LocalStack, wave: Wave) {
+  const wanted = new Map(wave.names.map((n) => [containerGroupName(BENCH_NAMESPACE, n), n]));
+  const first = new Map<string, CallRecord>();
+  const accepted = new Map<string, CallRecord>();
+  for (const call of stack.aci!.calls) {
+    if (call.method !== "PUT") continue;
+    const pod = wanted.get(cgOf(call));
+    if (!pod) continue;
+    if (!first.has(pod)) first.set(pod, call);
+    if (!accepted.has(pod) && call.status >= 200 && call.status < 300) accepted.set(pod, call);
+  }
+  return { first, accepted };
+}
+
+function overheads(wave: Wave, puts: Map<string, CallRecord>): number[] {
+  const out: number[] = [];
+  for (const [pod, call] of puts) out.push(call.at - (wave.createdAt.get(pod) ?? call.at));
+  return out;
+}
+
+function summary(values: number[]) {
+  return {
+    n: values.length,
+    p50: round(percentile(values, 50)),
+    p90: round(percentile(values, 90)),
+    p99: round(percentile(values, 99)),
+    max: round(Math.max(...values)),
+  };
+}
+
+async function sendDuplicates(
+  stack: LocalStack,
+  wave: Wave,
+  reason: MessageReason,
+  pick: (i: number) => boolean,
+): Promise<number> {
+  const queue = QueueServiceClient.fromConnectionString(stack.queueConnectionString).getQueueClient(
+    POD_EVENTS_QUEUE,
+  );
+  let sent = 0;
+  const jobs: Array<Promise<unknown>> = [];
+  wave.names.forEach((name, i) => {
+    if (!pick(i)) return;
+    const body = encodePodEventMessage({
+      v: 1,
+      ns: BENCH_NAMESPACE,
+      name,
+      uid: wave.uids.get(name) ?? "",
+      reason,
+      at: new Date().toISOString(),
+    });
+    sent++;
+    jobs.push(queue.sendMessage(body));
+  });
+  await Promise.all(jobs);
+  return sent;
+}
+
+/** Deterministic 20 % pick (a different fifth for each salt). */
+const fifth = (salt: number) => (i: number) => (i * 7 + salt) % 5 === 0;
+
+async function lifecycle(
+  stack: LocalStack,
+  ctx: ScenarioContext,
+  prefix: string,
+  n: number,
+  duplicate: boolean,
+): Promise<ScenarioResult> {
+  const aci = stack.aci!;
+  const callsBefore = aci.calls.length;
+  const wave = createWave(stack, prefix, n);
+  let duplicates = 0;
+  if (duplicate) duplicates += await sendDuplicates(stack, wave, "added", fifth(0));
+  ctx.progress(`${prefix}: ${n} pods bound${duplicate ? `, ${duplicates} duplicate "added" messages` : ""}`);
+
+  // Running: poll the API fake (in-process, no HTTP) and note when each pod is first seen Running.
+  const runningAt = new Map<string, number>();
+  const allRunning = await waitUntil(
+    () => {
+      const now = Date.now();
+      for (const pod of podsIn(stack)) {
+        const name = pod.metadata?.name ?? "";
+        if (pod.status?.phase === "Running" && wave.createdAt.has(name) && !runningAt.has(name)) {
+          runningAt.set(name, now);
+        }
+      }
+      return runningAt.size >= n ? true : undefined;
+    },
+    180_000,
+    100,
+  );
+  const { first, accepted } = putsOf(stack, wave);
+  const overhead = overheads(wave, first);
+  const startLag: number[] = [];
+  for (const [pod, call] of accepted) {
+    const seen = runningAt.get(pod);
+    if (seen !== undefined) startLag.push(seen - (call.at + PUT_TO_RUNNING_MS));
+  }
+  ctx.progress(
+    `${prefix}: ${runningAt.size}/${n} Running; overhead p50 ${round(percentile(overhead, 50))} ms, p99 ${round(percentile(overhead, 99))} ms`,
+  );
+
+  // Delete every pod (graceful, like kubectl delete) and wait for the pod objects to be finalized.
+  for (const name of wave.names) stack.kube!.delete("pods", BENCH_NAMESPACE, name);
+  if (duplicate) duplicates += await sendDuplicates(stack, wave, "deleted", fifth(3));
+  const gone = await waitUntil(
+    () =>
+      podsIn(stack).filter((p) => wave.createdAt.has(p.metadata?.name ?? "")).length === 0 ? true : undefined,
+    180_000,
+    250,
+  );
+  // Follow-ups still in flight for the last pods end at their next hop; give them a moment.
+  await sleep(4_000);
+  const calls = aci.calls.slice(callsBefore);
+  const mine = new Set(wave.names.map((name) => containerGroupName(BENCH_NAMESPACE, name)));
+  const ours = calls.filter((c) => mine.has(cgOf(c)));
+  const puts = ours.filter((c) => c.method === "PUT").length;
+  const deletes = ours.filter((c) => c.method === "DELETE").length;
+  const reads = calls.filter((c) => c.kind === "read").length;
+  ctx.progress(`${prefix}: deleted; ${puts} PUT + ${deletes} DELETE for ${n} pods`);
+  return {
+    pods: n,
+    duplicatesSent: duplicates,
+    allRunning: allRunning === true,
+    allFinalized: gone === true,
+    overheadMs: summary(overhead),
+    startLagMs: summary(startLag),
+    puts,
+    deletes,
+    writesPerPod: round((puts + deletes) / n, 3),
+    readsPerPodLifecycle: round(reads / n, 2),
+    non2xxWrites: ours.filter((c) => c.method !== "GET" && (c.status < 200 || c.status >= 300)).length,
+  };
+}
+
+export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const n = ctx.quick ? 50 : 500;
+  const events = eventCounter();
+  const stack = await startLocalStack({
+    simulator: { ...UNLIMITED_ARM, timing: TIMING },
+    hostLog: events.onLine,
+  });
+  try {
+    await stack.registerNode();
+    stack.kube!.createNamespace(BENCH_NAMESPACE);
+    const plain = await lifecycle(stack, ctx, "burst", n, false);
+    const dup = await lifecycle(stack, ctx, "dup", n, true);
+    return {
+      pods: n,
+      plain,
+      duplicated: dup,
+      host: { ...stack.host.stats, byFunction: undefined },
+      events: Object.fromEntries(events.counts),
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+export async function runBurstRealistic(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const n = ctx.quick ? 150 : 500;
+  const events = eventCounter();
+  const stack = await startLocalStack({
+    // ARM buckets and ACI's create rate (100 / 5 min, 300 / h) as in Azure; only the region's standing quota
+    // (100 groups, 100 cores) is raised, as it must be for a node this size.
+    simulator: { timing: TIMING, quotas: { ...RAISED_REGION_QUOTAS } },
+    hostLog: events.onLine,
+  });
+  try {
+    await stack.registerNode();
+    stack.kube!.createNamespace(BENCH_NAMESPACE);
+    const invocationsBefore = stack.host.stats.invocations;
+    const wave = createWave(stack, "real", n);
+    ctx.progress(`real: ${n} pods bound against ARM's default limits`);
+    // Done when every pod's first message was handled (a PUT, or a create deferred behind the throttle gate)
+    // and nothing new happened for 3 s.
+    let last = -1;
+    let stableSince = Date.now();
+    await waitUntil(
+      () => {
+        const count = stack.aci!.calls.length + stack.host.stats.invocations;
+        if (count !== last) {
+          last = count;
+          stableSince = Date.now();
+        }
+        const handled = stack.host.stats.invocations - invocationsBefore >= n;
+        return handled && Date.now() - stableSince > 3_000 ? true : undefined;
+      },
+      120_000,
+      250,
+    );
+    const { first, accepted } = putsOf(stack, wave);
+    const mine = new Set(wave.names.map((name) => containerGroupName(BENCH_NAMESPACE, name)));
+    const ourPuts = stack.aci!.calls.filter((c) => c.method === "PUT" && mine.has(cgOf(c)));
+    const throttledPods = new Set(ourPuts.filter((c) => c.status === 429).map((c) => cgOf(c))).size;
+    const acceptedOverhead = overheads(wave, accepted);
+    const anyOverhead = overheads(wave, first);
+    ctx.progress(
+      `real: ${accepted.size} accepted, ${throttledPods} throttled, ${n - first.size} deferred without a PUT`,
+    );
+    return {
+      pods: n,
+      podsWithPut: first.size,
+      putsAccepted: accepted.size,
+      put429: ourPuts.filter((c) => c.status === 429).length,
+      podsThrottled: throttledPods,
+      podsDeferredWithoutPut: n - first.size,
+      overheadAcceptedMs: summary(acceptedOverhead),
+      overheadAnyPutMs: summary(anyOverhead),
+      reads429: stack.aci!.calls.filter((c) => c.kind === "read" && c.status === 429).length,
+      events: Object.fromEntries(events.counts),
+    };
+  } finally {
+    await stack.stop();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Steady state, time-scaled ×10: N running pods (N ≥ 200), follow-up chains in their slow period.
+ * - ARM reads per running pod-hour over a window (every read: status GETs, repair list pages, probes, polls),
+ *   normalised to real time: reads ÷ pods ÷ (window × scale / 3600 s).
+ * - Crash detection lag: containers crash (`aci.crashContainer`) → the pod's status shows the restart.
+ *
+ * Scaling: the bridge's status periods and repair interval ÷10 (3 s → 0.3 s, which the queue's 1-second
+ * visibility granularity rounds up to 1 s; 60 s → 6 s), host time ×10 (timer, polling back-off), and the
+ * simulator's clock ×10 (its lifecycle and ARM token buckets run in scaled time); Retry-After is divided by 10
+ * on the way back (bench/common.ts proxy).
+ */
+import type { V1Pod } from "@kubernetes/client-node";
+import { containerGroupName } from "../../lib/translate/names.js";
+import { REALISTIC_TIMING, startLocalStack } from "../../local/stack.js";
+import {
+  BENCH_NAMESPACE,
+  benchPod,
+  eventCounter,
+  freePort,
+  percentile,
+  RAISED_REGION_QUOTAS,
+  round,
+  scaledClock,
+  sleep,
+  startRetryAfterProxy,
+  waitUntil,
+  type ScenarioContext,
+  type ScenarioResult,
+} from "../common.js";
+
+export const STEADY_SCALE = 10;
+
+export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const k = STEADY_SCALE;
+  const n = ctx.quick ? 40 : 200;
+  const windowS = ctx.quick ? 15 : 60; // real seconds (× k simulated)
+  const crashes = ctx.quick ? 4 : 20;
+  const clock = scaledClock(k);
+  const events = eventCounter();
+  // The proxy starts first (it is the bridge's ARM_ENDPOINT) in front of the simulator's fixed port.
+  const simPort = await freePort();
+  const proxy = await startRetryAfterProxy(() => `http://127.0.0.1:${simPort}`, k);
+  const stack = await startLocalStack({
+    ports: { aci: simPort },
+    timeScale: k,
+    simulator: {
+      now: clock.now,
+      timing: REALISTIC_TIMING,
+      // ARM's buckets and ACI's create rate, in simulated time; region quotas raised for N groups.
+      quotas: { ...RAISED_REGION_QUOTAS, createsPer5Min: 100_000, createsPerHour: 100_000 },
+    },
+    settings: {
+      ACI_STATUS_FAST_SECONDS: String(3 / k),
+      ACI_STATUS_SLOW_SECONDS: String(60 / k),
+      ACI_REPAIR_INTERVAL_SECONDS: String(60 / k),
+      ARM_ENDPOINT: proxy.endpoint,
+    },
+    hostLog: events.onLine,
+  });
+  try {
+    await stack.registerNode();
+    stack.kube!.createNamespace(BENCH_NAMESPACE);
+    const names: string[] = [];
+    for (let i = 0; i < n; i++) {
+      names.push(`steady-${i}`);
+      stack.kube!.createPod(benchPod(`steady-${i}`), { nodeName: stack.node.name });
+    }
+    ctx.progress(`steady: ${n} pods bound (time ×${k})`);
+    const ready = (pod: V1Pod) =>
+      pod.status?.phase === "Running" &&
+      (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+    const running = await waitUntil(
+      () => (stack.kube!.list<V1Pod>("pods", BENCH_NAMESPACE).filter(ready).length >= n ? true : undefined),
+      120_000,
+      250,
+    );
+    // Let every chain reach its slow period (one more fast hop, then a slow one) before measuring.
+    await sleep((2 * 60_000) / k);
+    ctx.progress(`steady: ${n} Running and Ready; measuring ARM reads for ${windowS} s (${(windowS * k) / 60} min simulated)`);
+
+    const aci = stack.aci!;
+    const from = clock.now();
+    const callsFrom = aci.calls.length;
+    await sleep(windowS * 1000);
+    const to = clock.now();
+    const window = aci.calls.slice(callsFrom).filter((c) => c.at >= from && c.at < to);
+    const reads = window.filter((c) => c.kind === "read");
+    const byOperation: Record<string, number> = {};
+    for (const c of reads) byOperation[c.operation] = (byOperation[c.operation] ?? 0) + 1;
+    const simHours = (to - from) / 3_600_000;
+    const readsPerPodHour = reads.length / n / simHours;
+    ctx.progress(`steady: ${reads.length} reads in ${round(simHours * 60, 1)} simulated min → ${round(readsPerPodHour, 1)} per pod-hour`);
+
+    // Crashes: spread over one slow period so they land at different points of the pods' chains.
+    const restarts = (name: string) =>
+      stack.kube!.get<V1Pod>("pods", BENCH_NAMESPACE, name)?.status?.containerStatuses?.[0]?.restartCount ?? 0;
+    const victims = names.filter((_, i) => i % Math.floor(n / crashes) === 0).slice(0, crashes);
+    const crashedAt = new Map<string, number>();
+    const seenAt = new Map<string, number>();
+    const spreadMs = 60_000 / k;
+    const watcher = (async () => {
+      while (seenAt.size < victims.length) {
+        const now = Date.now();
+        for (const name of crashedAt.keys()) if (!seenAt.has(name) && restarts(name) > 0) seenAt.set(name, now);
+        await sleep(100);
+      }
+    })();
+    for (let i = 0; i < victims.length; i++) {
+      const name = victims[i] ?? "";
+      await sleep(spreadMs / victims.length);
+      aci.crashContainer(stack.resourceGroup, containerGroupName(BENCH_NAMESPACE, name), "main", 137);
+      crashedAt.set(name, Date.now());
+    }
+    await Promise.race([watcher, sleep((3 * 60_000) / k)]);
+    const lagsS = [...seenAt].map(([name, at]) => ((at - (crashedAt.get(name) ?? at)) * k) / 1000);
+    ctx.progress(`steady: ${seenAt.size}/${victims.length} crashes shown; max lag ${round(Math.max(...lagsS), 1)} s`);
+    return {
+      scale: k,
+      pods: n,
+      allRunning: running === true,
+      windowRealSeconds: windowS,
+      windowSimulatedMinutes: round((to - from) / 60_000, 2),
+      reads: reads.length,
+      readsByOperation: byOperation,
+      reads429: reads.filter((c) => c.status === 429).length,
+      writes: window.filter((c) => c.kind !== "read").length,
+      readsPerRunningPodHour: round(readsPerPodHour, 2),
+      crashes: victims.length,
+      crashesDetected: seenAt.size,
+      crashLagS: {
+        p50: round(percentile(lagsS, 50), 1),
+        p90: round(percentile(lagsS, 90), 1),
+        max: round(Math.max(...lagsS), 1),
+      },
+      retryAfterRewritten: proxy.rewritten,
+      events: Object.fromEntries(events.counts),
+    };
+  } finally {
+    await stack.stop();
+    await proxy.close();
+  }
+}
