@@ -13,7 +13,11 @@ describe("loadBridgeConfig", () => {
   it("applies documented defaults", () => {
     const config = loadBridgeConfig(base);
     expect(config.nodes).toEqual([{ name: "aci-bridge", region: "eastus" }]);
-    expect(config.node.taint).toEqual({ key: "virtual-kubelet.io/provider", value: "azure", effect: "NoSchedule" });
+    expect(config.node.taint).toEqual({
+      key: "virtual-kubelet.io/provider",
+      value: "azure",
+      effect: "NoSchedule",
+    });
     expect(config.node.capacity).toEqual({ cpu: "10000", memory: "4Ti", pods: "5000" });
     expect(config.aci.allowPublicIp).toBe(false);
     expect(config.timings.leaseDurationSeconds).toBe(40);
@@ -46,7 +50,10 @@ describe("loadBridgeConfig", () => {
 
 describe("parseTaint", () => {
   it.each([
-    ["virtual-kubelet.io/provider=azure:NoSchedule", { key: "virtual-kubelet.io/provider", value: "azure", effect: "NoSchedule" }],
+    [
+      "virtual-kubelet.io/provider=azure:NoSchedule",
+      { key: "virtual-kubelet.io/provider", value: "azure", effect: "NoSchedule" },
+    ],
     ["azure.com/aci:NoSchedule", { key: "azure.com/aci", effect: "NoSchedule" }],
   ])("parses %s", (text, taint) => {
     expect(parseTaint(text)).toEqual(taint);
