@@ -173,7 +173,7 @@ async function lifecycle(
     250,
   );
   // Follow-ups still in flight for the last pods end at their next hop; give them a moment.
-  await sleep(4_000);
+  await sleep(ctx.quick ? 1_000 : 4_000);
   const calls = aci.calls.slice(callsBefore);
   const mine = new Set(wave.names.map((name) => containerGroupName(BENCH_NAMESPACE, name)));
   const ours = calls.filter((c) => mine.has(cgOf(c)));
@@ -197,7 +197,7 @@ async function lifecycle(
 }
 
 export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const n = ctx.quick ? 50 : 500;
+  const n = ctx.quick ? 30 : 500;
   const events = eventCounter();
   const stack = await startLocalStack({
     simulator: { ...UNLIMITED_ARM, timing: TIMING },

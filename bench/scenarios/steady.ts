@@ -33,7 +33,7 @@ export const STEADY_SCALE = 10;
 export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
   const k = STEADY_SCALE;
   const n = ctx.quick ? 40 : 200;
-  const windowS = ctx.quick ? 15 : 60; // real seconds (× k simulated)
+  const windowS = ctx.quick ? 10 : 60; // real seconds (× k simulated)
   const crashes = ctx.quick ? 4 : 20;
   const clock = scaledClock(k);
   const events = eventCounter();

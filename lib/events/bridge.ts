@@ -143,6 +143,14 @@ export const BRIDGE_EVENTS = {
     meaning: "The virtual Node object did not exist and was created.",
     action: nothing,
   },
+  "node.labels.restricted": {
+    level: "warn",
+    fields: ["node", "dropped"],
+    meaning:
+      "The API server (NodeRestriction, node credentials) refused labels a kubelet may not set on itself; the node was registered without them.",
+    action:
+      "Nothing, or add the dropped labels (e.g. kubernetes.io/role) with an admin `kubectl label node`.",
+  },
   "node.ready.changed": {
     level: "warn",
     fields: ["node", "ready", "reason", "message"],

@@ -6,7 +6,7 @@
  */
 import type { V1Lease, V1Node, V1NodeCondition, V1NodeStatus } from "@kubernetes/client-node";
 import type { NodeShape, VirtualNodeConfig } from "../config.js";
-import { ConflictError } from "../errors.js";
+import { ConflictError, UnauthorizedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { NodeApi } from "./ports.js";
 
@@ -72,7 +72,20 @@ async function updateNode(node: VirtualNodeConfig, arm: ArmHealth, deps: Heartbe
   const now = deps.now();
   let current = await deps.kube.getNode(node.name);
   if (!current) {
-    current = await deps.kube.createNode(nodeObject(node, deps.shape, deps.clusterName));
+    const wanted = nodeObject(node, deps.shape, deps.clusterName);
+    try {
+      current = await deps.kube.createNode(wanted);
+    } catch (error) {
+      // With node credentials (system:node:<name>) NodeRestriction forbids kubernetes.io/k8s.io labels a
+      // kubelet may not set (e.g. kubernetes.io/role): register without them rather than not at all.
+      if (!(error instanceof UnauthorizedError) || error.statusCode !== 403) throw error;
+      const labels = kubeletSettableLabels(wanted.metadata?.labels ?? {});
+      current = await deps.kube.createNode({ ...wanted, metadata: { ...wanted.metadata, labels } });
+      deps.log.warn("node.labels.restricted", {
+        node: node.name,
+        dropped: Object.keys(wanted.metadata?.labels ?? {}).filter((k) => !(k in labels)),
+      });
+    }
     deps.log.info("node.registered", { node: node.name, region: node.region });
   }
   const desired = desiredConditions(arm, current.status?.conditions ?? [], now);
@@ -121,6 +134,33 @@ export function nodeObject(node: VirtualNodeConfig, shape: NodeShape, clusterNam
     },
     spec: { taints: [{ ...shape.taint }] },
   };
+}
+
+/** Labels under kubernetes.io / k8s.io that NodeRestriction lets a node set on itself (kubelet labels). */
+const KUBELET_LABELS = new Set([
+  "kubernetes.io/hostname",
+  "kubernetes.io/os",
+  "kubernetes.io/arch",
+  "beta.kubernetes.io/os",
+  "beta.kubernetes.io/arch",
+  "beta.kubernetes.io/instance-type",
+  "node.kubernetes.io/instance-type",
+  "failure-domain.beta.kubernetes.io/region",
+  "failure-domain.beta.kubernetes.io/zone",
+  "topology.kubernetes.io/region",
+  "topology.kubernetes.io/zone",
+]);
+
+export function kubeletSettableLabels(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(labels)) {
+    const slash = key.indexOf("/");
+    const ns = slash > 0 ? key.slice(0, slash) : "";
+    const reserved = /(^|\.)(kubernetes\.io|k8s\.io)$/.test(ns);
+    const allowedPrefix = /(^|\.)(kubelet|node)\.kubernetes\.io$/.test(ns);
+    if (!reserved || allowedPrefix || KUBELET_LABELS.has(key)) out[key] = value;
+  }
+  return out;
 }
 
 export function nodeStatus(

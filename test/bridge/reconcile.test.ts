@@ -37,6 +37,16 @@ describe("reconcile timer", () => {
     expect(h.events("node.registered")).toHaveLength(1);
   });
 
+  it("registers without reserved labels when NodeRestriction forbids them (node credentials)", async () => {
+    h.kube.faults.add({ method: "POST", path: /\/api\/v1\/nodes$/, status: 403, times: 1 });
+    await h.tick();
+    const labels = node()!.metadata!.labels!;
+    expect(labels["kubernetes.io/role"]).toBeUndefined();
+    expect(labels).toMatchObject({ type: "virtual-kubelet", "kubernetes.io/hostname": NODE });
+    expect(h.events("node.labels.restricted")[0]?.fields.dropped).toEqual(["kubernetes.io/role"]);
+    expect(ready()).toMatchObject({ status: "True" });
+  });
+
   it("renews the Lease on every tick", async () => {
     await h.tick();
     const first = lease()!;

@@ -52,3 +52,27 @@ describe("ownership tags", () => {
     expect(isOwnedBy({ ...tags, "aci-bridge.uid": "" }, "c1", ["aci-bridge"])).toBe(false);
   });
 });
+
+describe("kubeletSettableLabels (NodeRestriction)", () => {
+  it("keeps what a kubelet may set and drops other kubernetes.io/k8s.io labels", async () => {
+    const { kubeletSettableLabels } = await import("../../lib/reconcile/node.js");
+    expect(
+      kubeletSettableLabels({
+        type: "virtual-kubelet",
+        "kubernetes.io/role": "agent",
+        "kubernetes.io/hostname": "aci-bridge",
+        "kubernetes.io/os": "linux",
+        "node.kubernetes.io/exclude-from-external-load-balancers": "true",
+        "topology.kubernetes.io/region": "westus",
+        "node-role.kubernetes.io/agent": "",
+        "example.k8s.io/x": "y",
+      }),
+    ).toEqual({
+      type: "virtual-kubelet",
+      "kubernetes.io/hostname": "aci-bridge",
+      "kubernetes.io/os": "linux",
+      "node.kubernetes.io/exclude-from-external-load-balancers": "true",
+      "topology.kubernetes.io/region": "westus",
+    });
+  });
+});
