@@ -7,7 +7,7 @@ import { loadWatcherConfig } from "../lib/config.js";
 import { ensureError } from "../lib/errors.js";
 import { jsonLineLogger } from "../lib/log.js";
 import { startHttpServer } from "../lib/watcher/http.js";
-import { kubeLeaseStore, kubePodApi, loadKubeConfig } from "../lib/watcher/kube.js";
+import { kubeLeaseStore, kubePodApi, loadKubeConnection } from "../lib/watcher/kube.js";
 import { describeQueue, watcherQueueSender } from "../lib/watcher/queue.js";
 import { Watcher } from "../lib/watcher/watcher.js";
 
@@ -20,12 +20,12 @@ async function main(): Promise<void> {
     logger.error("watcher.config.invalid", { error: ensureError(error).message });
     process.exit(2);
   }
-  const kc = loadKubeConfig(config.kubeconfigPath);
+  const kube = await loadKubeConnection(config.kubeconfigPath);
   const watcher = new Watcher({
     config,
-    podApi: kubePodApi(kc),
-    leaseStore: kubeLeaseStore(kc, config.namespace, config.leaderElection.leaseName),
-    sender: watcherQueueSender(config.queueName, config.queue),
+    podApi: kubePodApi(kube),
+    leaseStore: kubeLeaseStore(kube, config.namespace, config.leaderElection.leaseName),
+    sender: await watcherQueueSender(config.queueName, config.queue),
     logger,
   });
   const http = await startHttpServer(config.httpPort, watcher);

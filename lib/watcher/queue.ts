@@ -3,11 +3,13 @@
  * chart's Secret), or workload identity (`DefaultAzureCredential` + the queue service URI). The identity
  * needs only the "Storage Queue Data Message Sender" role; a SAS needs only the `a` (add) permission.
  */
-import { DefaultAzureCredential } from "@azure/identity";
 import type { WatcherQueueAuth } from "../config.js";
 import { createQueueClient, queueSender, type PodEventSender } from "../queue/client.js";
 
-export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): PodEventSender {
+export async function watcherQueueSender(
+  queueName: string,
+  auth: WatcherQueueAuth,
+): Promise<PodEventSender> {
   switch (auth.kind) {
     case "connectionString":
       return queueSender(createQueueClient({ queueName, connectionString: auth.connectionString }));
@@ -16,6 +18,8 @@ export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): P
     case "identity": {
       // With the workload identity webhook, AZURE_CLIENT_ID/AZURE_FEDERATED_TOKEN_FILE are set in the pod and
       // DefaultAzureCredential's WorkloadIdentityCredential picks them up; an explicit client id wins.
+      // `@azure/identity` is loaded only here: connection-string and SAS installs never pay for it.
+      const { DefaultAzureCredential } = await import("@azure/identity");
       const credential = new DefaultAzureCredential(
         auth.clientId
           ? { managedIdentityClientId: auth.clientId, workloadIdentityClientId: auth.clientId }

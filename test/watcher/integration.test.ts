@@ -38,7 +38,7 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
   it("sends one message per pod event on its node; nothing for other nodes or status-only updates; bursts coalesce", async () => {
     const queue = await createQueue(conn());
     const name = uniqueName("w");
-    const { watcher } = startTestWatcher({ kube, queue, node: name, identity: `${name}-a`, leaseName: name });
+    const { watcher } = await startTestWatcher({ kube, queue, node: name, identity: `${name}-a`, leaseName: name });
     await waitFor("leader and synced", () => watcher.isLeader && watcher.readiness().length === 0);
 
     const created = kube.createPod(testPod(`${name}-p1`), { nodeName: name });
@@ -89,7 +89,7 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
   it("survives a 500 on the watch, a cut stream and 410 Gone (compacted history), and misses nothing", async () => {
     const queue = await createQueue(conn());
     const name = uniqueName("f");
-    const { watcher, logger } = startTestWatcher({
+    const { watcher, logger } = await startTestWatcher({
       kube,
       queue,
       node: name,
@@ -130,7 +130,7 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
   it("keeps a backlog while the queue is unavailable and delivers it when the queue comes back", async () => {
     const queue = await createQueue(conn(), false); // does not exist yet: every send fails (404 QueueNotFound)
     const name = uniqueName("q");
-    const { watcher, logger } = startTestWatcher({
+    const { watcher, logger } = await startTestWatcher({
       kube,
       queue,
       node: name,
@@ -161,9 +161,9 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
   it("two replicas with leader election send each event once, and the follower takes over when the leader stops", async () => {
     const queue = await createQueue(conn());
     const name = uniqueName("le");
-    const a = startTestWatcher({ kube, queue, node: name, identity: `${name}-a`, leaseName: name });
+    const a = await startTestWatcher({ kube, queue, node: name, identity: `${name}-a`, leaseName: name });
     await waitFor("a leads", () => a.watcher.isLeader);
-    const b = startTestWatcher({ kube, queue, node: name, identity: `${name}-b`, leaseName: name });
+    const b = await startTestWatcher({ kube, queue, node: name, identity: `${name}-b`, leaseName: name });
     await waitFor("b synced", () => b.watcher.readiness().length === 0);
     await drainQueue(queue);
 
@@ -201,7 +201,7 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
         return real.send(m, d);
       },
     };
-    const { watcher } = startTestWatcher({
+    const { watcher } = await startTestWatcher({
       kube,
       queue,
       node: name,

@@ -5,7 +5,7 @@ import { loadWatcherConfig, type Env } from "../../../lib/config.js";
 import { memoryLogger } from "../../../lib/log.js";
 import { queueSender, type PodEventSender } from "../../../lib/queue/client.js";
 import { parsePodEventMessage, type PodEventMessage } from "../../../lib/queue/message.js";
-import { kubeLeaseStore, kubePodApi } from "../../../lib/watcher/kube.js";
+import { kubeconfigConnection, kubeLeaseStore, kubePodApi } from "../../../lib/watcher/kube.js";
 import { Watcher } from "../../../lib/watcher/watcher.js";
 import type { KubeFake } from "../../../sim/kube/index.js";
 
@@ -93,7 +93,7 @@ export interface TestWatcher {
 }
 
 /** Each test uses its own virtual node name, so pods left by other tests in the shared fake stay out of sight. */
-export function startTestWatcher(opts: {
+export async function startTestWatcher(opts: {
   kube: KubeFake;
   queue: QueueClient;
   node: string;
@@ -101,7 +101,7 @@ export function startTestWatcher(opts: {
   leaseName: string;
   env?: Env;
   sender?: PodEventSender;
-}): TestWatcher {
+}): Promise<TestWatcher> {
   const config = loadWatcherConfig({
     ACI_NODE_NAMES: opts.node,
     PodEventsStorage: "UseDevelopmentStorage=true",
@@ -111,7 +111,10 @@ export function startTestWatcher(opts: {
     ...FAST_ENV,
     ...opts.env,
   });
-  const kc = opts.kube.kubeConfig({ user: `system:serviceaccount:aci-bridge:${opts.identity}` });
+  // The YAML kubeconfig the fake writes, through the same loader as the watcher's KUBECONFIG.
+  const kc = await kubeconfigConnection(
+    opts.kube.kubeconfigYaml({ user: `system:serviceaccount:aci-bridge:${opts.identity}` }),
+  );
   const logger = memoryLogger();
   const watcher = new Watcher({
     config,
