@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     config,
     podApi: kubePodApi(kube),
     leaseStore: kubeLeaseStore(kube, config.namespace, config.leaderElection.leaseName),
-    sender: await watcherQueueSender(config.queueName, config.queue),
+    sender: watcherQueueSender(config.queueName, config.queue),
     logger,
   });
   const http = await startHttpServer(config.httpPort, watcher);

@@ -26,7 +26,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { isIPv6 } from "node:net";
 import { dirname, isAbsolute, join } from "node:path";
-import type { V1Lease, V1Pod } from "@kubernetes/client-node";
+import type { KubeConfig, V1Lease, V1Pod } from "@kubernetes/client-node";
 import { ConflictError, NotFoundError, TransientError, UnauthorizedError } from "../errors.js";
 import type { LeaseRecord, LeaseStore, StoredLease } from "./elector.js";
 import type { PodApi, WatchStatus } from "./reflector.js";
@@ -193,6 +193,11 @@ async function clientNodeConnection(text: string): Promise<KubeConnection> {
   const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   kc.loadFromString(text);
+  return kubeConfigConnection(kc);
+}
+
+/** A client-node `KubeConfig` someone already loaded (the local stack, chaos runs): it authenticates each call. */
+export function kubeConfigConnection(kc: KubeConfig): KubeConnection {
   const server = kc.getCurrentCluster()?.server.replace(/\/+$/, "");
   if (!server) throw new Error("kubeconfig: the current context has no cluster");
   return {
@@ -203,6 +208,13 @@ async function clientNodeConnection(text: string): Promise<KubeConnection> {
       return opts;
     },
   };
+}
+
+/** What `kubePodApi` and `kubeLeaseStore` accept: a connection, or a client-node `KubeConfig`. */
+export type KubeTarget = KubeConnection | KubeConfig;
+
+function connectionOf(target: KubeTarget): KubeConnection {
+  return "requestOptions" in target ? target : kubeConfigConnection(target);
 }
 
 /** An HTTP error from the API server; `statusCode` is what the reflector and elector look at. */
@@ -234,7 +246,11 @@ function startRequest(
   body: string | undefined,
 ): http.ClientRequest {
   const url = new URL(conn.server + path);
-  const headers: http.OutgoingHttpHeaders = { accept: "application/json", ...opts.headers };
+  // `applyToHTTPSOptions` sets headers as an object (never the raw array form).
+  const headers: http.OutgoingHttpHeaders = {
+    accept: "application/json",
+    ...(opts.headers as http.OutgoingHttpHeaders | undefined),
+  };
   if (body !== undefined) {
     headers["content-type"] = "application/json";
     headers["content-length"] = Buffer.byteLength(body);
@@ -292,7 +308,8 @@ interface PodList {
   items?: V1Pod[];
 }
 
-export function kubePodApi(conn: KubeConnection): PodApi {
+export function kubePodApi(target: KubeTarget): PodApi {
+  const conn = connectionOf(target);
   return {
     async list({ fieldSelector, limit, continueToken }) {
       try {
@@ -393,7 +410,8 @@ export function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
-export function kubeLeaseStore(conn: KubeConnection, namespace: string, name: string): LeaseStore {
+export function kubeLeaseStore(target: KubeTarget, namespace: string, name: string): LeaseStore {
+  const conn = connectionOf(target);
   const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   const body = (record: LeaseRecord, resourceVersion?: string): V1Lease => {
     const spec: Record<string, unknown> = {

@@ -6,26 +6,37 @@
 import type { WatcherQueueAuth } from "../config.js";
 import { createQueueClient, queueSender, type PodEventSender } from "../queue/client.js";
 
-export async function watcherQueueSender(
-  queueName: string,
-  auth: WatcherQueueAuth,
-): Promise<PodEventSender> {
+export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): PodEventSender {
   switch (auth.kind) {
     case "connectionString":
       return queueSender(createQueueClient({ queueName, connectionString: auth.connectionString }));
     case "sasUrl":
       return queueSender(createQueueClient({ queueName, queueSasUrl: auth.queueSasUrl }));
     case "identity": {
-      // With the workload identity webhook, AZURE_CLIENT_ID/AZURE_FEDERATED_TOKEN_FILE are set in the pod and
-      // DefaultAzureCredential's WorkloadIdentityCredential picks them up; an explicit client id wins.
-      // `@azure/identity` is loaded only here: connection-string and SAS installs never pay for it.
-      const { DefaultAzureCredential } = await import("@azure/identity");
-      const credential = new DefaultAzureCredential(
-        auth.clientId
-          ? { managedIdentityClientId: auth.clientId, workloadIdentityClientId: auth.clientId }
-          : {},
-      );
-      return queueSender(createQueueClient({ queueName, queueServiceUri: auth.queueServiceUri, credential }));
+      // `@azure/identity` is loaded at the first send, not at start: connection-string and SAS installs never
+      // pay for it. With the workload identity webhook, AZURE_CLIENT_ID/AZURE_FEDERATED_TOKEN_FILE are set in
+      // the pod and DefaultAzureCredential's WorkloadIdentityCredential picks them up; an explicit client id wins.
+      let sender: Promise<PodEventSender> | undefined;
+      const load = async (): Promise<PodEventSender> => {
+        const { DefaultAzureCredential } = await import("@azure/identity");
+        const credential = new DefaultAzureCredential(
+          auth.clientId
+            ? { managedIdentityClientId: auth.clientId, workloadIdentityClientId: auth.clientId }
+            : {},
+        );
+        return queueSender(
+          createQueueClient({ queueName, queueServiceUri: auth.queueServiceUri, credential }),
+        );
+      };
+      return {
+        async send(message, delaySeconds) {
+          sender ??= load().catch((error: unknown) => {
+            sender = undefined;
+            throw error;
+          });
+          return (await sender).send(message, delaySeconds);
+        },
+      };
     }
   }
 }
