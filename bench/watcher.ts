@@ -8,10 +8,11 @@
  * `benchWatcher()` is exported for the benchmark issue to reuse.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QueueServiceClient } from "@azure/storage-queue";
+import { parse as parseYaml } from "yaml";
 import { startAzurite } from "../sim/azurite.js";
 import { startKubeFake } from "../sim/kube/index.js";
 
@@ -65,7 +66,8 @@ export async function benchWatcher(
     );
   }
   const dir = mkdtempSync(join(tmpdir(), "watcher-bench-"));
-  writeFileSync(join(dir, "kubeconfig"), kube.kubeconfigYaml());
+  // As JSON (valid YAML, accepted by kubectl): the watcher then never loads a YAML parser, as in a cluster.
+  writeFileSync(join(dir, "kubeconfig"), JSON.stringify(parseYaml(kube.kubeconfigYaml())));
   const child = spawn(process.execPath, [mainJs], {
     env: {
       PATH: process.env.PATH ?? "",
@@ -89,9 +91,11 @@ export async function benchWatcher(
     if (m && !port) port = Number(m[1]);
     if (buf.length > 1e6) buf = buf.slice(-1e5);
   });
+  let peak = 0;
   const sample = async (): Promise<Sample> => {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const num = (re: RegExp) => [...text.matchAll(re)].reduce((s, m) => s + Number(m[1]), 0);
+    peak = Math.max(peak, num(/^process_resident_memory_bytes (\S+)$/gm), highWaterMark(child.pid));
     return {
       rss: num(/^process_resident_memory_bytes (\S+)$/gm),
       cpu: num(/^process_cpu_seconds_total (\S+)$/gm),
@@ -111,7 +115,6 @@ export async function benchWatcher(
   };
   const mib = (b: number) => Math.round((b / 1048576) * 10) / 10;
   const r3 = (n: number) => Math.round(n * 1000) / 1000;
-  let peak = 0;
   try {
     const t0 = Date.now();
     const started = await until((s) => s.sent >= pods, 300_000);
@@ -143,6 +146,16 @@ export async function benchWatcher(
     await new Promise((r) => child.once("exit", r));
     await kube.close();
     await azurite.close();
+  }
+}
+
+/** The kernel's peak RSS of a process (`VmHWM`, Linux), so a spike between two samples is not missed; else 0. */
+function highWaterMark(pid: number | undefined): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
   }
 }
 

@@ -63,7 +63,11 @@ export function inClusterConnection(
   // Same rules as client-node's loadFromCluster.
   const scheme = port === "80" || port === "8080" || port === "8001" ? "http" : "https";
   const server = `${scheme}://${isIPv6(host) ? `[${host}]` : host}:${port}`;
-  return staticConnection(server, { ca: readFileSync(join(dir, "ca.crt")) }, tokenFileAuth(join(dir, "token")));
+  return staticConnection(
+    server,
+    { ca: readFileSync(join(dir, "ca.crt")) },
+    tokenFileAuth(join(dir, "token")),
+  );
 }
 
 /**
@@ -350,7 +354,9 @@ export function kubePodApi(target: KubeTarget): PodApi {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () =>
-            finish(withStatus(new KubeHttpError(status, Buffer.concat(chunks).toString("utf8"), "watch pods"))),
+            finish(
+              withStatus(new KubeHttpError(status, Buffer.concat(chunks).toString("utf8"), "watch pods")),
+            ),
           );
           res.on("error", (error) => finish(error));
           return;
@@ -368,7 +374,7 @@ export function kubePodApi(target: KubeTarget): PodApi {
             return;
           }
           if (typeof event.type !== "string") return;
-          onEvent(event.type, (event.object ?? {}) as V1Pod | WatchStatus);
+          onEvent(event.type, event.object ?? {});
         };
         res.on("data", (chunk: string) => {
           let start = 0;
@@ -425,13 +431,15 @@ export function kubeLeaseStore(target: KubeTarget, namespace: string, name: stri
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
       metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) },
-      spec: spec as V1Lease["spec"],
+      spec: spec,
     };
   };
   return {
     async get() {
       try {
-        return stored(await callJson<V1Lease>(conn, "GET", `${base}/${encodeURIComponent(name)}`, "get lease"));
+        return stored(
+          await callJson<V1Lease>(conn, "GET", `${base}/${encodeURIComponent(name)}`, "get lease"),
+        );
       } catch (error) {
         if (error instanceof KubeHttpError && error.statusCode === 404) return undefined;
         throw mapKubeError(error, "get lease");
@@ -465,15 +473,16 @@ export function kubeLeaseStore(target: KubeTarget, namespace: string, name: stri
 function stored(lease: V1Lease): StoredLease {
   const spec = lease.spec ?? {};
   const out: StoredLease = { resourceVersion: lease.metadata?.resourceVersion ?? "" };
-  if (spec.holderIdentity !== undefined && spec.holderIdentity !== null) out.holderIdentity = spec.holderIdentity;
+  if (spec.holderIdentity !== undefined && spec.holderIdentity !== null)
+    out.holderIdentity = spec.holderIdentity;
   if (spec.leaseDurationSeconds !== undefined && spec.leaseDurationSeconds !== null) {
     out.leaseDurationSeconds = spec.leaseDurationSeconds;
   }
   if (spec.leaseTransitions !== undefined && spec.leaseTransitions !== null) {
     out.leaseTransitions = spec.leaseTransitions;
   }
-  if (spec.acquireTime) out.acquireTime = new Date(spec.acquireTime as unknown as string);
-  if (spec.renewTime) out.renewTime = new Date(spec.renewTime as unknown as string);
+  if (spec.acquireTime) out.acquireTime = new Date(spec.acquireTime);
+  if (spec.renewTime) out.renewTime = new Date(spec.renewTime);
   return out;
 }
 

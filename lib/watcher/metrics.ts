@@ -100,6 +100,9 @@ export function watcherMetrics(registry = new Registry()) {
   registry.collected("process_resident_memory_bytes", "Resident memory size in bytes.", "gauge", () => {
     return process.memoryUsage().rss;
   });
+  registry.collected("nodejs_heap_size_used_bytes", "V8 heap in use, in bytes.", "gauge", () => {
+    return process.memoryUsage().heapUsed;
+  });
   registry.collected(
     "process_cpu_seconds_total",
     "User and system CPU time spent in seconds.",

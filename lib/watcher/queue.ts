@@ -2,16 +2,19 @@
  * Builds the watcher's queue sender from its settings: a connection string or a SAS queue URL (both from the
  * chart's Secret), or workload identity (`DefaultAzureCredential` + the queue service URI). The identity
  * needs only the "Storage Queue Data Message Sender" role; a SAS needs only the `a` (add) permission.
+ * Only the identity path loads `@azure/storage-queue` (and `@azure/identity`), at its first send.
  */
 import type { WatcherQueueAuth } from "../config.js";
-import { createQueueClient, queueSender, type PodEventSender } from "../queue/client.js";
+import type { PodEventSender } from "../queue/client.js";
+import { connectionStringEndpoint, httpQueueSender, sasUrlEndpoint } from "./queuehttp.js";
 
 export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): PodEventSender {
   switch (auth.kind) {
+    // Secrets: a plain Put Message call (`queuehttp.ts`), without loading the Storage SDK.
     case "connectionString":
-      return queueSender(createQueueClient({ queueName, connectionString: auth.connectionString }));
+      return httpQueueSender(connectionStringEndpoint(auth.connectionString, queueName));
     case "sasUrl":
-      return queueSender(createQueueClient({ queueName, queueSasUrl: auth.queueSasUrl }));
+      return httpQueueSender(sasUrlEndpoint(auth.queueSasUrl));
     case "identity": {
       // `@azure/identity` is loaded at the first send, not at start: connection-string and SAS installs never
       // pay for it. With the workload identity webhook, AZURE_CLIENT_ID/AZURE_FEDERATED_TOKEN_FILE are set in
@@ -19,6 +22,7 @@ export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): P
       let sender: Promise<PodEventSender> | undefined;
       const load = async (): Promise<PodEventSender> => {
         const { DefaultAzureCredential } = await import("@azure/identity");
+        const { createQueueClient, queueSender } = await import("../queue/client.js");
         const credential = new DefaultAzureCredential(
           auth.clientId
             ? { managedIdentityClientId: auth.clientId, workloadIdentityClientId: auth.clientId }

@@ -10,7 +10,7 @@
  *
  * Why not client-node's `ListWatch`: it cannot ask for bookmarks (it builds the query itself), cannot set a
  * server-side `timeoutSeconds`, stops for good after a non-410 error, and restarting it after `stop()`
- * races with the aborted request's late `done` callback. This class uses the same `Watch` transport through
+ * races with the aborted request's late `done` callback. This class makes the same calls through
  * the `PodApi` port (see `kube.ts`) and owns the restart logic, with a generation counter so callbacks from
  * a superseded request are ignored.
  */

@@ -139,8 +139,8 @@ describe("chart: default values (+ a queue connection string)", () => {
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
     expect(c.ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
-    expect(c.resources).toEqual({ requests: { cpu: "50m", memory: "192Mi" }, limits: { memory: "320Mi" } });
-    expect(envOf(r).NODE_OPTIONS).toBe("--max-old-space-size=128");
+    expect(c.resources).toEqual({ requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "192Mi" } });
+    expect(envOf(r).NODE_OPTIONS).toBe("--max-old-space-size=64 --max-semi-space-size=1");
     expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
     expect(c.image).toBe("ghcr.io/aci-bridge/aci-bridge-watcher:0.1.0");
     expect(

@@ -1,5 +1,5 @@
 /**
- * The watcher against the Kubernetes API fake (real HTTP, client-node) and Azurite (real queue): the issue's
+ * The watcher against the Kubernetes API fake (real HTTP, the watcher's own client) and Azurite (real queue): the issue's
  * "Done when" list. Messages are read back from the queue and decoded as the Functions host does.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -38,7 +38,13 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
   it("sends one message per pod event on its node; nothing for other nodes or status-only updates; bursts coalesce", async () => {
     const queue = await createQueue(conn());
     const name = uniqueName("w");
-    const { watcher } = await startTestWatcher({ kube, queue, node: name, identity: `${name}-a`, leaseName: name });
+    const { watcher } = await startTestWatcher({
+      kube,
+      queue,
+      node: name,
+      identity: `${name}-a`,
+      leaseName: name,
+    });
     await waitFor("leader and synced", () => watcher.isLeader && watcher.readiness().length === 0);
 
     const created = kube.createPod(testPod(`${name}-p1`), { nodeName: name });
