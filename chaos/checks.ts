@@ -88,7 +88,9 @@ export function assess(pods: PodSnapshot[], groups: GroupSnapshot[], own: Owners
 }
 
 export function isConverged(a: Assessment): boolean {
-  return a.lost.length === 0 && a.orphans.length === 0 && a.duplicates.length === 0 && a.terminating.length === 0;
+  return (
+    a.lost.length === 0 && a.orphans.length === 0 && a.duplicates.length === 0 && a.terminating.length === 0
+  );
 }
 
 export interface ArmCallSnapshot {

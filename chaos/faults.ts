@@ -170,7 +170,12 @@ export function kubeFaultRules(rates: FaultRates): KubeFaultRule[] {
   const p4 = rates.kube409;
   return [
     // Pod reads and the watcher's/repair's pod list and watch.
-    { method: "GET", path: /^\/api\/v1\/namespaces\/[^/]+\/pods\/[^/?]+(\?|$)/, status: 500, probability: p5 },
+    {
+      method: "GET",
+      path: /^\/api\/v1\/namespaces\/[^/]+\/pods\/[^/?]+(\?|$)/,
+      status: 500,
+      probability: p5,
+    },
     { method: "GET", path: /^\/api\/v1\/pods\?/, status: 500, probability: p5 },
     // The status patch right after a create (the follow-up) and every later one: 500 and 409.
     { method: "PATCH", path: /\/pods\/[^/]+\/status/, status: 500, probability: p5 },

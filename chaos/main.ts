@@ -23,7 +23,8 @@ export function parseArgs(argv: string[]): Args {
     else if (a === "--seed" || a?.startsWith("--seed=")) {
       const raw = a === "--seed" ? argv[++i] : a.slice("--seed=".length);
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`--seed needs an integer, got ${raw}`);
+      if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+        throw new Error(`--seed needs an integer, got ${raw}`);
       args.seed = n;
     } else if (a === "--help" || a === "-h") throw new Error(USAGE);
     else throw new Error(`unknown argument ${a}\n${USAGE}`);
@@ -81,7 +82,9 @@ if (require.main === module) {
   main().then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`chaos: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `chaos: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(2);
     },
   );

@@ -77,9 +77,9 @@ export const FULL_PROFILE: ChaosProfile = {
   watchCutSeconds: [5, 12],
   compactSeconds: 25,
   repairIntervalSeconds: 20,
-  statusFastSeconds: 2,
-  statusSlowSeconds: 15,
-  timeScale: 2,
+  statusFastSeconds: 1,
+  statusSlowSeconds: 20,
+  timeScale: 3,
   convergeTimeoutSeconds: 150,
 };
 
@@ -92,10 +92,10 @@ export const QUICK_PROFILE: ChaosProfile = {
   watcherRestartSeconds: 10,
   watchCutSeconds: [3, 6],
   compactSeconds: 9,
-  repairIntervalSeconds: 15,
-  statusFastSeconds: 2,
-  statusSlowSeconds: 10,
-  timeScale: 2,
+  repairIntervalSeconds: 20,
+  statusFastSeconds: 1,
+  statusSlowSeconds: 20,
+  timeScale: 3,
   convergeTimeoutSeconds: 90,
 };
 
@@ -110,6 +110,9 @@ export const CHAOS_SIM_TIMING = {
   pullRetryMs: 500,
   pullFailureGiveUpMs: 5_000,
 };
+
+/** Production repair period / the run's: how much faster bridge time runs than real ARM time. */
+export const ARM_BUDGET_SCALE = 3;
 
 export interface ChaosResult {
   seed: number;
@@ -185,10 +188,17 @@ function foreignGroups(stack: LocalStack): Array<{ name: string; body: Json }> {
       name: "other-cluster-pod",
       body: body(ownerTags("another-cluster", stack.node.name, "ghost-1")),
     },
-    { name: "other-node-pod", body: body(ownerTags(stack.clusterName, "some-other-virtual-node", "ghost-2")) },
+    {
+      name: "other-node-pod",
+      body: body(ownerTags(stack.clusterName, "some-other-virtual-node", "ghost-2")),
+    },
     {
       name: "half-tagged",
-      body: body({ [TAG_CLUSTER]: stack.clusterName, [TAG_POD]: "ghost-3", [TAG_NAMESPACE]: CHAOS_NAMESPACE }),
+      body: body({
+        [TAG_CLUSTER]: stack.clusterName,
+        [TAG_POD]: "ghost-3",
+        [TAG_NAMESPACE]: CHAOS_NAMESPACE,
+      }),
     },
   ];
 }
@@ -222,6 +232,18 @@ class WatcherManager {
   }
 }
 
+/** `{"containerGroups.get": {"200": n, "404": n, "429": n}, …}`: where the ARM budget went. */
+function armBreakdown(
+  calls: ReadonlyArray<{ operation: string; status: number }>,
+): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const c of calls) {
+    const byStatus = (out[c.operation] ??= {});
+    byStatus[String(c.status)] = (byStatus[String(c.status)] ?? 0) + 1;
+  }
+  return out;
+}
+
 export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
   const { profile, rng, progress } = opts;
   const rates = opts.rates ?? DEFAULT_RATES;
@@ -229,16 +251,14 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
   const sw = new ChaosSwitch();
   const scanner = new SecretScanner();
   const failedPods = new Map<string, string>();
-  const bridgeWarnings = new Map<string, number>();
+  const bridgeEvents = new Map<string, number>();
 
   const onHostLine = (line: HostLogLine) => {
     scanner.scan("host-log", line.functionName ?? line.category, line.message);
     if (line.category !== "Function") return;
     const event = /^([a-z][\w.]*) \{/.exec(line.message)?.[1];
     if (!event) return;
-    if (line.level === "warning" || line.level === "error") {
-      bridgeWarnings.set(event, (bridgeWarnings.get(event) ?? 0) + 1);
-    }
+    bridgeEvents.set(event, (bridgeEvents.get(event) ?? 0) + 1);
     if (event === "pod.failed") {
       const fields = JSON.parse(line.message.slice(event.length + 1)) as { pod?: string; reason?: string };
       failedPods.set(fields.pod ?? "?", `log pod.failed reason=${fields.reason ?? "?"}`);
@@ -251,7 +271,13 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     simulator: {
       seed: opts.seed,
       timing: CHAOS_SIM_TIMING,
-      // Quotas out of the way: the run is about faults, not the region's 100-groups default.
+      // Time runs 3x faster (60 s repair -> 20 s), so ARM's refill rates are 3x too: the same budget per
+      // unit of bridge time. Quotas out of the way: the run is about faults, not the 100-groups default.
+      throttling: {
+        reads: { burst: 250, refillPerSecond: 25 * ARM_BUDGET_SCALE },
+        writes: { burst: 200, refillPerSecond: 10 * ARM_BUDGET_SCALE },
+        deletes: { burst: 200, refillPerSecond: 10 * ARM_BUDGET_SCALE },
+      },
       quotas: {
         groupsPerRegion: 10_000,
         coresPerRegion: 10_000,
@@ -295,16 +321,32 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     runtime.sender = chaosSender(runtime.sender, sw, rng.fork("repair-queue"), rates, observeSent("repair"));
     // FollowUpScheduler keeps its sender privately; replacing it routes follow-ups and deferrals through chaos.
     const followUps = runtime.followUps as unknown as { sender: typeof runtime.sender };
-    followUps.sender = chaosSender(followUps.sender, sw, rng.fork("followup-queue"), rates, observeSent("follow-up"));
-    podEventsFunction.handler = chaosQueueHandler(podEventsFunction.handler, sw, rng.fork("crash-handler"), rates, {
-      message: (message, context) => {
-        scanner.scan("queue", "delivered", safeStringify(message));
-        scanner.scan("queue", "triggerMetadata", safeStringify(context.triggerMetadata));
+    followUps.sender = chaosSender(
+      followUps.sender,
+      sw,
+      rng.fork("followup-queue"),
+      rates,
+      observeSent("follow-up"),
+    );
+    podEventsFunction.handler = chaosQueueHandler(
+      podEventsFunction.handler,
+      sw,
+      rng.fork("crash-handler"),
+      rates,
+      {
+        message: (message, context) => {
+          scanner.scan("queue", "delivered", safeStringify(message));
+          scanner.scan("queue", "triggerMetadata", safeStringify(context.triggerMetadata));
+        },
+        error: (error) => scanner.scan("error", "podEvents", errorText(error)),
       },
-      error: (error) => scanner.scan("error", "podEvents", errorText(error)),
-    });
-    reconcileFunction.handler = chaosTimerHandler(reconcileFunction.handler, sw, rng.fork("timer"), rates, (error) =>
-      scanner.scan("error", "reconcile", errorText(error)),
+    );
+    reconcileFunction.handler = chaosTimerHandler(
+      reconcileFunction.handler,
+      sw,
+      rng.fork("timer"),
+      rates,
+      (error) => scanner.scan("error", "reconcile", errorText(error)),
     );
 
     // ---- the watcher: ours, with a chaos queue between it and Azurite, restartable ----
@@ -394,7 +436,8 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       let arm = 0;
       for (const c of aci.calls) if (c.status === 0 || c.status === 429 || c.status >= 500) arm++;
       let kubeFaults = 0;
-      for (const c of kube.calls) if (c.status >= 500 || (c.status === 409 && c.method !== "POST")) kubeFaults++;
+      for (const c of kube.calls)
+        if (c.status >= 500 || (c.status === 409 && c.method !== "POST")) kubeFaults++;
       const k = sw.counters;
       const other =
         k.queueDropped +
@@ -513,9 +556,11 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       const spec = planned.pod.spec!;
       for (const c of spec.containers)
         for (const e of c.env ?? [])
-          if (e.valueFrom?.secretKeyRef) e.valueFrom.secretKeyRef.name = `${e.valueFrom.secretKeyRef.name}${suffix}`;
+          if (e.valueFrom?.secretKeyRef)
+            e.valueFrom.secretKeyRef.name = `${e.valueFrom.secretKeyRef.name}${suffix}`;
       for (const r of spec.imagePullSecrets ?? []) r.name = `${r.name}${suffix}`;
-      for (const v of spec.volumes ?? []) if (v.secret) v.secret.secretName = `${v.secret.secretName}${suffix}`;
+      for (const v of spec.volumes ?? [])
+        if (v.secret) v.secret.secretName = `${v.secret.secretName}${suffix}`;
       for (const v of planned.secretValues) scanner.add(v);
       for (const s of planned.secrets) kube.createSecret(s);
       const pod = kube.createPod(planned.pod, { nodeName: stack.node.name });
@@ -631,7 +676,8 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     for (const g of foreign) {
       const now = aci.getGroup(stack.resourceGroup, g.name);
       if (!now) touched.push(`${g.name}: gone`);
-      else if (safeStringify(now.tags ?? {}) !== safeStringify(g.body.tags ?? {})) touched.push(`${g.name}: tags changed`);
+      else if (safeStringify(now.tags ?? {}) !== safeStringify(g.body.tags ?? {}))
+        touched.push(`${g.name}: tags changed`);
     }
 
     const checks: ChaosChecks = {
@@ -657,7 +703,12 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       checks,
       scale: {
         timeScale: profile.timeScale,
-        reconcileTimerEverySeconds: 10 / profile.timeScale,
+        reconcileTimerEverySeconds: Math.round((10 / profile.timeScale) * 100) / 100,
+        armRefillPerSecond: {
+          reads: 25 * ARM_BUDGET_SCALE,
+          writes: 10 * ARM_BUDGET_SCALE,
+          deletes: 10 * ARM_BUDGET_SCALE,
+        },
         repairIntervalSeconds: profile.repairIntervalSeconds,
         statusFastSeconds: profile.statusFastSeconds,
         statusSlowSeconds: profile.statusSlowSeconds,
@@ -665,7 +716,12 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         simulatorTiming: CHAOS_SIM_TIMING,
         waves: profile.waves,
         waveSeconds: profile.waveSeconds,
-        production: { repairIntervalSeconds: 60, statusFastSeconds: 3, statusSlowSeconds: 60, reconcileTimerEverySeconds: 10 },
+        production: {
+          repairIntervalSeconds: 60,
+          statusFastSeconds: 3,
+          statusSlowSeconds: 60,
+          reconcileTimerEverySeconds: 10,
+        },
       },
       workload: {
         podsCreated: created,
@@ -712,7 +768,8 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         nodeNotReadyTransitions: nodeNotReady,
         poisonQueueMessages: poisoned.length,
         poisonQueueSample: poisoned.slice(0, 5),
-        bridgeWarnings: Object.fromEntries([...bridgeWarnings].sort((a, b) => b[1] - a[1])),
+        bridgeEvents: Object.fromEntries([...bridgeEvents].sort((a, b) => b[1] - a[1])),
+        armCallsByOperation: armBreakdown(aci.calls),
         scanned: scanner.scanned,
       },
     };

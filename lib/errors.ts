@@ -44,10 +44,13 @@ export class ThrottledError extends AciBridgeError {
   constructor(
     message: string,
     readonly retryAfterMs: number | undefined,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; write?: boolean },
   ) {
     super(message, options);
+    this.write = options?.write ?? false;
   }
+  /** Whether a write (create/delete, or the create quota) was throttled: ARM budgets reads and writes apart. */
+  readonly write: boolean;
 }
 
 /** 5xx, timeouts, connection resets: the same call may work later. */

@@ -57,10 +57,11 @@ export function mapArmError(error: unknown, what: string): Error {
     const text = `ARM ${what}: ${status || ""} ${code}`.trim();
     if (status === 404) return new NotFoundError(text, { cause: error });
     if (status === 401 || status === 403) return new UnauthorizedError(text, status, { cause: error });
-    if (status === 429) return new ThrottledError(text, retryAfterMs(error), { cause: error });
+    const write = /^(create|delete)\b/.test(what);
+    if (status === 429) return new ThrottledError(text, retryAfterMs(error), { cause: error, write });
     if (/QuotaReached|QuotaExceeded/i.test(code)) {
       // Groups/cores per region: frees up when other groups go away. Wait, don't fail the pod.
-      return new ThrottledError(text, retryAfterMs(error) ?? QUOTA_RETRY_MS, { cause: error });
+      return new ThrottledError(text, retryAfterMs(error) ?? QUOTA_RETRY_MS, { cause: error, write: true });
     }
     if (status === 400 || status === 409 || status === 422) {
       // ARM rejected the body: the pod cannot run as translated. The ARM message names the problem; it never

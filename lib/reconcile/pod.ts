@@ -68,7 +68,8 @@ export async function reconcilePod(message: PodEventMessage, deps: PodReconciler
   } catch (error) {
     if (error instanceof ThrottledError) {
       const delayMs = error.retryAfterMs ?? 30_000;
-      deps.throttle.block(delayMs);
+      // Only throttled writes close the create gate: a throttled read says nothing about the write budget.
+      if (error.write) deps.throttle.block(delayMs);
       const delaySeconds = Math.ceil(delayMs / 1000) + jitterSeconds(key);
       deps.log.warn("arm.throttled", {
         pod: key,
@@ -115,6 +116,12 @@ async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Prom
     // Finished: its group (if any) stays until the pod is deleted, for its logs. Nothing to read or write.
     deps.followUps.forget({ ns, name, uid });
     return "unchanged";
+  }
+
+  if (!pod.metadata?.deletionTimestamp && !hasGroupStatus(pod.status) && deps.throttle.remainingMs() > 0) {
+    // Creates are paused after a throttled write; a pod that never saw its group would only create one.
+    // Defer it without spending an ARM read on the GET.
+    return deferCreate(message, deps);
   }
 
   const cg = await deps.aci.get(cgName);
@@ -194,13 +201,7 @@ async function create(
   const name = pod.metadata?.name ?? "";
   const uid = pod.metadata?.uid ?? "";
   const key = podKey(ns, name);
-  const waitMs = deps.throttle.remainingMs();
-  if (waitMs > 0) {
-    const delaySeconds = Math.ceil(waitMs / 1000) + jitterSeconds(key);
-    deps.log.info("cg.create.deferred", { pod: key, deferSeconds: delaySeconds });
-    await deps.followUps.defer(message, delaySeconds);
-    return "deferred";
-  }
+  if (deps.throttle.remainingMs() > 0) return deferCreate(message, deps);
   let refs: ResolvedReferences | undefined;
   try {
     refs = await resolveReferences(pod, collectReferences(pod), deps.kube, deps.entrypoints, deps.log);
@@ -347,6 +348,19 @@ async function emitEvents(pod: V1Pod, deps: PodReconcilerDeps, events: PodEventS
       });
     }
   }
+}
+
+async function deferCreate(message: PodEventMessage, deps: PodReconcilerDeps): Promise<PodOutcome> {
+  const key = podKey(message.ns, message.name);
+  const delaySeconds = Math.ceil(deps.throttle.remainingMs() / 1000) + jitterSeconds(key);
+  deps.log.info("cg.create.deferred", { pod: key, deferSeconds: delaySeconds });
+  await deps.followUps.defer(message, delaySeconds);
+  return "deferred";
+}
+
+/** Whether the bridge already reported a group for this pod (container statuses come only from a group). */
+function hasGroupStatus(status: V1PodStatus | undefined): boolean {
+  return (status?.containerStatuses?.length ?? 0) > 0 || (status?.initContainerStatuses?.length ?? 0) > 0;
 }
 
 /** Whether the pod's status shows it ran on a container group (so a missing group was lost, not never made). */

@@ -4,7 +4,7 @@
  * list call when it runs, else from a cheap probe (a GET of a name that never exists) at most every
  * `armProbeSeconds`; ARM is never called per pod here.
  */
-import { AciBridgeError, UnauthorizedError } from "../errors.js";
+import { AciBridgeError, ThrottledError, UnauthorizedError } from "../errors.js";
 import type { BridgeConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import type { PodEventSender } from "../queue/client.js";
@@ -47,7 +47,14 @@ export interface TickReport {
 export async function runTick(deps: TickDeps, state: TickState): Promise<TickReport> {
   const now = deps.now().getTime();
   const probeEveryMs = (deps.armProbeSeconds ?? 30) * 1000;
-  if (!state.arm || state.lastArmCheckAt === undefined || now - state.lastArmCheckAt >= probeEveryMs) {
+  // After a failed check, look again on the next tick: one blip must not keep the node NotReady (or repair
+  // paused) for a whole probe period.
+  if (
+    !state.arm ||
+    !state.arm.ok ||
+    state.lastArmCheckAt === undefined ||
+    now - state.lastArmCheckAt >= probeEveryMs
+  ) {
     state.arm = await probeArm(deps.aci);
     state.lastArmCheckAt = now;
     if (!state.arm.ok) deps.log.warn("arm.unhealthy", { reason: state.arm.reason, error: state.arm.message });
@@ -113,6 +120,8 @@ export async function probeArm(aci: ContainerGroupApi): Promise<ArmHealth> {
 }
 
 function healthFromError(error: unknown): ArmHealth {
+  // Throttled means ARM answered and knows us: healthy, just busy.
+  if (error instanceof ThrottledError) return { ok: true };
   if (error instanceof UnauthorizedError) {
     return {
       ok: false,

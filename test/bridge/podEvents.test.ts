@@ -295,3 +295,32 @@ describe("configuration errors", () => {
     ]);
   });
 });
+
+describe("throttling scope", () => {
+  it("a throttled read does not pause creates; a throttled write does, without spending reads", async () => {
+    h = await startBridgeHarness({ aci: { throttling: false } });
+    h.aci.faults.add({
+      operation: "containerGroups.get",
+      times: 1,
+      effect: { kind: "throttle", retryAfterSeconds: 30 },
+    });
+    const a = h.createBoundPod(simplePod("read-throttled"));
+    const b = h.createBoundPod(simplePod("after-read-throttle"));
+    await h.deliver(added(a)); // GET 429 → deferred, gate stays open
+    await h.deliver(added(b));
+    expect(h.events("cg.created").map((l) => l.fields.pod)).toEqual(["default/after-read-throttle"]);
+
+    h.aci.faults.add({
+      operation: "containerGroups.createOrUpdate",
+      times: 1,
+      effect: { kind: "throttle", retryAfterSeconds: 30 },
+    });
+    const c = h.createBoundPod(simplePod("write-throttled"));
+    const d = h.createBoundPod(simplePod("behind-the-gate"));
+    await h.deliver(added(c));
+    const readsBefore = h.aci.countCalls({ kind: "read" });
+    await h.deliver(added(d));
+    expect(h.aci.countCalls({ kind: "read" })).toBe(readsBefore); // deferred without a GET
+    expect(h.events("cg.create.deferred").at(-1)?.fields.pod).toBe("default/behind-the-gate");
+  });
+});

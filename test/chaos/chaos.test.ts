@@ -31,10 +31,15 @@ describe("chaos --quick", () => {
     try {
       result = JSON.parse(lastLine) as Record<string, unknown>;
     } catch {
-      throw new Error(`last stdout line is not JSON (exit ${code}):\n${stdout.slice(-2000)}\n${stderr.slice(-4000)}`);
+      throw new Error(
+        `last stdout line is not JSON (exit ${code}):\n${stdout.slice(-2000)}\n${stderr.slice(-4000)}`,
+      );
     }
     const checks = result.checks as Record<string, number | null>;
-    const context = JSON.stringify({ failed: result.failed, details: result.details }, null, 1).slice(0, 4000);
+    const context = JSON.stringify({ failed: result.failed, details: result.details }, null, 1).slice(
+      0,
+      4000,
+    );
     expect(checks, context).toMatchObject({
       lost: 0,
       orphans: 0,
@@ -50,7 +55,14 @@ describe("chaos --quick", () => {
     expect(code, stderr.slice(-2000)).toBe(0);
     // The run did inject: a chaos test that injected nothing could not fail.
     const injected = result.injected as Record<string, number>;
-    for (const k of ["arm5xx", "armNoResponse", "kube500", "queueDropped", "queueDuplicated", "watcherRestarts"]) {
+    for (const k of [
+      "arm5xx",
+      "armNoResponse",
+      "kube500",
+      "queueDropped",
+      "queueDuplicated",
+      "watcherRestarts",
+    ]) {
       expect(injected[k], k).toBeGreaterThan(0);
     }
     expect((result.workload as { distinctSecretValues: number }).distinctSecretValues).toBeGreaterThan(0);

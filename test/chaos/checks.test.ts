@@ -39,7 +39,12 @@ describe("assess", () => {
 
   it("finds lost pods, orphans, duplicates and terminating pods", () => {
     const a = assess(
-      [pod("nogroup", "u1"), pod("pending", "u2", "Pending"), pod("dup", "u3"), pod("bye", "u4", "Running", true)],
+      [
+        pod("nogroup", "u1"),
+        pod("pending", "u2", "Pending"),
+        pod("dup", "u3"),
+        pod("bye", "u4", "Running", true),
+      ],
       [
         { name: "chaos-pending", tags: tags("u2"), provisioningState: "Succeeded" },
         { name: "chaos-dup", tags: tags("u3"), provisioningState: "Succeeded" },
