@@ -197,10 +197,7 @@ async function create(
   message: PodEventMessage,
   deps: PodReconcilerDeps,
 ): Promise<PodOutcome> {
-  const ns = pod.metadata?.namespace ?? "";
-  const name = pod.metadata?.name ?? "";
-  const uid = pod.metadata?.uid ?? "";
-  const key = podKey(ns, name);
+  const { ns, name, uid, key } = identity(pod);
   if (deps.throttle.remainingMs() > 0) return deferCreate(message, deps);
   let refs: ResolvedReferences | undefined;
   try {
@@ -255,10 +252,7 @@ async function syncStatus(
   message: PodEventMessage,
   deps: PodReconcilerDeps,
 ): Promise<PodOutcome> {
-  const ns = pod.metadata?.namespace ?? "";
-  const name = pod.metadata?.name ?? "";
-  const uid = pod.metadata?.uid ?? "";
-  const key = podKey(ns, name);
+  const { ns, name, uid, key } = identity(pod);
   const status = containerGroupToPodStatus(cg, pod, node, deps.now());
   let outcome: PodOutcome = "unchanged";
   if (podStatusChanged(pod.status, status)) {
@@ -306,9 +300,7 @@ async function deleteGroup(
 
 /** The kubelet's last step: remove the pod object once its containers are gone (grace 0, uid precondition). */
 async function finalize(pod: V1Pod, deps: PodReconcilerDeps): Promise<PodOutcome> {
-  const ns = pod.metadata?.namespace ?? "";
-  const name = pod.metadata?.name ?? "";
-  const uid = pod.metadata?.uid ?? "";
+  const { ns, name, uid } = identity(pod);
   await deps.kube.deletePodNow(ns, name, uid);
   deps.followUps.forget({ ns, name, uid });
   deps.log.info("pod.finalized", { pod: podKey(ns, name), uid });
@@ -326,8 +318,7 @@ async function failPod(
   fullMessage: string,
 ): Promise<void> {
   const message = truncate(fullMessage);
-  const ns = pod.metadata?.namespace ?? "";
-  const name = pod.metadata?.name ?? "";
+  const { ns, name } = identity(pod);
   const status = failedPodStatus(pod, reason, message, deps.now());
   await deps.kube.patchPodStatus(ns, name, status);
   deps.followUps.forget({ ns, name, uid: pod.metadata?.uid });
@@ -348,6 +339,12 @@ async function emitEvents(pod: V1Pod, deps: PodReconcilerDeps, events: PodEventS
       });
     }
   }
+}
+
+function identity(pod: V1Pod): { ns: string; name: string; uid: string; key: string } {
+  const ns = pod.metadata?.namespace ?? "";
+  const name = pod.metadata?.name ?? "";
+  return { ns, name, uid: pod.metadata?.uid ?? "", key: podKey(ns, name) };
 }
 
 async function deferCreate(message: PodEventMessage, deps: PodReconcilerDeps): Promise<PodOutcome> {
