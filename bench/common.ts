@@ -3,10 +3,12 @@
  * stderr, one JSON result line on stdout), the pod manifest, statistics, a scaled simulator clock, and the
  * Retry-After proxy that keeps ARM's back-off hints in real time when the simulator's clock runs faster.
  */
+import { spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { AciSimulatorOptions } from "../sim/aci/index.js";
+import { azuriteConnectionString } from "../sim/azurite.js";
 
 /** Namespace the scenarios create their pods in. */
 export const BENCH_NAMESPACE = "bench";
@@ -100,6 +102,19 @@ export function scaledClock(scale: number): { now: () => number; toReal: (simMs:
   };
 }
 
+/**
+ * The bridge waits a Retry-After of up to 5 s inside the SDK call and defers the message for longer ones
+ * (lib/runtime.ts `MAX_INLINE_RETRY_AFTER_MS`). Plain division would turn a simulated 290 s into 10 s but a
+ * simulated 100 s into an inline 4 s wait at ×30 — a decision the real bridge would not make. So a value the
+ * real bridge would defer stays above 5 s (at least 6 s), and one it would wait inline stays inline.
+ */
+export const INLINE_RETRY_AFTER_S = 5;
+
+export function scaleRetryAfter(seconds: number, scale: number): number {
+  const scaled = Math.max(1, Math.ceil(seconds / scale));
+  return seconds > INLINE_RETRY_AFTER_S ? Math.max(INLINE_RETRY_AFTER_S + 1, scaled) : scaled;
+}
+
 export interface RetryAfterProxy {
   endpoint: string;
   /** Responses whose Retry-After was rewritten. */
@@ -108,8 +123,8 @@ export interface RetryAfterProxy {
 }
 
 /**
- * An HTTP proxy in front of the simulator that divides `Retry-After` by `scale` (rounded up to whole seconds):
- * the simulator computes it on its scaled clock, the bridge waits it on the real one. Everything else passes
+ * An HTTP proxy in front of the simulator that divides `Retry-After` by `scale` (`scaleRetryAfter`): the
+ * simulator computes it on its scaled clock, the bridge waits it on the real one. Everything else passes
  * through untouched (operation URLs and `nextLink`s still name the simulator, which is fine: they are counted
  * there too). `target` is read per request, so the proxy can start before the simulator it fronts.
  */
@@ -139,7 +154,7 @@ export async function startRetryAfterProxy(
         const headers = { ...answer.headers };
         const raw = headers["retry-after"];
         if (typeof raw === "string" && /^\d+$/.test(raw.trim())) {
-          headers["retry-after"] = String(Math.max(1, Math.ceil(Number(raw) / scale)));
+          headers["retry-after"] = String(scaleRetryAfter(Number(raw), scale));
           state.rewritten++;
         }
         res.writeHead(answer.statusCode ?? 502, headers);
@@ -167,6 +182,62 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * Azurite (queue) in its own process. In-process, its LokiJS store took over a third of the event loop that the
+ * bridge shares with the fakes once hundreds of messages were queued (profiled: docs/benchmarks.md) — a cost a
+ * Storage account does not put on the Functions host. Pass `connectionString` as the stack's
+ * `storageConnectionString`.
+ */
+export async function startAzuriteProcess(): Promise<{ connectionString: string; close(): Promise<void> }> {
+  const port = await freePort();
+  const main = require.resolve("azurite/dist/src/queue/main.js");
+  const child = spawn(
+    process.execPath,
+    [
+      main,
+      "--queueHost",
+      "127.0.0.1",
+      "--queuePort",
+      String(port),
+      "--inMemoryPersistence",
+      "--silent",
+      "--skipApiVersionCheck",
+      "--loose",
+      "--disableTelemetry",
+    ],
+    { stdio: "ignore" },
+  );
+  // Never leave an Azurite behind, even when the scenario is killed (scenario.ts exits on SIGTERM/SIGINT).
+  const killChild = () => child.kill("SIGKILL");
+  process.once("exit", killChild);
+  const up = await waitUntil(
+    () =>
+      new Promise<true | undefined>((resolve) => {
+        const req = http.get({ host: "127.0.0.1", port, path: "/" }, (res) => {
+          res.resume();
+          resolve(true);
+        });
+        req.on("error", () => resolve(undefined));
+      }),
+    15_000,
+    100,
+  );
+  if (!up) {
+    child.kill();
+    throw new Error("Azurite did not start within 15 s");
+  }
+  return {
+    connectionString: azuriteConnectionString(port),
+    close: () =>
+      new Promise<void>((resolve) => {
+        process.removeListener("exit", killChild);
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
 }
 
 /** Counts the bridge's log events by name (the first word of each Function log line). */

@@ -26,8 +26,7 @@ interface Plan {
 }
 
 const PLAN: Plan = {
-  // The watcher runs in its own process next to the quota burst, which mostly waits for quota windows.
-  groups: [["burst"], ["burst-realistic"], ["steady"], ["tick"], ["quota", "watcher"]],
+  groups: [["burst"], ["burst-realistic"], ["steady"], ["tick"], ["watcher"], ["quota"]],
 };
 
 /** `--quick` checks that the harness works, not timings: scenarios run two at a time to stay near a minute. */
@@ -47,15 +46,55 @@ export interface Goal {
 }
 
 export const GOALS: Goal[] = [
-  { metric: "armReadsPerRunningPodHour", label: "ARM reads per running pod-hour", target: "≤ 60", met: (v) => Number(v) <= 60 },
-  { metric: "maxPodsWithinArmReadRefill", label: "pods within ARM read refill", target: "≥ 1,500", met: (v) => Number(v) >= 1500 },
-  { metric: "bridgeOverheadP99Ms", label: "bridge overhead p99 (500 pods)", target: "≤ 3,000 ms", met: (v) => Number(v) <= 3000 },
+  {
+    metric: "armReadsPerRunningPodHour",
+    label: "ARM reads per running pod-hour",
+    target: "≤ 60",
+    met: (v) => Number(v) <= 60,
+  },
+  {
+    metric: "maxPodsWithinArmReadRefill",
+    label: "pods within ARM read refill",
+    target: "≥ 1,500",
+    met: (v) => Number(v) >= 1500,
+  },
+  {
+    metric: "bridgeOverheadP99Ms",
+    label: "bridge overhead p99 (500 pods)",
+    target: "≤ 3,000 ms",
+    met: (v) => Number(v) <= 3000,
+  },
   { metric: "armWritesPerPod", label: "ARM writes per pod", target: "= 2", met: (v) => v === 2 },
-  { metric: "armWritesPerPodWithDuplicates", label: "ARM writes per pod, 20 % dup.", target: "= 2", met: (v) => v === 2 },
-  { metric: "statusLagCrashS", label: "crash → pod status (max)", target: "≤ 60 s", met: (v) => Number(v) <= 60 },
-  { metric: "reconcileTickMs", label: "reconcile tick at 5,000 pods", target: "≤ 2,000 ms", met: (v) => Number(v) <= 2000 },
-  { metric: "watcherRssMb", label: "watcher RSS at 5,000 pods", target: "≤ 80 MB", met: (v) => Number(v) <= 80 },
-  { metric: "quotaBurstAllRunning", label: "quota burst: all Running", target: "true", met: (v) => v === true },
+  {
+    metric: "armWritesPerPodWithDuplicates",
+    label: "ARM writes per pod, 20 % dup.",
+    target: "= 2",
+    met: (v) => v === 2,
+  },
+  {
+    metric: "statusLagCrashS",
+    label: "crash → pod status (max)",
+    target: "≤ 60 s",
+    met: (v) => Number(v) <= 60,
+  },
+  {
+    metric: "reconcileTickMs",
+    label: "reconcile tick at 5,000 pods",
+    target: "≤ 2,000 ms",
+    met: (v) => Number(v) <= 2000,
+  },
+  {
+    metric: "watcherRssMb",
+    label: "watcher RSS at 5,000 pods",
+    target: "≤ 80 MB",
+    met: (v) => Number(v) <= 80,
+  },
+  {
+    metric: "quotaBurstAllRunning",
+    label: "quota burst: all Running",
+    target: "true",
+    met: (v) => v === true,
+  },
   { metric: "quotaBurstFailed", label: "quota burst: pods Failed", target: "0", met: (v) => v === 0 },
 ];
 
@@ -89,8 +128,11 @@ function runScenario(name: string, quick: boolean): Promise<Json> {
       if (/Warning|--trace-warnings/.test(line)) return;
       say(`  [${name} ${Math.round((Date.now() - started) / 1000)}s] ${line}`);
     });
+    const stop = () => child.kill("SIGTERM");
+    process.once("exit", stop);
     child.on("error", reject);
     child.on("exit", (code) => {
+      process.removeListener("exit", stop);
       if (code !== 0) {
         reject(new Error(`scenario ${name} exited with ${code}:\n${tail.join("\n")}`));
         return;
@@ -106,7 +148,9 @@ function runScenario(name: string, quick: boolean): Promise<Json> {
 
 const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : Number.NaN);
 const get = (o: unknown, path: string): unknown =>
-  path.split(".").reduce<unknown>((acc, k) => (acc && typeof acc === "object" ? (acc as Json)[k] : undefined), o);
+  path
+    .split(".")
+    .reduce<unknown>((acc, k) => (acc && typeof acc === "object" ? (acc as Json)[k] : undefined), o);
 
 /** The flat metrics object (numbers and booleans only) from the scenarios' raw results. */
 export function deriveMetrics(r: Record<string, Json>): Record<string, number | boolean> {
@@ -124,6 +168,10 @@ export function deriveMetrics(r: Record<string, Json>): Record<string, number | 
     put("bridgeOverheadWithDuplicatesP99Ms", get(r.burst, "duplicated.overheadMs.p99"));
     put("statusLagStartS", num(get(r.burst, "plain.startLagMs.p50")) / 1000);
     put("statusLagStartP99S", num(get(r.burst, "plain.startLagMs.p99")) / 1000);
+    put("overheadBeforeHandlerP50Ms", get(r.burst, "plain.beforeHandlerMs.p50"));
+    put("overheadBeforeHandlerP99Ms", get(r.burst, "plain.beforeHandlerMs.p99"));
+    put("overheadInHandlerP50Ms", get(r.burst, "plain.inHandlerMs.p50"));
+    put("overheadInHandlerP99Ms", get(r.burst, "plain.inHandlerMs.p99"));
     put("armReadsPerPodLifecycle", get(r.burst, "plain.readsPerPodLifecycle"));
   }
   const real = r["burst-realistic"];
@@ -142,7 +190,13 @@ export function deriveMetrics(r: Record<string, Json>): Record<string, number | 
     put("armReadsPerRunningPodHour", reads);
     put("maxPodsWithinArmReadRefill", Math.floor(ARM_READ_REFILL_PER_SECOND / (reads / 3600)));
     put("azureAciReadsPerRunningPodHour", AZURE_ACI_READS_PER_POD_HOUR);
-    put("azureAciMaxPodsWithinArmReadRefill", ARM_READ_REFILL_PER_SECOND / (AZURE_ACI_READS_PER_POD_HOUR / 3600));
+    put(
+      "azureAciMaxPodsWithinArmReadRefill",
+      ARM_READ_REFILL_PER_SECOND / (AZURE_ACI_READS_PER_POD_HOUR / 3600),
+    );
+    put("statusSlowPeriodS", get(r.steady, "slowPeriodS.p50"));
+    put("statusGetsPerPodHour", r.steady.statusGetsPerPodHour);
+    put("countedReadsPerPodHour", r.steady.countedReadsPerPodHour);
     put("statusLagCrashS", get(r.steady, "crashLagS.max"));
     put("statusLagCrashP50S", get(r.steady, "crashLagS.p50"));
     put("crashesDetected", r.steady.crashesDetected);
@@ -158,6 +212,8 @@ export function deriveMetrics(r: Record<string, Json>): Record<string, number | 
     put("watcherPods", r.watcher.pods);
     put("watcherRssMb", get(r.watcher, "peakRssMiB"));
     put("watcherBaselineRssMb", get(r.watcher, "baseline.peakRssMiB"));
+    put("watcherRssNodeDefaultsMb", get(r.watcher, "nodeDefaults.peakRssMiB"));
+    put("watcherStartupCpuNodeDefaultsS", get(r.watcher, "nodeDefaults.startup.cpuSeconds"));
     put("watcherStartupCpuS", get(r.watcher, "startup.cpuSeconds"));
     put("watcherIdleCpuS", get(r.watcher, "idle.cpuSeconds"));
     put("watcherBurstCpuS", get(r.watcher, "burstResult.cpuSeconds"));
@@ -192,6 +248,18 @@ export function renderTable(m: Record<string, number | boolean>): string {
   };
   line("bridgeOverheadP50Ms", `bridge overhead p50 (${fmt(m.burstPods)} pods, ARM unthrottled)`, " ms");
   line("bridgeOverheadP99Ms", `bridge overhead p99 (${fmt(m.burstPods)} pods, ARM unthrottled)`, " ms");
+  rows.push([
+    "  p50 / p99 before the handler (watcher, queue)",
+    `${fmt(m.overheadBeforeHandlerP50Ms)} / ${fmt(m.overheadBeforeHandlerP99Ms)} ms`,
+    "",
+    "",
+  ]);
+  rows.push([
+    "  p50 / p99 in the handler (reads, PUT)",
+    `${fmt(m.overheadInHandlerP50Ms)} / ${fmt(m.overheadInHandlerP99Ms)} ms`,
+    "",
+    "",
+  ]);
   line("realisticArmOverheadP99Ms", `  same, ARM limits: p99 of PUTs sent`, " ms");
   rows.push([
     `  ARM limits: accepted / 429 / deferred`,
@@ -202,6 +270,7 @@ export function renderTable(m: Record<string, number | boolean>): string {
   line("armWritesPerPod", "ARM writes per pod lifecycle");
   line("armWritesPerPodWithDuplicates", "  with 20 % duplicated messages");
   line("armReadsPerRunningPodHour", `ARM reads per running pod-hour (${fmt(m.steadyPods)} pods)`);
+  line("statusSlowPeriodS", "  measured slow period (median GET interval)", " s");
   rows.push(["  azure-aci (2 GETs / 5 s)", fmt(m.azureAciReadsPerRunningPodHour), "", ""]);
   line("maxPodsWithinArmReadRefill", "max pods within 25 reads/s");
   rows.push(["  azure-aci", fmt(m.azureAciMaxPodsWithinArmReadRefill), "", ""]);
@@ -216,8 +285,9 @@ export function renderTable(m: Record<string, number | boolean>): string {
     "O(pages)",
     "",
   ]);
-  line("watcherRssMb", `watcher peak RSS (${fmt(m.watcherPods)} pods)`, " MiB");
+  line("watcherRssMb", `watcher peak RSS (${fmt(m.watcherPods)} pods, chart's V8 flags)`, " MiB");
   line("watcherBaselineRssMb", "  watcher RSS with 1 pod", " MiB");
+  line("watcherRssNodeDefaultsMb", "  same pods, Node's default heap settings", " MiB");
   line("watcherStartupCpuS", "  watcher CPU: start-up (list + resync)", " s");
   line("quotaBurstAllRunning", `quota burst (${fmt(m.quotaBurstPods)} pods): all Running`);
   line("quotaBurstFailed", "  pods marked Failed");
@@ -280,12 +350,23 @@ async function main(): Promise<void> {
       `time scale: steady ×${STEADY_SCALE}, quota ×${QUOTA_SCALE}, others real time; run time ${runSeconds} s\n`,
   );
   if (args.json) {
-    const out = { version: 1, command, quick: args.quick, machine, scale, runSeconds, metrics, goals, scenarios: results };
+    const out = {
+      version: 1,
+      command,
+      quick: args.quick,
+      machine,
+      scale,
+      runSeconds,
+      metrics,
+      goals,
+      scenarios: results,
+    };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   }
 }
 
 if (require.main === module) {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => process.exit(130));
   main().catch((error: unknown) => {
     say(error instanceof Error ? (error.stack ?? error.message) : String(error));
     process.exit(1);

@@ -34,12 +34,16 @@ async function main(): Promise<void> {
   };
   const started = Date.now();
   const result = await run(ctx);
-  process.stdout.write(`${JSON.stringify({ scenario: name, seconds: (Date.now() - started) / 1000, ...result })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ scenario: name, seconds: (Date.now() - started) / 1000, ...result })}\n`,
+  );
   // Stray sockets and timers of the stopped stack must not keep the child alive.
   process.exit(0);
 }
 
 if (require.main === module) {
+  // Exit (running 'exit' handlers, which stop helper processes) when the parent or a user stops the scenario.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => process.exit(130));
   main().catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

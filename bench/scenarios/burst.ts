@@ -23,6 +23,7 @@ import {
   RAISED_REGION_QUOTAS,
   round,
   sleep,
+  startAzuriteProcess,
   UNLIMITED_ARM,
   waitUntil,
   type ScenarioContext,
@@ -39,6 +40,28 @@ function cgOf(call: CallRecord): string {
 
 function podsIn(stack: LocalStack): V1Pod[] {
   return stack.kube!.list<V1Pod>("pods", BENCH_NAMESPACE);
+}
+
+/**
+ * Splits the overhead at the start of the invocation that created each group: before it (watcher coalescing and
+ * sending, queue, host polling) and inside it (the handler's reads, translation, the PUT).
+ */
+function invocationTracker() {
+  const startedAt = new Map<string, number>();
+  const createdBy = new Map<string, number>(); // pod name → start of the invocation that logged cg.created
+  return {
+    onLine(line: { time: Date; category: string; invocationId?: string; message: string }) {
+      if (!line.invocationId) return;
+      if (line.category === "Host" && line.message.startsWith("Executing 'Functions.podEvents'")) {
+        startedAt.set(line.invocationId, line.time.getTime());
+      } else if (line.category === "Function" && line.message.startsWith("cg.created")) {
+        const pod = /"pod":"[^/"]+\/([^"]+)"/.exec(line.message)?.[1];
+        const at = startedAt.get(line.invocationId);
+        if (pod && at !== undefined && !createdBy.has(pod)) createdBy.set(pod, at);
+      }
+    },
+    createdBy,
+  };
 }
 
 interface Wave {
@@ -82,6 +105,8 @@ function overheads(wave: Wave, puts: Map<string, CallRecord>): number[] {
 }
 
 function summary(values: number[]) {
+  if (values.length === 0)
+    return { n: 0, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN, max: Number.NaN };
   return {
     n: values.length,
     p50: round(percentile(values, 50)),
@@ -124,6 +149,7 @@ const fifth = (salt: number) => (i: number) => (i * 7 + salt) % 5 === 0;
 
 async function lifecycle(
   stack: LocalStack,
+  tracker: ReturnType<typeof invocationTracker>,
   ctx: ScenarioContext,
   prefix: string,
   n: number,
@@ -150,10 +176,19 @@ async function lifecycle(
       return runningAt.size >= n ? true : undefined;
     },
     180_000,
-    100,
+    300, // each list deep-copies the pods in the fake, on the bridge's event loop: not too often
   );
   const { first, accepted } = putsOf(stack, wave);
   const overhead = overheads(wave, first);
+  const beforeHandler: number[] = [];
+  const inHandler: number[] = [];
+  for (const [pod, call] of accepted) {
+    const start = tracker.createdBy.get(pod);
+    const created = wave.createdAt.get(pod);
+    if (start === undefined || created === undefined) continue;
+    beforeHandler.push(start - created);
+    inHandler.push(call.at - start);
+  }
   const startLag: number[] = [];
   for (const [pod, call] of accepted) {
     const seen = runningAt.get(pod);
@@ -187,6 +222,10 @@ async function lifecycle(
     allRunning: allRunning === true,
     allFinalized: gone === true,
     overheadMs: summary(overhead),
+    /** Pod bound → the invocation that created its group started (watcher, queue, host polling). */
+    beforeHandlerMs: summary(beforeHandler),
+    /** That invocation's start → PUT received (the handler's own work). */
+    inHandlerMs: summary(inHandler),
     startLagMs: summary(startLag),
     puts,
     deletes,
@@ -196,18 +235,42 @@ async function lifecycle(
   };
 }
 
+/**
+ * What-if runs (not part of `npm run bench`): `BENCH_HOST_JSON='{"extensions":{"queues":{"batchSize":32}}}'`,
+ * `BENCH_WATCHER_SETTINGS='{"WATCHER_COALESCE_MS":"100"}'`, `BENCH_SETTINGS='{…}'` change the stack of `burst`.
+ */
+function whatIf() {
+  const json = (name: string): Record<string, never> | undefined =>
+    process.env[name] ? (JSON.parse(process.env[name] ?? "") as Record<string, never>) : undefined;
+  const hostJson = json("BENCH_HOST_JSON");
+  const watcherSettings = json("BENCH_WATCHER_SETTINGS");
+  const settings = json("BENCH_SETTINGS");
+  return {
+    ...(hostJson ? { hostJson } : {}),
+    ...(watcherSettings ? { watcherSettings } : {}),
+    ...(settings ? { settings } : {}),
+  };
+}
+
 export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
   const n = ctx.quick ? 30 : 500;
   const events = eventCounter();
+  const tracker = invocationTracker();
+  const azurite = await startAzuriteProcess();
   const stack = await startLocalStack({
+    storageConnectionString: azurite.connectionString,
     simulator: { ...UNLIMITED_ARM, timing: TIMING },
-    hostLog: events.onLine,
+    ...whatIf(),
+    hostLog: (line) => {
+      events.onLine(line);
+      tracker.onLine(line);
+    },
   });
   try {
     await stack.registerNode();
     stack.kube!.createNamespace(BENCH_NAMESPACE);
-    const plain = await lifecycle(stack, ctx, "burst", n, false);
-    const dup = await lifecycle(stack, ctx, "dup", n, true);
+    const plain = await lifecycle(stack, tracker, ctx, "burst", n, false);
+    const dup = await lifecycle(stack, tracker, ctx, "dup", n, true);
     return {
       pods: n,
       plain,
@@ -217,13 +280,16 @@ export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
     };
   } finally {
     await stack.stop();
+    await azurite.close();
   }
 }
 
 export async function runBurstRealistic(ctx: ScenarioContext): Promise<ScenarioResult> {
   const n = ctx.quick ? 150 : 500;
   const events = eventCounter();
+  const azurite = await startAzuriteProcess();
   const stack = await startLocalStack({
+    storageConnectionString: azurite.connectionString,
     // ARM buckets and ACI's create rate (100 / 5 min, 300 / h) as in Azure; only the region's standing quota
     // (100 groups, 100 cores) is raised, as it must be for a node this size.
     simulator: { timing: TIMING, quotas: { ...RAISED_REGION_QUOTAS } },
@@ -275,5 +341,6 @@ export async function runBurstRealistic(ctx: ScenarioContext): Promise<ScenarioR
     };
   } finally {
     await stack.stop();
+    await azurite.close();
   }
 }

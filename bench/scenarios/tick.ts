@@ -9,7 +9,14 @@
  * sends the hourly rotation's resyncs, ~1/60 of the pods; with 1 s the rotation has 3,600 slots, ~1–2 pods.)
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import { containerGroupName, TAG_CLUSTER, TAG_NAMESPACE, TAG_NODE, TAG_POD, TAG_UID } from "../../lib/translate/names.js";
+import {
+  containerGroupName,
+  TAG_CLUSTER,
+  TAG_NAMESPACE,
+  TAG_NODE,
+  TAG_POD,
+  TAG_UID,
+} from "../../lib/translate/names.js";
 import { startLocalStack } from "../../local/stack.js";
 import {
   BENCH_NAMESPACE,
@@ -45,7 +52,10 @@ export async function runTick(ctx: ScenarioContext): Promise<ScenarioResult> {
     for (let i = 0; i < n; i++) {
       const name = `tick-${i}`;
       const pod = kube.createPod(benchPod(name), { nodeName: stack.node.name });
-      kube.updatePodStatus(BENCH_NAMESPACE, name, { phase: "Running", podIP: `10.240.${(i >> 8) & 255}.${i & 255}` });
+      kube.updatePodStatus(BENCH_NAMESPACE, name, {
+        phase: "Running",
+        podIP: `10.240.${(i >> 8) & 255}.${i & 255}`,
+      });
       const cg = containerGroupName(BENCH_NAMESPACE, name);
       aci.seedGroup(stack.resourceGroup, cg, {
         location: stack.node.region,
@@ -87,7 +97,9 @@ export async function runTick(ctx: ScenarioContext): Promise<ScenarioResult> {
       const kubeCalls: Record<string, number> = {};
       for (const c of kube.calls.slice(kubeFrom)) {
         const path = c.path.split("?")[0] ?? "";
-        const what = path.replace(/\/namespaces\/[^/]+/, "/namespaces/*").replace(/\/(pods|leases|nodes)\/[^/]+/, "/$1/*");
+        const what = path
+          .replace(/\/namespaces\/[^/]+/, "/namespaces/*")
+          .replace(/\/(pods|leases|nodes)\/[^/]+/, "/$1/*");
         const key = `${c.method} ${what}`;
         kubeCalls[key] = (kubeCalls[key] ?? 0) + 1;
       }
@@ -103,7 +115,12 @@ export async function runTick(ctx: ScenarioContext): Promise<ScenarioResult> {
       pods: n,
       ticks,
       tickMs: samples.map((s) => round(s.ms)),
-      tickMsMedian: round(percentile(samples.map((s) => s.ms), 50)),
+      tickMsMedian: round(
+        percentile(
+          samples.map((s) => s.ms),
+          50,
+        ),
+      ),
       tickMsMax: round(Math.max(...samples.map((s) => s.ms))),
       armCallsPerTick: last ? sum(last.arm) : 0,
       kubeCallsPerTick: last ? sum(last.kube) : 0,

@@ -36,7 +36,10 @@ export function retryAfterCapPolicy(maxInlineMs: number): PipelinePolicy {
       if (raw === undefined) return response;
       const seconds = Number(raw);
       const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(raw) - Date.now();
-      if (Number.isFinite(ms) && ms > maxInlineMs) {
+      // A throttled write (create quota, write bucket) is never waited out inline: the bridge closes its
+      // create gate at once instead of holding an invocation while other creates keep hitting ARM.
+      const limit = request.method === "GET" ? maxInlineMs : 0;
+      if (Number.isFinite(ms) && ms > limit) {
         response.headers.delete("retry-after");
         response.headers.set(DEFERRED_RETRY_AFTER, String(Math.max(0, Math.round(ms))));
       }

@@ -54,6 +54,12 @@ export class FollowUpScheduler {
     return true;
   }
 
+  /** Whether this instance has a follow-up check for the pod due in the future (its chain is alive). */
+  hasPending(pod: { ns: string; name: string; uid: string }): boolean {
+    const due = this.pending.get(keyOf(pod));
+    return due !== undefined && due > this.now();
+  }
+
   /** Forget a pod (final, deleted): no chain continues for it. */
   forget(pod: { ns: string; name: string; uid?: string }): void {
     if (pod.uid) this.pending.delete(keyOf({ ...pod, uid: pod.uid }));

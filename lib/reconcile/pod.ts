@@ -118,6 +118,16 @@ async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Prom
     return "unchanged";
   }
 
+  if (
+    message.reason === "resync" &&
+    !pod.metadata?.deletionTimestamp &&
+    hasGroupStatus(pod.status) &&
+    deps.followUps.hasPending({ ns, name, uid })
+  ) {
+    // The repair's safety-net resync of a pod whose follow-up chain is alive here: that check will look.
+    return "unchanged";
+  }
+
   if (!pod.metadata?.deletionTimestamp && !hasGroupStatus(pod.status) && deps.throttle.remainingMs() > 0) {
     // Creates are paused after a throttled write; a pod that never saw its group would only create one.
     // Defer it without spending an ARM read on the GET.

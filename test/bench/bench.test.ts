@@ -45,35 +45,31 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 describe("npm run bench -- --quick --json", () => {
-  it(
-    "completes and prints every metric with a numeric or boolean value",
-    async () => {
-      expect(existsSync(MAIN), "run `npm run build` first").toBe(true);
-      const { code, stdout, stderr } = await run(["--quick", "--json"]);
-      expect(code, stderr.slice(-2000)).toBe(0);
-      const lines = stdout.trim().split("\n");
-      const report = JSON.parse(lines[lines.length - 1] ?? "") as {
-        quick: boolean;
-        machine: { cores: number; node: string };
-        runSeconds: number;
-        metrics: Record<string, unknown>;
-      };
-      expect(report.quick).toBe(true);
-      expect(report.machine.cores).toBeGreaterThan(0);
-      expect(report.machine.node).toMatch(/^v\d+/);
-      expect(typeof report.runSeconds).toBe("number");
-      for (const name of METRICS) {
-        const value = report.metrics[name];
-        const ok = typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
-        expect(ok, `${name} = ${JSON.stringify(value)}`).toBe(true);
-      }
-      for (const [name, value] of Object.entries(report.metrics)) {
-        expect(["number", "boolean"], name).toContain(typeof value);
-      }
-      // The readable table comes before the JSON line.
-      expect(stdout).toContain("| metric");
-      expect(stderr).toContain("▶ burst");
-    },
-    240_000,
-  );
+  it("completes and prints every metric with a numeric or boolean value", async () => {
+    expect(existsSync(MAIN), "run `npm run build` first").toBe(true);
+    const { code, stdout, stderr } = await run(["--quick", "--json"]);
+    expect(code, stderr.slice(-2000)).toBe(0);
+    const lines = stdout.trim().split("\n");
+    const report = JSON.parse(lines[lines.length - 1] ?? "") as {
+      quick: boolean;
+      machine: { cores: number; node: string };
+      runSeconds: number;
+      metrics: Record<string, unknown>;
+    };
+    expect(report.quick).toBe(true);
+    expect(report.machine.cores).toBeGreaterThan(0);
+    expect(report.machine.node).toMatch(/^v\d+/);
+    expect(typeof report.runSeconds).toBe("number");
+    for (const name of METRICS) {
+      const value = report.metrics[name];
+      const ok = typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
+      expect(ok, `${name} = ${JSON.stringify(value)}`).toBe(true);
+    }
+    for (const [name, value] of Object.entries(report.metrics)) {
+      expect(["number", "boolean"], name).toContain(typeof value);
+    }
+    // The readable table comes before the JSON line.
+    expect(stdout).toContain("| metric");
+    expect(stderr).toContain("▶ burst");
+  }, 240_000);
 });

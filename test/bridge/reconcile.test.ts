@@ -123,3 +123,14 @@ describe("ARM budget of one pod's lifecycle", () => {
     expect(h.aci.countCalls({ kind: "write" }) + h.aci.countCalls({ kind: "delete" })).toBe(2);
   });
 });
+
+describe("safety-net resync", () => {
+  it("costs no ARM read for a running pod whose follow-up chain is alive", async () => {
+    const pod = h.createBoundPod(simplePod("rotation"));
+    await h.deliver(added(pod));
+    await h.runUntil(() => h.pod("default", "rotation")?.status?.phase === "Running");
+    const reads = h.aci.countCalls({ kind: "read" });
+    await h.deliver(added(pod, "resync"));
+    expect(h.aci.countCalls({ kind: "read" })).toBe(reads);
+  });
+});

@@ -90,3 +90,17 @@ describe("ThrottleGate", () => {
     expect(gate.remainingMs()).toBe(0);
   });
 });
+
+describe("FollowUpScheduler.hasPending", () => {
+  it("is true only while a scheduled check is still in the future", async () => {
+    let now = 0;
+    const { sender } = recorder();
+    const scheduler = new FollowUpScheduler(sender, () => now);
+    expect(scheduler.hasPending(pod)).toBe(false);
+    await scheduler.schedule(pod, 60);
+    now = 59_000;
+    expect(scheduler.hasPending(pod)).toBe(true);
+    now = 61_000;
+    expect(scheduler.hasPending(pod)).toBe(false);
+  });
+});
