@@ -80,5 +80,3 @@ export function memoryLogger(): Logger & { lines: RecordedLogLine[]; events(): E
     error: emit("error"),
   };
 }
-
-export const nullLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -19,6 +19,7 @@ import {
   freePort,
   RAISED_REGION_QUOTAS,
   round,
+  scaledClock,
   startAzuriteProcess,
   startRetryAfterProxy,
   waitUntil,
@@ -32,8 +33,7 @@ const CREATES_PER_5_MIN = 100;
 export async function runQuota(ctx: ScenarioContext): Promise<ScenarioResult> {
   const k = QUOTA_SCALE;
   const n = ctx.quick ? 150 : 1000;
-  const clock = { origin: Date.now() };
-  const now = () => clock.origin + (Date.now() - clock.origin) * k;
+  const { now } = scaledClock(k);
   const events = eventCounter();
   const simPort = await freePort();
   const proxy = await startRetryAfterProxy(() => `http://127.0.0.1:${simPort}`, k);

@@ -4,12 +4,7 @@
  */
 import { BRIDGE_EVENTS } from "./bridge.js";
 import { WATCHER_EVENTS } from "./watcher.js";
-import type { EventSpec } from "./types.js";
 
 export const EVENTS = { ...BRIDGE_EVENTS, ...WATCHER_EVENTS } as const;
 
 export type EventName = keyof typeof EVENTS;
-
-export function eventSpec(name: EventName): EventSpec {
-  return EVENTS[name];
-}

@@ -111,17 +111,10 @@ function preview(body: string): string {
 }
 
 /** Memoizes a runtime built on first use (a bad setting fails the invocation with a clear error, every time). */
-export function lazyRuntime(build: () => BridgeRuntime, onError?: (error: unknown) => void): RuntimeProvider {
+export function lazyRuntime(build: () => BridgeRuntime): RuntimeProvider {
   let runtime: BridgeRuntime | undefined;
   return () => {
-    if (!runtime) {
-      try {
-        runtime = build();
-      } catch (error) {
-        onError?.(error);
-        throw error;
-      }
-    }
+    runtime ??= build();
     return runtime;
   };
 }

@@ -15,7 +15,6 @@ import {
   type V1Node,
   type V1NodeStatus,
   type V1Pod,
-  type V1PodStatus,
 } from "@kubernetes/client-node";
 import { NotFoundError } from "../errors.js";
 import type { KubeApi } from "../reconcile/ports.js";
@@ -214,5 +213,3 @@ export function eventObjectName(podName: string, podUid: string, key: string): s
   const hash = createHash("sha256").update(`${podUid}/${key}`).digest("hex").slice(0, 16);
   return `${podName.slice(0, 253 - 17)}.${hash}`;
 }
-
-export type { V1PodStatus };

@@ -5,7 +5,6 @@
  */
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type {
-  CoreV1Event,
   V1ConfigMap,
   V1Lease,
   V1Node,
@@ -59,8 +58,6 @@ export interface NodeApi {
 }
 
 export type KubeApi = PodReader & PodWriter & ReferenceReader & NodeApi;
-
-export type { CoreV1Event };
 
 /** Container groups of one resource group. */
 export interface ContainerGroupApi {
