@@ -6,8 +6,9 @@
 import { spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { cpus, loadavg } from "node:os";
 import type { V1Pod } from "@kubernetes/client-node";
-import type { AciSimulatorOptions } from "../sim/aci/index.js";
+import type { AciSimulatorOptions, FaultRule } from "../sim/aci/index.js";
 import { azuriteConnectionString } from "../sim/azurite.js";
 
 /** Namespace the scenarios create their pods in. */
@@ -254,4 +255,64 @@ export function eventCounter(): {
       if (event) counts.set(event, (counts.get(event) ?? 0) + 1);
     },
   };
+}
+
+/**
+ * The realistic latency profile, in ms per call: the ACI simulator's `DEFAULT_LATENCY` (sim/aci, branch
+ * `adapters`: GET 150, PUT 400, DELETE 300, list page 250, other 100, ±30 %). Kept here too so the benchmarks
+ * run the same profile on a simulator without it: `applyLatency` then injects it as `latency` fault rules
+ * (without the jitter).
+ */
+export const LATENCY_PROFILE = {
+  name: "realistic",
+  get: 150,
+  put: 400,
+  delete: 300,
+  listPage: 250,
+  other: 100,
+  jitter: 0.3,
+} as const;
+
+export type LatencyProfileName = "none" | "realistic";
+
+/** The profile's per-operation latency ÷ `scale` (time-scaled scenarios divide every duration by it). */
+export function scaledLatency(scale: number) {
+  const p = LATENCY_PROFILE;
+  return {
+    get: p.get / scale,
+    put: p.put / scale,
+    delete: p.delete / scale,
+    listPage: p.listPage / scale,
+    other: p.other / scale,
+    jitter: p.jitter,
+  };
+}
+
+/**
+ * Applies the latency profile ÷ `scale` to a running simulator as fault rules (one per operation). Returns
+ * the per-operation figures used, for the report.
+ */
+export function applyLatency(
+  aci: { faults: { add(rule: FaultRule): () => void } },
+  scale: number,
+): ReturnType<typeof scaledLatency> {
+  const l = scaledLatency(scale);
+  const rules: Array<[FaultRule["operation"], number]> = [
+    ["containerGroups.get", l.get],
+    ["containerGroups.createOrUpdate", l.put],
+    ["containerGroups.delete", l.delete],
+    ["containerGroups.listByResourceGroup", l.listPage],
+    ["containerGroups.list", l.listPage],
+    ["operations.get", l.other],
+  ];
+  for (const [operation, ms] of rules) {
+    if (ms > 0) aci.faults.add({ ...(operation ? { operation } : {}), effect: { kind: "latency", ms } });
+  }
+  return l;
+}
+
+/** The machine's load when a figure was measured (os.loadavg: 1, 5, 15 minutes) and its cores. */
+export function machineLoad(): { load1: number; load5: number; load15: number; cores: number } {
+  const [load1 = 0, load5 = 0, load15 = 0] = loadavg();
+  return { load1: round(load1, 2), load5: round(load5, 2), load15: round(load15, 2), cores: cpus().length };
 }

@@ -3,8 +3,9 @@
  * goes to stderr. `bench/main.ts` starts one child per scenario because the local stack can start only once per
  * process (the Functions build their runtime once from process.env, as in Azure).
  *
- * Run: node dist/bench/scenario.js <burst|burst-realistic|steady|tick|quota|watcher> [--quick]
+ * Run: node dist/bench/scenario.js <anchor|burst|burst-realistic|steady|tick|quota|watcher> [--quick]
  */
+import { runAnchor } from "./scenarios/anchor.js";
 import { runBurst, runBurstRealistic } from "./scenarios/burst.js";
 import { runQuota } from "./scenarios/quota.js";
 import { runSteady } from "./scenarios/steady.js";
@@ -13,6 +14,7 @@ import { runWatcher } from "./scenarios/watcher.js";
 import type { ScenarioContext, ScenarioResult } from "./common.js";
 
 export const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<ScenarioResult>> = {
+  anchor: runAnchor,
   "burst-realistic": runBurstRealistic,
   burst: runBurst,
   steady: runSteady,
