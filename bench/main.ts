@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { QUOTA_SCALE } from "./scenarios/quota.js";
+import { QUOTA_WINDOW_SCALE } from "./scenarios/quota.js";
 import { STEADY_SCALE } from "./scenarios/steady.js";
 
 /** ARM's read refill per principal and region (FACTS). */
@@ -339,7 +339,7 @@ async function main(): Promise<void> {
     "burst-realistic": 1,
     steady: STEADY_SCALE,
     tick: 1,
-    quota: QUOTA_SCALE,
+    quota: QUOTA_WINDOW_SCALE,
     watcher: 1,
     note: "figures are normalised to real time",
   };
@@ -347,7 +347,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${renderTable(metrics)}\n\n`);
   process.stdout.write(
     `machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}; ` +
-      `time scale: steady ×${STEADY_SCALE}, quota ×${QUOTA_SCALE}, others real time; run time ${runSeconds} s\n`,
+      `time scale: steady ×${STEADY_SCALE}, quota window ÷${QUOTA_WINDOW_SCALE}, others real time; run time ${runSeconds} s\n`,
   );
   if (args.json) {
     const out = {
