@@ -9,6 +9,12 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export type OsType = "Linux" | "Windows";
 
 /** One virtual node served by this deployment. */
+/**
+ * Default `ACI_STATUS_SLOW_SECONDS`: 55 s + the host's 2 s `maxPollingInterval` + a 3 s handler budget = 60 s,
+ * the bound on crash → pod status (docs/benchmarks.md, "The crash lag bound").
+ */
+export const DEFAULT_STATUS_SLOW_SECONDS = 55;
+
 export interface VirtualNodeConfig {
   name: string;
   /** Azure region the node's container groups are created in. */
@@ -69,7 +75,10 @@ export interface BridgeConfig {
   timings: {
     /** Follow-up status check delay while a pod is starting or terminating. */
     statusFastSeconds: number;
-    /** Follow-up status check delay while a pod runs. */
+    /**
+     * Follow-up status check delay while a pod runs. The default leaves room for the queue hop so that a crash
+     * shows in the pod's status within 60 s (docs/benchmarks.md, "The crash lag bound").
+     */
     statusSlowSeconds: number;
     /** Repair (list pods + list groups) runs at most this often from the timer. */
     repairIntervalSeconds: number;
@@ -120,7 +129,7 @@ export function loadBridgeConfig(env: Env): Readonly<BridgeConfig> {
     },
     timings: {
       statusFastSeconds: r.number("ACI_STATUS_FAST_SECONDS", 3),
-      statusSlowSeconds: r.number("ACI_STATUS_SLOW_SECONDS", 60),
+      statusSlowSeconds: r.number("ACI_STATUS_SLOW_SECONDS", DEFAULT_STATUS_SLOW_SECONDS),
       repairIntervalSeconds: r.number("ACI_REPAIR_INTERVAL_SECONDS", 60),
       leaseDurationSeconds: 40,
     },

@@ -1,22 +1,26 @@
 /**
- * Steady state, time-scaled ×10: N running pods (N ≥ 200), follow-up chains in their slow period.
+ * Steady state, time-scaled ×11 (STEADY_SCALE): N running pods (N ≥ 200), follow-up chains in their slow period.
  * - ARM reads per running pod-hour over a window (every read: status GETs, repair list pages, probes, polls),
  *   normalised to real time: reads ÷ pods ÷ (window × scale / 3600 s).
  * - Crash detection lag: containers crash (`aci.crashContainer`) → the pod's status shows the restart.
  *
- * Scaling: the bridge's status periods and repair interval ÷10 (3 s → 0.3 s, which the queue's 1-second
- * visibility granularity rounds up to 1 s; 60 s → 6 s), host time ×10 (timer, polling back-off), and the
- * simulator's clock ×10 (its lifecycle and ARM token buckets run in scaled time); Retry-After is divided by 10
- * on the way back (bench/common.ts proxy).
+ * Scaling: the bridge's status periods and repair interval ÷k (3 s → 0.27 s, which the queue's 1-second
+ * visibility granularity rounds up to 1 s; 55 s → 5 s), host time ×k (timer, polling back-off), the simulator's
+ * clock ×k (its lifecycle and ARM token buckets run in scaled time) and its latency profile ÷k; Retry-After is
+ * divided by k on the way back (bench/common.ts proxy).
  */
 import type { V1Pod } from "@kubernetes/client-node";
+import { DEFAULT_STATUS_SLOW_SECONDS } from "../../lib/config.js";
 import { containerGroupName } from "../../lib/translate/names.js";
 import { REALISTIC_TIMING, startLocalStack } from "../../local/stack.js";
 import {
+  applyLatency,
   BENCH_NAMESPACE,
   benchPod,
   eventCounter,
   freePort,
+  LATENCY_PROFILE,
+  machineLoad,
   percentile,
   RAISED_REGION_QUOTAS,
   round,
@@ -29,7 +33,11 @@ import {
   type ScenarioResult,
 } from "../common.js";
 
-export const STEADY_SCALE = 10;
+/**
+ * ×11, not ×10: queue visibility delays are whole seconds, so the scaled slow period (55 s ÷ k) must be a whole
+ * number of seconds or the queue rounds it up (55 ÷ 10 = 5.5 → 6 s would measure a 60 s period).
+ */
+export const STEADY_SCALE = 11;
 
 export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
   const k = STEADY_SCALE;
@@ -38,6 +46,7 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
   const crashes = ctx.quick ? 4 : 20;
   const clock = scaledClock(k);
   const events = eventCounter();
+  const invocations = invocationDurations();
   // The proxy starts first (it is the bridge's ARM_ENDPOINT) in front of the simulator's fixed port.
   const simPort = await freePort();
   const proxy = await startRetryAfterProxy(() => `http://127.0.0.1:${simPort}`, k);
@@ -54,13 +63,18 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
     },
     settings: {
       ACI_STATUS_FAST_SECONDS: String(3 / k),
-      ACI_STATUS_SLOW_SECONDS: String(60 / k),
+      ACI_STATUS_SLOW_SECONDS: String(DEFAULT_STATUS_SLOW_SECONDS / k),
       ACI_REPAIR_INTERVAL_SECONDS: String(60 / k),
       ARM_ENDPOINT: proxy.endpoint,
     },
-    hostLog: events.onLine,
+    hostLog: (line) => {
+      events.onLine(line);
+      invocations.onLine(line);
+    },
   });
   try {
+    // The realistic latency profile ÷k (its durations are simulated time too).
+    const latency = applyLatency(stack.aci!, k);
     await stack.registerNode();
     stack.kube!.createNamespace(BENCH_NAMESPACE);
     const names: string[] = [];
@@ -86,8 +100,10 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
     const aci = stack.aci!;
     const from = clock.now();
     const callsFrom = aci.calls.length;
+    invocations.reset();
     await sleep(windowS * 1000);
     const to = clock.now();
+    const windowInvocations = invocations.snapshot();
     const window = aci.calls.slice(callsFrom).filter((c) => c.at >= from && c.at < to);
     const reads = window.filter((c) => c.kind === "read");
     const byOperation: Record<string, number> = {};
@@ -183,8 +199,31 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
       crashLagS: {
         p50: round(percentile(lagsS, 50), 1),
         p90: round(percentile(lagsS, 90), 1),
+        p99: round(percentile(lagsS, 99), 1),
         max: round(Math.max(...lagsS), 1),
       },
+      statusSlowSeconds: DEFAULT_STATUS_SLOW_SECONDS,
+      latencyProfile: LATENCY_PROFILE.name,
+      latencyMsScaled: latency,
+      /**
+       * Invocations in the measurement window, per function: count per simulated hour and the real duration of
+       * each (the handler is not scaled), for the cost estimate.
+       */
+      invocationsInWindow: Object.fromEntries(
+        Object.entries(windowInvocations).map(([fn, d]) => [
+          fn,
+          {
+            count: d.length,
+            perSimulatedHour: round(d.length / simHours, 1),
+            durationMs: {
+              p50: round(percentile(d, 50)),
+              p99: round(percentile(d, 99)),
+              mean: round(d.reduce((a, b) => a + b, 0) / Math.max(1, d.length), 1),
+            },
+          },
+        ]),
+      ),
+      load: machineLoad(),
       retryAfterRewritten: proxy.rewritten,
       events: Object.fromEntries(events.counts),
     };
@@ -193,4 +232,19 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
     await azurite.close();
     await proxy.close();
   }
+}
+
+/** Durations of finished invocations per function, from the host's "Executed 'Functions.x' (…, Duration=Nms)". */
+function invocationDurations() {
+  let byFunction: Record<string, number[]> = {};
+  return {
+    onLine(line: { category: string; message: string }) {
+      const m = /^Executed 'Functions\.(\w+)' \([A-Za-z]+, Id=[^,]+, Duration=(\d+)ms\)/.exec(line.message);
+      if (m) (byFunction[m[1] ?? ""] ??= []).push(Number(m[2]));
+    },
+    reset() {
+      byFunction = {};
+    },
+    snapshot: () => byFunction,
+  };
 }
