@@ -316,3 +316,110 @@ export function machineLoad(): { load1: number; load5: number; load15: number; c
   const [load1 = 0, load5 = 0, load15 = 0] = loadavg();
   return { load1: round(load1, 2), load5: round(load5, 2), load15: round(load15, 2), cores: cpus().length };
 }
+
+/** One message crossing the queue spy: when it was sent, stored, and (each time) handed to a host. */
+export interface SpiedMessage {
+  ns: string;
+  name: string;
+  reason: string;
+  /** Real ms: the send request reached the queue. */
+  sentAt: number;
+  /** Real ms: the queue answered the send (the message is stored). */
+  storedAt: number;
+}
+
+export interface QueueSpy {
+  /** Connection string through the spy: give it to the stack as `storageConnectionString`. */
+  connectionString: string;
+  sent: SpiedMessage[];
+  /** Per pod (`ns/name`), the real ms of every get-messages answer that carried a message for it. */
+  dequeued: Map<string, number[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of the queue (Azurite) that timestamps, for the burst breakdown, each message sent
+ * to `queue` and each get-messages answer that hands one out (message texts are base64 JSON, decoded here). It
+ * sees what the watcher and the host already do over HTTP; nothing in lib/ changes. It runs on the stack's
+ * event loop, so it costs the stack a little CPU per request (reported with the figures).
+ */
+export async function startQueueSpy(upstreamConnectionString: string, queue: string): Promise<QueueSpy> {
+  const upstream = new URL(/QueueEndpoint=([^;]+)/.exec(upstreamConnectionString)?.[1] ?? "");
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const state: QueueSpy = {
+    connectionString: "",
+    sent: [],
+    dequeued: new Map(),
+    close: () => Promise.resolve(),
+  };
+  const decode = (xml: string): Array<{ ns: string; name: string; reason: string }> => {
+    const out: Array<{ ns: string; name: string; reason: string }> = [];
+    for (const m of xml.matchAll(/<MessageText>([^<]*)<\/MessageText>/g)) {
+      try {
+        const body = JSON.parse(Buffer.from(m[1] ?? "", "base64").toString("utf8")) as Record<
+          string,
+          unknown
+        >;
+        out.push({ ns: String(body.ns), name: String(body.name), reason: String(body.reason) });
+      } catch {
+        // not a pod event (another queue's or a test's text)
+      }
+    }
+    return out;
+  };
+  const messagesPath = new RegExp(`/${queue}/messages(\\?|$)`);
+  const server = http.createServer((req, res) => {
+    const arrived = Date.now();
+    const watched = messagesPath.test(req.url ?? "") && (req.method === "POST" || req.method === "GET");
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const up = http.request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent,
+        },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on("data", (c: Buffer) => parts.push(c));
+          answer.on("end", () => {
+            const text = Buffer.concat(parts);
+            const at = Date.now();
+            if (watched && (answer.statusCode ?? 500) < 300) {
+              if (req.method === "POST") {
+                for (const m of decode(body.toString("utf8")))
+                  state.sent.push({ ...m, sentAt: arrived, storedAt: at });
+              } else {
+                for (const m of decode(text.toString("utf8"))) {
+                  const key = `${m.ns}/${m.name}`;
+                  const list = state.dequeued.get(key) ?? [];
+                  list.push(at);
+                  state.dequeued.set(key, list);
+                }
+              }
+            }
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.end(text);
+          });
+        },
+      );
+      up.on("error", () => res.destroy());
+      up.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  state.connectionString = azuriteConnectionString(port);
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      agent.destroy();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
+}

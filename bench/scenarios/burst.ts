@@ -24,6 +24,9 @@ import {
   round,
   sleep,
   startAzuriteProcess,
+  startQueueSpy,
+  machineLoad,
+  type QueueSpy,
   UNLIMITED_ARM,
   waitUntil,
   type ScenarioContext,
@@ -154,6 +157,7 @@ async function lifecycle(
   prefix: string,
   n: number,
   duplicate: boolean,
+  spy?: QueueSpy,
 ): Promise<ScenarioResult> {
   const aci = stack.aci!;
   const callsBefore = aci.calls.length;
@@ -189,6 +193,7 @@ async function lifecycle(
     beforeHandler.push(start - created);
     inHandler.push(call.at - start);
   }
+  const breakdown = spy ? breakDown(wave, accepted, tracker.createdBy, spy) : undefined;
   const startLag: number[] = [];
   for (const [pod, call] of accepted) {
     const seen = runningAt.get(pod);
@@ -226,12 +231,73 @@ async function lifecycle(
     beforeHandlerMs: summary(beforeHandler),
     /** That invocation's start → PUT received (the handler's own work). */
     inHandlerMs: summary(inHandler),
+    /** Pod bound → PUT in five parts (queue spy timestamps + the host's log), p50/p99 each, and the slowest 1 %. */
+    ...(breakdown ? { breakdownMs: breakdown } : {}),
     startLagMs: summary(startLag),
     puts,
     deletes,
     writesPerPod: round((puts + deletes) / n, 3),
     readsPerPodLifecycle: round(reads / n, 2),
     non2xxWrites: ours.filter((c) => c.method !== "GET" && (c.status < 200 || c.status >= 300)).length,
+  };
+}
+
+const PARTS = ["watcher", "queueSend", "queueWait", "hostDispatch", "handler"] as const;
+
+/**
+ * Pod bound → ARM PUT in five consecutive parts, per pod whose group was created:
+ * - `watcher`: bound → the watcher's send reached the queue (watch event, coalescing window, send queue);
+ * - `queueSend`: the queue storing it (the send's round trip after arrival);
+ * - `queueWait`: stored → handed to the host by a get-messages answer (polling interval, back-off, batches
+ *   ahead of it);
+ * - `hostDispatch`: handed out → the invocation started (the host's batch and concurrency limits);
+ * - `handler`: invocation start → PUT received (the handler's reads, translation, the PUT).
+ */
+function breakDown(
+  wave: Wave,
+  accepted: Map<string, CallRecord>,
+  startedAt: Map<string, number>,
+  spy: QueueSpy,
+) {
+  const firstSent = new Map<string, { sentAt: number; storedAt: number }>();
+  for (const m of spy.sent) {
+    if (m.ns !== BENCH_NAMESPACE || firstSent.has(m.name)) continue;
+    firstSent.set(m.name, m);
+  }
+  const rows: Array<Record<(typeof PARTS)[number], number> & { total: number }> = [];
+  for (const [pod, call] of accepted) {
+    const bound = wave.createdAt.get(pod);
+    const start = startedAt.get(pod);
+    const sent = firstSent.get(pod);
+    if (bound === undefined || start === undefined || !sent) continue;
+    // The get-messages answer that carried the message this invocation handled: the last before it started.
+    const handedOut = (spy.dequeued.get(`${BENCH_NAMESPACE}/${pod}`) ?? []).filter((t) => t <= start).pop();
+    if (handedOut === undefined) continue;
+    rows.push({
+      watcher: sent.sentAt - bound,
+      queueSend: sent.storedAt - sent.sentAt,
+      queueWait: handedOut - sent.storedAt,
+      hostDispatch: start - handedOut,
+      handler: call.at - start,
+      total: call.at - bound,
+    });
+  }
+  const p99 = percentile(
+    rows.map((r) => r.total),
+    99,
+  );
+  const slowest = rows.filter((r) => r.total >= p99);
+  const mean = (values: number[]) =>
+    values.length ? round(values.reduce((a, b) => a + b, 0) / values.length) : NaN;
+  return {
+    pods: rows.length,
+    ...Object.fromEntries(PARTS.map((part) => [part, summary(rows.map((r) => r[part]))])),
+    /** Mean of each part over the pods at or above the total's p99: where the tail's time goes. */
+    slowestPercent: {
+      pods: slowest.length,
+      totalMs: mean(slowest.map((r) => r.total)),
+      ...Object.fromEntries(PARTS.map((part) => [part, mean(slowest.map((r) => r[part]))])),
+    },
   };
 }
 
@@ -257,8 +323,9 @@ export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
   const events = eventCounter();
   const tracker = invocationTracker();
   const azurite = await startAzuriteProcess();
+  const spy = await startQueueSpy(azurite.connectionString, POD_EVENTS_QUEUE);
   const stack = await startLocalStack({
-    storageConnectionString: azurite.connectionString,
+    storageConnectionString: spy.connectionString,
     simulator: { ...UNLIMITED_ARM, timing: TIMING },
     ...whatIf(),
     hostLog: (line) => {
@@ -269,7 +336,7 @@ export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
   try {
     await stack.registerNode();
     stack.kube!.createNamespace(BENCH_NAMESPACE);
-    const plain = await lifecycle(stack, tracker, ctx, "burst", n, false);
+    const plain = await lifecycle(stack, tracker, ctx, "burst", n, false, spy);
     const dup = await lifecycle(stack, tracker, ctx, "dup", n, true);
     return {
       pods: n,
@@ -277,9 +344,11 @@ export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
       duplicated: dup,
       host: { ...stack.host.stats, byFunction: undefined },
       events: Object.fromEntries(events.counts),
+      load: machineLoad(),
     };
   } finally {
     await stack.stop();
+    await spy.close();
     await azurite.close();
   }
 }
