@@ -17,9 +17,10 @@ import {
   TAG_POD,
   TAG_UID,
 } from "../../lib/translate/names.js";
-import { startLocalStack } from "../../local/stack.js";
+import { startLocalStack, type LocalStack } from "../../local/stack.js";
 import {
   BENCH_NAMESPACE,
+  machineLoad,
   benchPod,
   percentile,
   RAISED_REGION_QUOTAS,
@@ -49,39 +50,7 @@ export async function runTick(ctx: ScenarioContext): Promise<ScenarioResult> {
     const aci = stack.aci!;
     kube.createNamespace(BENCH_NAMESPACE);
     const started = Date.now();
-    for (let i = 0; i < n; i++) {
-      const name = `tick-${i}`;
-      const pod = kube.createPod(benchPod(name), { nodeName: stack.node.name });
-      kube.updatePodStatus(BENCH_NAMESPACE, name, {
-        phase: "Running",
-        podIP: `10.240.${(i >> 8) & 255}.${i & 255}`,
-      });
-      const cg = containerGroupName(BENCH_NAMESPACE, name);
-      aci.seedGroup(stack.resourceGroup, cg, {
-        location: stack.node.region,
-        tags: {
-          [TAG_CLUSTER]: stack.clusterName,
-          [TAG_NODE]: stack.node.name,
-          [TAG_NAMESPACE]: BENCH_NAMESPACE,
-          [TAG_POD]: name,
-          [TAG_UID]: pod.metadata?.uid ?? "",
-        },
-        properties: {
-          osType: "Linux",
-          restartPolicy: "Always",
-          containers: [
-            {
-              name: "main",
-              properties: {
-                image: "mcr.microsoft.com/azuredocs/aci-helloworld:latest",
-                ports: [{ port: 80 }],
-                resources: { requests: { cpu: 0.25, memoryInGB: 0.25 } },
-              },
-            },
-          ],
-        },
-      });
-    }
+    seedRunningPods(stack, n);
     ctx.progress(`tick: ${n} pods and ${n} groups in place (${round((Date.now() - started) / 1000, 1)} s)`);
 
     const samples: Array<{ ms: number; arm: Record<string, number>; kube: Record<string, number> }> = [];
@@ -129,8 +98,51 @@ export async function runTick(ctx: ScenarioContext): Promise<ScenarioResult> {
       repairSawPods: repairedPods,
       podsInFake: listedPods,
       repairLine: lastRepair.slice(0, 400),
+      load: machineLoad(),
     };
   } finally {
     await stack.stop();
+  }
+}
+
+/**
+ * `n` running pods in the API fake and their `n` tagged, Running groups seeded in the simulator (no ARM calls,
+ * no quota): a node in steady state, for the timer scenarios (`tick`, `lease`).
+ */
+export function seedRunningPods(stack: LocalStack, n: number, prefix = "tick"): void {
+  const kube = stack.kube!;
+  const aci = stack.aci!;
+  for (let i = 0; i < n; i++) {
+    const name = `${prefix}-${i}`;
+    const pod = kube.createPod(benchPod(name), { nodeName: stack.node.name });
+    kube.updatePodStatus(BENCH_NAMESPACE, name, {
+      phase: "Running",
+      podIP: `10.240.${(i >> 8) & 255}.${i & 255}`,
+    });
+    const cg = containerGroupName(BENCH_NAMESPACE, name);
+    aci.seedGroup(stack.resourceGroup, cg, {
+      location: stack.node.region,
+      tags: {
+        [TAG_CLUSTER]: stack.clusterName,
+        [TAG_NODE]: stack.node.name,
+        [TAG_NAMESPACE]: BENCH_NAMESPACE,
+        [TAG_POD]: name,
+        [TAG_UID]: pod.metadata?.uid ?? "",
+      },
+      properties: {
+        osType: "Linux",
+        restartPolicy: "Always",
+        containers: [
+          {
+            name: "main",
+            properties: {
+              image: "mcr.microsoft.com/azuredocs/aci-helloworld:latest",
+              ports: [{ port: 80 }],
+              resources: { requests: { cpu: 0.25, memoryInGB: 0.25 } },
+            },
+          },
+        ],
+      },
+    });
   }
 }
