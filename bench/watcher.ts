@@ -12,9 +12,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QueueServiceClient } from "@azure/storage-queue";
+import type { V1Pod } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import { startAzurite } from "../sim/azurite.js";
 import { startKubeFake } from "../sim/kube/index.js";
+import { realisticPod } from "./realisticPod.js";
 
 export interface WatcherBenchResult {
   pods: number;
@@ -23,6 +25,8 @@ export interface WatcherBenchResult {
   idle: { seconds: number; cpuSeconds: number; rssMiB: number };
   burstResult: { seconds: number; cpuSeconds: number; rssMiB: number };
   peakRssMiB: number;
+  /** JSON size of one pod object as the API fake stores it. */
+  podJsonBytes: number;
 }
 
 interface Sample {
@@ -32,7 +36,15 @@ interface Sample {
 }
 
 export async function benchWatcher(
-  opts: { pods?: number; burst?: number; idleSeconds?: number; mainJs?: string; nodeOptions?: string } = {},
+  opts: {
+    pods?: number;
+    burst?: number;
+    idleSeconds?: number;
+    mainJs?: string;
+    nodeOptions?: string;
+    /** Pods as big as real ones (bench/realisticPod.ts, ≈ 8 KiB of JSON) instead of one-container stubs. */
+    realistic?: boolean;
+  } = {},
 ): Promise<WatcherBenchResult> {
   const pods = opts.pods ?? 5000;
   const burst = opts.burst ?? 1000;
@@ -47,23 +59,11 @@ export async function benchWatcher(
   await queue.createIfNotExists();
   kube.createNamespace("bench");
   kube.createNamespace("aci-bridge");
+  let podJsonBytes = 0;
   for (let i = 0; i < pods; i++) {
-    kube.createPod(
-      {
-        metadata: { name: `pod-${i}`, namespace: "bench", labels: { app: "bench", idx: String(i) } },
-        spec: {
-          containers: [
-            {
-              name: "main",
-              image: "mcr.microsoft.com/azuredocs/aci-helloworld",
-              resources: { requests: { cpu: "250m", memory: "256Mi" } },
-            },
-          ],
-          tolerations: [{ key: "virtual-kubelet.io/provider", operator: "Exists", effect: "NoSchedule" }],
-        },
-      },
-      { nodeName: node },
-    );
+    const pod = opts.realistic ? realisticPod(`pod-${i}`, "bench", i) : stubPod(i);
+    const created = kube.createPod(pod, { nodeName: node });
+    if (i === 0) podJsonBytes = Buffer.byteLength(JSON.stringify(created));
   }
   const dir = mkdtempSync(join(tmpdir(), "watcher-bench-"));
   // As JSON (valid YAML, accepted by kubectl): the watcher then never loads a YAML parser, as in a cluster.
@@ -140,6 +140,7 @@ export async function benchWatcher(
         rssMiB: mib(after.rss),
       },
       peakRssMiB: mib(peak),
+      podJsonBytes,
     };
   } finally {
     child.kill("SIGTERM");
@@ -177,4 +178,21 @@ if (require.main === module) {
       process.exit(1);
     },
   );
+}
+
+/** A one-container pod (about 1 KiB of JSON once admitted). */
+function stubPod(i: number): V1Pod {
+  return {
+    metadata: { name: `pod-${i}`, namespace: "bench", labels: { app: "bench", idx: String(i) } },
+    spec: {
+      containers: [
+        {
+          name: "main",
+          image: "mcr.microsoft.com/azuredocs/aci-helloworld",
+          resources: { requests: { cpu: "250m", memory: "256Mi" } },
+        },
+      ],
+      tolerations: [{ key: "virtual-kubelet.io/provider", operator: "Exists", effect: "NoSchedule" }],
+    },
+  };
 }

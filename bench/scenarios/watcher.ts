@@ -1,5 +1,6 @@
 /**
- * The watcher's memory and CPU at 5,000 pods: `benchWatcher` (bench/watcher.ts) runs the compiled watcher in a
+ * The watcher's memory and CPU at 5,000 realistic pods (bench/realisticPod.ts: ≈ 8 KiB of JSON each, managedFields,
+ * annotations, three containers): `benchWatcher` (bench/watcher.ts) runs the compiled watcher in a
  * child process against the API fake and Azurite. Three runs: 5,000 pods with the V8 flags the Helm chart sets
  * (`NODE_OPTIONS="--max-old-space-size=<watcher.maxHeapMiB> --max-semi-space-size=1"`, read from the chart's
  * values.yaml: the headline figure, as deployed), a 1-pod baseline with the same flags (the fixed cost of the
@@ -9,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { repoPath } from "../../local/stack.js";
 import { benchWatcher } from "../watcher.js";
-import type { ScenarioContext, ScenarioResult } from "../common.js";
+import { machineLoad, type ScenarioContext, type ScenarioResult } from "../common.js";
 
 /** The chart's NODE_OPTIONS for the watcher (charts/aci-bridge-watcher/templates/deployment.yaml). */
 export function chartNodeOptions(): string {
@@ -25,15 +26,22 @@ export async function runWatcher(ctx: ScenarioContext): Promise<ScenarioResult> 
   const burst = ctx.quick ? 100 : 1000;
   const idleSeconds = ctx.quick ? 3 : 10;
   const nodeOptions = chartNodeOptions();
-  const result = await benchWatcher({ pods, burst, idleSeconds, nodeOptions });
+  const result = await benchWatcher({ pods, burst, idleSeconds, nodeOptions, realistic: true });
   ctx.progress(
-    `watcher: ${pods} pods (${nodeOptions}), peak RSS ${result.peakRssMiB} MiB, start-up CPU ${result.startup.cpuSeconds} s`,
+    `watcher: ${pods} realistic pods (${result.podJsonBytes} B of JSON each; ${nodeOptions}), peak RSS ${result.peakRssMiB} MiB, start-up CPU ${result.startup.cpuSeconds} s`,
   );
   const baseline = await benchWatcher({ pods: 1, burst: 1, idleSeconds: 3, nodeOptions });
   ctx.progress(`watcher: baseline (1 pod) RSS ${baseline.peakRssMiB} MiB`);
-  const defaults = await benchWatcher({ pods, burst, idleSeconds });
+  const defaults = await benchWatcher({ pods, burst, idleSeconds, realistic: true });
   ctx.progress(
     `watcher: ${pods} pods with Node's default heap settings, peak RSS ${defaults.peakRssMiB} MiB`,
   );
-  return { ...result, nodeOptions, baseline, nodeDefaults: defaults };
+  return {
+    ...result,
+    realisticPods: true,
+    nodeOptions,
+    baseline,
+    nodeDefaults: defaults,
+    load: machineLoad(),
+  };
 }
