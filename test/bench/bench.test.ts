@@ -9,27 +9,57 @@ const MAIN = join(__dirname, "..", "..", "dist", "bench", "main.js");
 
 /** Every metric the issue names (docs/benchmarks.md), plus the context the README table shows. */
 const METRICS = [
+  "armReadsPerRunningPodHour",
+  "anchorArmReadsPerRunningPodHour",
+  "readsRatioVsAnchor",
+  "statusLagCrashBoundS",
+  "statusLagCrashP99S",
+  "anchorStatusLagCrashP99S",
   "bridgeOverheadP50Ms",
   "bridgeOverheadP99Ms",
+  "overheadWatcherP99Ms",
+  "overheadQueueSendP99Ms",
+  "overheadQueueWaitP99Ms",
+  "overheadHostDispatchP99Ms",
+  "overheadHandlerP99Ms",
+  "podEventsInstances",
   "realisticArmPutsAccepted",
   "realisticArmPut429",
   "realisticArmPodsDeferredWithoutPut",
-  "realisticArmOverheadP99Ms",
   "armWritesPerPod",
   "armWritesPerPodWithDuplicates",
-  "armReadsPerRunningPodHour",
   "maxPodsWithinArmReadRefill",
-  "azureAciMaxPodsWithinArmReadRefill",
   "statusLagCrashS",
   "statusLagStartS",
   "reconcileTickMs",
   "reconcileArmCallsPerTick",
   "reconcileKubeCallsPerTick",
+  "maxLeaseRenewGapS",
   "watcherRssMb",
+  "watcherPodJsonBytes",
   "watcherStartupCpuS",
   "quotaBurstAllRunning",
   "quotaBurstFailed",
+  "quotaUtilisation",
   "quotaBurst429s",
+  "costPerMonthUsdAt0Pods",
+  "costPerMonthUsdAt100Pods",
+  "costPerMonthUsdAt1000Pods",
+  "anchorCostPerMonthUsd",
+  "loadDuringBurst",
+] as const;
+
+/** Goals the issue names: each must be reported with its target, value and whether it is met. */
+const GOALS = [
+  "armReadsPerRunningPodHour",
+  "readsRatioVsAnchor",
+  "statusLagCrashBoundS",
+  "bridgeOverheadP99Ms",
+  "armWritesPerPodWithDuplicates",
+  "maxLeaseRenewGapS",
+  "quotaBurstAllRunning",
+  "quotaUtilisation",
+  "watcherRssMb",
 ] as const;
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -55,6 +85,7 @@ describe("npm run bench -- --quick --json", () => {
       machine: { cores: number; node: string };
       runSeconds: number;
       metrics: Record<string, unknown>;
+      goals: Record<string, { target: unknown; value: unknown; met: unknown }>;
     };
     expect(report.quick).toBe(true);
     expect(report.machine.cores).toBeGreaterThan(0);
@@ -66,7 +97,16 @@ describe("npm run bench -- --quick --json", () => {
       expect(ok, `${name} = ${JSON.stringify(value)}`).toBe(true);
     }
     for (const [name, value] of Object.entries(report.metrics)) {
+      if (name === "latencyProfile") continue;
       expect(["number", "boolean"], name).toContain(typeof value);
+    }
+    expect(["none", "realistic"]).toContain(report.metrics.latencyProfile);
+    for (const name of GOALS) {
+      const goal = report.goals[name];
+      expect(goal, name).toBeDefined();
+      expect(typeof goal?.target, name).toBe("string");
+      expect(goal?.value, name).toBe(report.metrics[name]);
+      expect(typeof goal?.met, name).toBe("boolean");
     }
     // The readable table comes before the JSON line.
     expect(stdout).toContain("| metric");
