@@ -187,6 +187,11 @@ export function createKubeApi(kc: KubeConfig): KubeApi {
       );
     },
 
+    async getNamespaceUid(name: string) {
+      const ns = await orUndefined(`get namespace ${name}`, () => core.readNamespace({ name }));
+      return ns?.metadata?.uid;
+    },
+
     getLease: (namespace, name) =>
       orUndefined(`get lease ${namespace}/${name}`, () =>
         coordination.readNamespacedLease({ namespace, name }),
