@@ -148,8 +148,9 @@ export async function runTick(deps: TickDeps, state: TickState): Promise<TickRep
   }
   const arm = state.arm;
   const kubeOk = await firstBeat;
-  // The first beat ran before the probe answered: beat again now if Ready should change.
-  if (!sameHealth(beatArm, arm)) beats.beatSoon();
+  // The first beat ran before the probe answered: beat again now if Ready must change. (A fresh instance's
+  // first beat kept the Node's verdict; a recovery it missed is reported at the next tick.)
+  if (!sameHealth(beatArm, arm) && (beatArm !== undefined || !arm.ok)) beats.beatSoon();
 
   const report: TickReport = { arm, heartbeatFailures: 0, heartbeats: 0 };
   const repairEveryMs = deps.config.timings.repairIntervalSeconds * 1000;
