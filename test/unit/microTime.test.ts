@@ -66,7 +66,7 @@ class StrictApiServer {
       req.on("end", () => this.handle(req, res, Buffer.concat(chunks).toString("utf8")));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server!.address() as AddressInfo).port;
+    this.port = (this.server.address() as AddressInfo).port;
   }
 
   close(): Promise<void> {
@@ -108,7 +108,7 @@ class StrictApiServer {
         } catch {
           const got = typeof value === "string" ? value : JSON.stringify(value);
           const frac = /(\.\d*Z)$/.exec(got)?.[1] ?? got;
-          const kind = String(obj.kind ?? "Lease");
+          const kind = typeof obj.kind === "string" ? obj.kind : "Lease";
           return this.status(
             res,
             400,
