@@ -319,6 +319,8 @@ describe("the heartbeat never waits on repair", () => {
       });
     }
     h.runtime.tickState.lastRepairAt = undefined; // repair due
+    // …after an outage: one queue send per pod on top of the listing (the worst repair there is).
+    h.runtime.tickState.restoreChains = "test";
     const from = leaseWrites().length;
     const tick = tickWith({ heartbeatEveryMs });
     const t0 = Date.now();
@@ -342,7 +344,8 @@ describe("the heartbeat never waits on repair", () => {
           `${renewals} renewals, max Lease renewal gap ${gap} ms (cadence ${SCALE.everyMs} ms)`,
       );
       expect(report.repair?.ownedGroups).toBe(SCALE.groups);
-      expect(tickMs).toBeGreaterThan(3 * SCALE.everyMs); // the repair really was long
+      expect(report.repair?.enqueuedRestore).toBe(SCALE.groups);
+      expect(tickMs).toBeGreaterThan(2 * SCALE.everyMs); // long enough to starve a Lease renewed only per tick
       expect(report.heartbeats).toBeGreaterThanOrEqual(3);
       expect(gap).toBeLessThan(2 * SCALE.everyMs); // 20 s at the production 10 s cadence
       expect(h.events("node.heartbeat.late")).toEqual([]);
@@ -354,7 +357,8 @@ describe("the heartbeat never waits on repair", () => {
     "without the heartbeat loop the same repair leaves the Lease unrenewed for the whole tick",
     async () => {
       const { tickMs, gap } = await longRepair(3_600_000);
-      expect(gap).toBeGreaterThan(3 * SCALE.everyMs);
+      console.log(`heartbeat without the loop: tick ${tickMs} ms, max Lease renewal gap ${gap} ms`);
+      expect(gap).toBeGreaterThan(2 * SCALE.everyMs);
       expect(gap).toBeGreaterThanOrEqual(tickMs - 100);
     },
     FULL ? 300_000 : 60_000,
