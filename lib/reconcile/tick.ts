@@ -5,8 +5,8 @@
  * The heartbeat never waits (DESIGN principle 7). Timer runs never overlap, so a tick that runs long (a
  * repair over thousands of groups, ARM at 100–600 ms a page) would otherwise starve the Lease. So the
  * heartbeat runs on its own loop for the whole tick: once at the start, then every `heartbeatEveryMs`
- * (10 s, a quarter of the 40 s Lease) while the probe and the repair run, once more on the way out if the
- * last beat is more than half a period old (so the gap to the next tick's first beat stays under 20 s). The
+ * (10 s, a quarter of the 40 s Lease) while the probe and the repair run, once more on the way out of a
+ * long tick (so the gap to the next tick's first beat stays about one period). The
  * probe and the repair never sit in front of it; the repair is additionally bounded by a time budget and
  * continues where it stopped on the next tick.
  *
@@ -211,8 +211,7 @@ export async function runTick(deps: TickDeps, state: TickState): Promise<TickRep
 
 /**
  * Runs `beat` now, then every `everyMs` until stopped (never two at once); `beatSoon()` cuts the current
- * wait short. Stopping waits for a running beat, and beats once more when the last one started more than
- * half a period ago, so the next tick's first beat comes within ~1.5 periods of it.
+ * wait short. Stopping waits for a running beat, and may beat once more (see `stop`).
  */
 class HeartbeatLoop {
   private stopped = false;
@@ -257,7 +256,11 @@ class HeartbeatLoop {
     this.stopped = true;
     this.wake?.();
     await this.loop;
-    if (this.now() - this.lastStart >= this.everyMs / 2) await this.run();
+    // A tick shorter than a period ends before the next occurrence of the timer, which beats a period after
+    // this tick's first beat. A longer one ends anywhere within a period: beat on the way out unless the last
+    // beat was just now, so the next tick's first beat comes at most ~1.1 periods after it.
+    const slackMs = this.count > 1 ? this.everyMs / 10 : this.everyMs / 2;
+    if (this.now() - this.lastStart >= slackMs) await this.run();
     return this.count;
   }
 

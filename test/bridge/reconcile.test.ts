@@ -295,11 +295,11 @@ describe("late heartbeat", () => {
 });
 
 // Full scale (HEARTBEAT_FULL_SCALE=1): 5,000 groups in ARM pages of 100 at 100–600 ms each, the production
-// 10 s cadence. Default: the same shape scaled down (200 groups, pages of 10, 1 s cadence) to run in seconds.
+// 10 s cadence. Default: the same shape scaled down (200 groups, pages of 10, 2 s cadence) to run in seconds.
 const FULL = process.env.HEARTBEAT_FULL_SCALE === "1";
 const SCALE = FULL
   ? { groups: 5000, pageSize: 100, everyMs: 10_000 }
-  : { groups: 200, pageSize: 10, everyMs: 1_000 };
+  : { groups: 200, pageSize: 10, everyMs: 2_000 };
 
 describe("the heartbeat never waits on repair", () => {
   async function longRepair(heartbeatEveryMs: number) {
