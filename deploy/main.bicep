@@ -220,6 +220,8 @@ module storage 'modules/storage.bicep' = {
     allowSharedKeyAccess: watcherAuth == 'sas'
     appPrincipalId: identities.outputs.appPrincipalId
     watcherPrincipalId: identities.outputs.watcherPrincipalId
+    operatorPrincipalId: operatorPrincipalId
+    operatorPrincipalType: operatorPrincipalType
   }
 }
 

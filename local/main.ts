@@ -10,6 +10,8 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
+import { loadBridgeConfig, POD_EVENTS_CONNECTION } from "../lib/config.js";
+import { ConfigError } from "../lib/errors.js";
 import { createDisplay, type Display } from "./display.js";
 import { formatHostLogLine } from "./host.js";
 import { assertPlayableWithFake, parseManifests, ScenarioError, type ManifestDoc } from "./scenario.js";
@@ -27,6 +29,8 @@ export const EXIT_OK = 0;
 export const EXIT_SCENARIO = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
+/** Interrupts closer together than this count as one Ctrl+C (see the SIGINT handler in main). */
+const SAME_KEYPRESS_MS = 1000;
 
 export const HELP = `Usage: npm start -- [options]
 
@@ -49,14 +53,17 @@ Virtual node
   --taint KEY[=VALUE]:EFFECT default azure.com/aci:NoSchedule (the article's)
   --region REGION            default westus
 
-Real backends (each replaces one local part; startup prints which part uses what)
-  --kubeconfig PATH          use this cluster instead of the API fake (default: $KUBECONFIG when set)
+Real backends (off unless a flag names one: $KUBECONFIG, $AZURE_SUBSCRIPTION_ID, $PodEventsStorage and the
+like in your shell are ignored, so a kubectl user's cluster is never touched by accident; the first lines
+printed say which part uses what)
+  --kubeconfig PATH          use this cluster instead of the API fake (it creates the virtual node and applies
+                             the scenario there)
   --context NAME             context in the kubeconfig
-  --subscription ID          use real ACI (with --resource-group; or $AZURE_SUBSCRIPTION_ID + $ACI_RESOURCE_GROUP);
-  --resource-group NAME      credentials from DefaultAzureCredential (az login, environment, managed identity)
+  --azure                    use real ACI in --subscription/--resource-group (or $AZURE_SUBSCRIPTION_ID and
+  --subscription ID          $ACI_RESOURCE_GROUP, read only with --azure); credentials from DefaultAzureCredential
+  --resource-group NAME      (az login, environment, managed identity)
   --storage CONNECTION       use this storage account's queue instead of Azurite
-                             (default: $PodEventsStorage or $AZURE_STORAGE_CONNECTION_STRING when set)
-  --local                    ignore those environment variables: everything local
+  --local                    everything local (the default; kept for scripts that pass it)
 
 Tuning
   --set KEY=VALUE            a bridge app setting (lib/config.ts), e.g. --set ACI_STATUS_FAST_SECONDS=1; repeatable
@@ -127,6 +134,7 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
         subscription: { type: "string" },
         "resource-group": { type: "string" },
         storage: { type: "string" },
+        azure: { type: "boolean" },
         local: { type: "boolean" },
         set: { type: "string", multiple: true },
         "time-scale": { type: "string" },
@@ -141,7 +149,12 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
     throw new UsageError(`${(error as Error).message} (npm start -- --help lists the options)`);
   }
   if (values.help) return "help";
-  const fromEnv = (name: string) => (values.local ? undefined : env[name]?.trim() || undefined);
+  if (values.local && (values.kubeconfig || values.azure || values.subscription || values.storage))
+    throw new UsageError(
+      "--local cannot be combined with --kubeconfig, --azure, --subscription or --storage",
+    );
+  // Real Azure settings are read from the shell only once --azure asks for real ACI.
+  const fromEnv = (name: string) => (values.azure ? env[name]?.trim() || undefined : undefined);
   const fast = values.fast ?? false;
 
   const settings: Record<string, string> = {};
@@ -182,32 +195,31 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
     };
   }
 
-  const kubeconfig =
-    values.kubeconfig ?? fromEnv("KUBECONFIG")?.split(process.platform === "win32" ? ";" : ":")[0];
+  const kubeconfig = values.kubeconfig;
   if (kubeconfig) {
     if (!existsSync(kubeconfig))
-      throw new UsageError(`kubeconfig ${kubeconfig} does not exist (--kubeconfig or KUBECONFIG)`);
+      throw new UsageError(`kubeconfig ${kubeconfig} does not exist (--kubeconfig)`);
     options.kubernetes = {
       kubeconfigPath: kubeconfig,
       ...(values.context ? { context: values.context } : {}),
     };
   } else if (values.context) {
-    throw new UsageError("--context needs --kubeconfig (or KUBECONFIG)");
+    throw new UsageError("--context needs --kubeconfig");
   }
   const subscriptionId = values.subscription ?? fromEnv("AZURE_SUBSCRIPTION_ID");
   const resourceGroup = values["resource-group"] ?? fromEnv("ACI_RESOURCE_GROUP");
-  if (values.subscription || values["resource-group"] || (subscriptionId && resourceGroup)) {
+  if (values.azure || values.subscription || values["resource-group"]) {
     if (!subscriptionId || !resourceGroup) {
       throw new UsageError(
-        "real ACI needs both --subscription and --resource-group (or AZURE_SUBSCRIPTION_ID and ACI_RESOURCE_GROUP)",
+        "real ACI needs --subscription and --resource-group (or, with --azure, AZURE_SUBSCRIPTION_ID and ACI_RESOURCE_GROUP)",
       );
     }
     options.azure = { subscriptionId, resourceGroup };
     if (!values.region && fromEnv("ACI_REGION"))
       options.node = { ...options.node, region: fromEnv("ACI_REGION")! };
   }
-  const storage = values.storage ?? fromEnv("PodEventsStorage") ?? fromEnv("AZURE_STORAGE_CONNECTION_STRING");
-  if (storage) options.storageConnectionString = storage;
+  if (values.storage) options.storageConnectionString = values.storage;
+  checkSettings(options);
 
   const timeoutMs = (positiveNumber("timeout", values.timeout) ?? 120) * 1000;
   const parsed: ParsedCli = {
@@ -222,6 +234,59 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
   };
   if (values["log-file"]) parsed.logFile = values["log-file"];
   return parsed;
+}
+
+/** Names of shell variables that would pick a real backend; reported as ignored so nobody wonders. */
+const BACKEND_VARIABLES = [
+  "KUBECONFIG",
+  "AZURE_SUBSCRIPTION_ID",
+  "ACI_RESOURCE_GROUP",
+  "PodEventsStorage",
+  "AZURE_STORAGE_CONNECTION_STRING",
+];
+
+/**
+ * The bridge's settings as the stack will pass them, checked by the Functions' own config loader before
+ * anything starts: a malformed --taint or --set value is a one-line usage error, not a 30 s wait.
+ */
+function checkSettings(options: LocalStackOptions): void {
+  try {
+    loadBridgeConfig({
+      AZURE_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000000",
+      ACI_RESOURCE_GROUP: "check",
+      KUBECONFIG: "check",
+      [POD_EVENTS_CONNECTION]: "check",
+      ...(options.node?.name ? { ACI_NODE_NAMES: options.node.name } : {}),
+      ...(options.node?.taint ? { ACI_NODE_TAINT: options.node.taint } : {}),
+      ...(options.node?.region ? { ACI_REGION: options.node.region } : {}),
+      ...options.settings,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const flag = /ACI_NODE_TAINT/.test(error.message)
+        ? "--taint: "
+        : /ACI_NODE_NAMES/.test(error.message)
+          ? "--node: "
+          : "";
+      throw new UsageError(`${flag}${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** The first lines: which backend each part uses, known before anything starts. */
+export function describePlannedBackends(options: LocalStackOptions, env: CliIo["env"]): string[] {
+  const lines = [
+    `Kubernetes: ${options.kubernetes ? `the cluster in ${options.kubernetes.kubeconfigPath}${options.kubernetes.context ? ` (context ${options.kubernetes.context})` : ""}` : "local API fake"}`,
+    `ACI: ${options.azure ? `Azure subscription ${options.azure.subscriptionId}, resource group ${options.azure.resourceGroup}` : "local simulator"}`,
+    `queue: ${options.storageConnectionString ? "the storage account from --storage" : "local Azurite"}`,
+  ];
+  const ignored = BACKEND_VARIABLES.filter((name) => env[name]?.trim());
+  if (ignored.length > 0 && !(options.kubernetes && options.azure && options.storageConnectionString))
+    lines.push(
+      `ignoring ${ignored.map((n) => `$${n}`).join(", ")} from the shell (pass --kubeconfig, --azure or --storage to use a real backend)`,
+    );
+  return lines;
 }
 
 function loadScenario(path: string): { docs: ManifestDoc[]; source: string } {
@@ -285,9 +350,14 @@ export async function main(io: CliIo): Promise<number> {
       process.on("SIGINT", handler);
       return () => process.off("SIGINT", handler);
     });
+  let firstInterruptAt = 0;
   const removeInterrupt = onInterrupt(() => {
+    // One Ctrl+C under `npm start` arrives twice within milliseconds (the terminal signals the whole process
+    // group and npm forwards its own copy to the script): a second one that soon is the same keypress.
+    if (interrupts === 1 && Date.now() - firstInterruptAt < SAME_KEYPRESS_MS) return;
     interrupts++;
     if (interrupts === 1) {
+      firstInterruptAt = Date.now();
       display.line("Ctrl+C: deleting the scenario's pods (Ctrl+C again to stop at once)…");
       resolveInterrupt();
     } else {
@@ -297,6 +367,7 @@ export async function main(io: CliIo): Promise<number> {
   });
 
   out(`aci-bridge local stack — scenario ${scenario.source}${cli.once ? " (--once)" : ""}`);
+  for (const line of describePlannedBackends(cli.options, io.env)) out(`  ${line}`);
   try {
     stack = await startLocalStack({
       ...cli.options,

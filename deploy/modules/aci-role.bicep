@@ -9,7 +9,9 @@ param appPrincipalId string
 resource aciRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'aci-bridge-container-groups')
   properties: {
-    roleName: 'aci-bridge container groups (${resourceGroup().name})'
+    // Role names are unique per tenant: the subscription keeps two environments of the same name apart
+    // (RoleDefinitionWithSameNameExists otherwise).
+    roleName: 'aci-bridge container groups (${subscription().subscriptionId}/${resourceGroup().name})'
     description: 'Create, read, update and delete ACI container groups in this resource group (aci-bridge).'
     type: 'customRole'
     permissions: [

@@ -30,6 +30,13 @@ param appPrincipalId string
 @description('Principal id of the watcher identity; empty when the watcher uses a SAS.')
 param watcherPrincipalId string
 
+@description('Object id of the operator (user or group) who runs the runbook\'s `az storage message … --auth-mode login` commands; empty for none.')
+param operatorPrincipalId string = ''
+
+@description('Principal type of operatorPrincipalId.')
+@allowed(['User', 'Group', 'ServicePrincipal'])
+param operatorPrincipalType string = 'User'
+
 var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
 var storageQueueDataContributorRoleId = '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
 var storageQueueDataMessageSenderRoleId = 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a' // Storage Queue Data Message Sender
@@ -103,6 +110,17 @@ resource appQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
+// The operator peeks, moves and deletes poison messages with their own sign-in (docs/runbook.md).
+resource operatorQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(account.id, operatorPrincipalId, storageQueueDataContributorRoleId)
+  scope: account
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataContributorRoleId)
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+  }
+}
+
 // The watcher may only add messages, and only to pod-events.
 resource watcherSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(watcherPrincipalId)) {
   name: guid(podEventsQueue.id, watcherPrincipalId, storageQueueDataMessageSenderRoleId)
@@ -126,8 +144,6 @@ output blobServiceUri string = account.properties.primaryEndpoints.blob
 @description('Queue service endpoint (PodEventsStorage__queueServiceUri, watcher).')
 output queueServiceUri string = account.properties.primaryEndpoints.queue
 
-@description('Table service endpoint.')
-output tableServiceUri string = account.properties.primaryEndpoints.table
 
 @description('URL of the pod-events queue.')
 output podEventsQueueUrl string = '${account.properties.primaryEndpoints.queue}${podEventsQueue.name}'

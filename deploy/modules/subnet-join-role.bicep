@@ -23,7 +23,8 @@ resource subnet 'Microsoft.Network/virtualNetworks/subnets@2024-01-01' existing 
 resource joinRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'aci-bridge-subnet-join')
   properties: {
-    roleName: 'aci-bridge subnet join (${resourceGroup().name})'
+    // Unique per tenant, like the container-group role (aci-role.bicep).
+    roleName: 'aci-bridge subnet join (${subscription().subscriptionId}/${resourceGroup().name})'
     description: 'Join the delegated ACI subnet: lets aci-bridge create container groups with private IPs.'
     type: 'customRole'
     permissions: [

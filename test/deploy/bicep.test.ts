@@ -259,6 +259,34 @@ describe("deploy/*.bicep: identities and roles", () => {
     expect(main.modules.find((m) => m.symbol === "subnetJoin")!.text).toContain("if (vnetMode != 'none')");
   });
 
+  it("names every custom role uniquely per tenant: subscription and resource group in the role name", () => {
+    const names = files.flatMap((f) => [...code(f).matchAll(/roleName: '([^']*)'/g)].map((m) => m[1]!));
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    for (const name of names) {
+      expect(name).toContain("${subscription().subscriptionId}");
+      expect(name).toContain("${resourceGroup().name}");
+    }
+  });
+
+  it("grants every storage service the app settings point at (no table URI without a table role)", () => {
+    const settings = code(moduleFile("functionapp.bicep"));
+    const granted = code(moduleFile("storage.bicep"));
+    expect(settings).not.toMatch(/tableServiceUri/);
+    expect(granted).not.toMatch(/Table Data/);
+    expect(settings).toMatch(/AzureWebJobsStorage__blobServiceUri/);
+    expect(granted).toMatch(/storageBlobDataOwnerRoleId/);
+  });
+
+  it("gives the operator the queue role the runbook's --auth-mode login commands need", () => {
+    const storage = code(moduleFile("storage.bicep"));
+    expect(storage).toMatch(
+      /resource operatorQueueContributor [^=]+= if \(!empty\(operatorPrincipalId\)\)[\s\S]*?storageQueueDataContributorRoleId[\s\S]*?principalId: operatorPrincipalId/,
+    );
+    expect(code(main)).toMatch(/module storage [\s\S]*?operatorPrincipalId: operatorPrincipalId/);
+    const runbook = readFileSync(join(root, "docs/runbook.md"), "utf8");
+    expect(runbook).toMatch(/az storage message [a-z]+ .*--auth-mode login/);
+  });
+
   it("uses no wildcard action other than containerGroups/*", () => {
     const wild = files.flatMap((f) =>
       [...code(f).matchAll(/'([^']*\*[^']*)'/g)].map((m) => m[1]!).filter((a) => a.includes("/")),

@@ -2,19 +2,47 @@
  * `npm start -- --once` in CI: the article's scenario end to end through the real watcher, Azurite, the local
  * Functions host running the deployed Function definitions, the ACI simulator and the Kubernetes API fake.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { startKubeFake } from "../../sim/kube";
 import { deploymentPod, runCli } from "./stack.support.js";
 
 const NODE = "virtual-kubelet-aci-connector-linux-westus";
 
 describe("npm start -- --once (the article's aci-helloworld scenario)", () => {
   it("shows the node, 3 pods Running on it with IPs, their 3 groups, then deletes them all and exits 0", async () => {
-    const run = await runCli(["--once", "--fast", "--timeout", "60"]);
+    // A kubectl user's shell: KUBECONFIG names a cluster (here a second fake that must see no call) and the
+    // Azure and storage variables are set. Without --kubeconfig/--azure/--storage the stack stays local.
+    const production = await startKubeFake();
+    const dir = mkdtempSync(join(tmpdir(), "aci-bridge-shell-"));
+    const kubeconfig = join(dir, "config");
+    writeFileSync(kubeconfig, production.kubeconfigYaml());
+    let run;
+    try {
+      run = await runCli(["--once", "--fast", "--timeout", "60"], {
+        KUBECONFIG: kubeconfig,
+        AZURE_SUBSCRIPTION_ID: "11111111-2222-3333-4444-555555555555",
+        ACI_RESOURCE_GROUP: "production-rg",
+        PodEventsStorage: "DefaultEndpointsProtocol=https;AccountName=prod;AccountKey=bm90LWEta2V5;",
+      });
+      expect(production.calls).toEqual([]);
+    } finally {
+      await production.close();
+    }
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const out = run.stdout;
 
-    // Which backend each part uses.
+    // The first lines say which backend each part uses, and what from the shell is ignored.
+    expect(out.split("\n").slice(1, 5)).toEqual([
+      "  Kubernetes: local API fake",
+      "  ACI: local simulator",
+      "  queue: local Azurite",
+      "  ignoring $KUBECONFIG, $AZURE_SUBSCRIPTION_ID, $ACI_RESOURCE_GROUP, $PodEventsStorage from the shell (pass --kubeconfig, --azure or --storage to use a real backend)",
+    ]);
+    expect(out).not.toContain("production-rg");
     expect(out).toMatch(/queue: Azurite http:\/\/127\.0\.0\.1:\d+/);
     expect(out).toMatch(/ACI: simulator http:\/\/127\.0\.0\.1:\d+/);
     expect(out).toMatch(/Kubernetes: API fake http:\/\/127\.0\.0\.1:\d+/);

@@ -37,9 +37,16 @@ spec:
   containers: [{name: web, image: microsoft/aci-helloworld, ports: [{containerPort: 80}]}]
 `,
     );
-    const run = await runCli(["--once", "--fast", "--timeout", "60", "--scenario", scenario], {
-      KUBECONFIG: kubeconfig,
-    });
+    const run = await runCli([
+      "--once",
+      "--fast",
+      "--timeout",
+      "60",
+      "--kubeconfig",
+      kubeconfig,
+      "--scenario",
+      scenario,
+    ]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Kubernetes: cluster ${kube.url} (context kube-fake)`);

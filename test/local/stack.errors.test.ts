@@ -70,9 +70,29 @@ describe("local stack CLI errors", () => {
     expect(half.stderr).toContain("--resource-group");
   });
 
-  it("KUBECONFIG from the environment selects a real cluster (and is checked)", async () => {
-    const run = await runCli(["--once"], { KUBECONFIG: join(dir, "missing-kubeconfig") });
-    expect(run.stderr).toContain("missing-kubeconfig does not exist");
+  it("a malformed --taint or --set value is refused before anything starts, with the reason", async () => {
+    const taint = await runCli(["--once", "--taint", "azure.com/aci"]);
+    expect(taint.code).toBe(EXIT_USAGE);
+    expect(taint.stderr).toBe(
+      'error: --taint: ACI_NODE_TAINT must look like key[=value]:NoSchedule, got "azure.com/aci"\n',
+    );
+    expect(taint.stdout).toBe("");
+    const set = await runCli(["--once", "--set", "ACI_STATUS_FAST_SECONDS=soon"]);
+    expect(set.code).toBe(EXIT_USAGE);
+    expect(set.stderr).toContain("ACI_STATUS_FAST_SECONDS");
+    expect(set.stdout).toBe("");
+  });
+
+  it("--local with a real backend flag is a contradiction", async () => {
+    const run = await runCli(["--local", "--storage", "UseDevelopmentStorage=true"]);
+    expect(run.code).toBe(EXIT_USAGE);
+    expect(run.stderr).toContain("--local cannot be combined");
+  });
+
+  it("Azure variables are read only with --azure", async () => {
+    const run = await runCli(["--azure"], { AZURE_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000000" });
+    expect(run.code).toBe(EXIT_USAGE);
+    expect(run.stderr).toContain("ACI_RESOURCE_GROUP");
   });
 
   it("a port in use says which part and what to do", async () => {

@@ -4,7 +4,7 @@
  * build stage builds and check every path it COPYs exists (a broken path fails CI), and (2) run the compiled
  * `dist/watcher/main.js` as the image would, against the Kubernetes API fake and Azurite, then SIGTERM it.
  */
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -15,6 +15,7 @@ import { createQueue, drainQueue, sleep, testPod, uniqueName, waitFor } from "./
 let build: ReturnType<typeof buildLikeDockerfile>;
 
 beforeAll(() => {
+  rmSync(join(BUILD_DIR, "dist"), { recursive: true, force: true });
   build = buildLikeDockerfile();
 }, 120_000);
 
@@ -25,9 +26,20 @@ describe("Dockerfile", () => {
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"));
 
-  it("builds with `npm run build` (tsc -p tsconfig.build.json) without errors", () => {
+  it("builds the watcher alone (tsc -p tsconfig.watcher.json) without errors", () => {
     expect(build.output).toBe("");
     expect(build.status).toBe(0);
+    expect(dockerfile).toContain("tsc -p tsconfig.watcher.json");
+  });
+
+  it("the image holds only what the watcher runs: no Functions, simulators, local stack or benchmarks", () => {
+    expect(readdirSync(join(BUILD_DIR, "dist")).sort()).toEqual(["lib", "watcher"]);
+    expect(existsSync(join(BUILD_DIR, "dist", "lib", "functions"))).toBe(false);
+    const copiedDist = dockerfile
+      .split("\n")
+      .filter((l) => /^COPY --from=build .*\/src\/dist/.test(l))
+      .map((l) => l.split(/\s+/).find((p) => p.startsWith("/src/dist")));
+    expect(copiedDist.sort()).toEqual(["/src/dist/lib", "/src/dist/watcher"]);
   });
 
   it("COPYs only paths that exist (context paths in the repo, /src/dist after the build) and are not .dockerignored", () => {

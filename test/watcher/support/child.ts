@@ -16,7 +16,7 @@ export function buildLikeDockerfile(): { status: number | null; output: string; 
     [
       join(REPO, "node_modules", "typescript", "bin", "tsc"),
       "-p",
-      "tsconfig.build.json",
+      "tsconfig.watcher.json",
       "--outDir",
       join(BUILD_DIR, "dist"),
     ],
