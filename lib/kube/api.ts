@@ -181,7 +181,7 @@ export function createKubeApi(kc: KubeConfig): KubeApi {
       mapped(`create node ${node.metadata?.name}`, () => core.createNode({ body: node })),
 
     async patchNodeStatus(name: string, status: V1NodeStatus) {
-      // A direct PATCH of nodes/status: node credentials cannot GET-then-patch via kubectl (FACTS).
+      // A direct PATCH of nodes/status: node credentials cannot GET-then-patch via kubectl (docs/architecture.md#platform-facts).
       await mapped(`patch node status ${name}`, () =>
         core.patchNodeStatus({ name, body: { status } }, mergePatch),
       );

@@ -2,7 +2,7 @@
  * One run of the `reconcile` timer: the heartbeat of every virtual node, an ARM health probe when due, and
  * the repair pass when due.
  *
- * The heartbeat never waits (DESIGN principle 7). Timer runs never overlap, so a tick that runs long (a
+ * The heartbeat never waits (docs/architecture.md#heartbeat, docs/adr/0301). Timer runs never overlap, so a tick that runs long (a
  * repair over thousands of groups, ARM at 100–600 ms a page) would otherwise starve the Lease. So the
  * heartbeat runs on its own loop for the whole tick: once at the start, then every `heartbeatEveryMs`
  * (10 s, a quarter of the 40 s Lease) while the probe and the repair run, once more on the way out of a
@@ -272,7 +272,7 @@ class HeartbeatLoop {
 }
 
 /**
- * Orphan deletion needs an identity no other install shares (DESIGN principle 2): never with the built-in
+ * Orphan deletion needs an identity no other install shares (docs/architecture.md#ownership): never with the built-in
  * default cluster name, and never when ACI_CLUSTER_ID contradicts the cluster the kubeconfig reaches.
  * The kube-system uid is read once per instance; node credentials may not read namespaces (null then).
  */
