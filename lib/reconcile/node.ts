@@ -1,9 +1,9 @@
 /**
  * The virtual node's heartbeat (docs/architecture.md#names, docs/adr/0301): make sure the Node exists, renew
  * the Lease `kube-node-lease/<node>` (owned by the Node, as the kubelet does it, so deleting the Node deletes
- * its Lease), and keep the Node's conditions true — `Ready=True` refreshed at least every 60 s, `Ready=False` with a
- * reason while ARM is unreachable or refuses our credentials. A real node lifecycle controller needs the Node
- * status patch, not only the Lease, to bring Ready back (docs/architecture.md#platform-facts).
+ * its Lease), and keep the Node's conditions true — `Ready=True` refreshed at least every 60 s, `Ready=False`
+ * with a reason while ARM is unreachable or refuses our credentials. A real node lifecycle controller needs
+ * the Node status patch, not only the Lease, to bring Ready back (docs/architecture.md#platform-facts).
  */
 import type {
   V1Lease,
