@@ -46,8 +46,11 @@ param tags object = {}
 @description('Virtual node name(s) served by this deployment (ACI_NODE_NAMES), e.g. "aci-bridge" or "aci-bridge,aci-bridge-west:westus". The kubeconfig must authenticate as system:node:<name> for each (docs/deploy.md).')
 param nodeNames string = 'aci-bridge'
 
-@description('Cluster name written into the ownership tags of every container group (ACI_BRIDGE_CLUSTER_NAME). Use a different value per cluster sharing one ACI resource group.')
+@description('Cluster name written into the ownership tags of every container group (ACI_BRIDGE_CLUSTER_NAME) when clusterId is empty. Use a different value per cluster sharing one ACI resource group.')
 param clusterName string
+
+@description('The cluster\'s unique identity for the ownership tags (ACI_CLUSTER_ID): the kube-system namespace uid, `kubectl get namespace kube-system -o jsonpath=\'{.metadata.uid}\'`. Recommended on a new install; on an existing one drain the virtual node first (docs/deploy.md#cluster-identity). Empty: clusterName is the identity.')
+param clusterId string = ''
 
 @description('Taint on the virtual node (ACI_NODE_TAINT), kubectl syntax key[=value]:Effect. The article\'s older key is "azure.com/aci=azure:NoSchedule".')
 param nodeTaint string = 'virtual-kubelet.io/provider=azure:NoSchedule'
@@ -304,6 +307,7 @@ module functionApp 'modules/functionapp.bicep' = {
     aciRegion: aciRegion
     nodeNames: nodeNames
     clusterName: clusterName
+    clusterId: clusterId
     nodeTaint: nodeTaint
     aciSubnetId: aciSubnetId
     allowPublicIp: allowPublicIp

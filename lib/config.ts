@@ -65,7 +65,13 @@ export interface QueueConnectionConfig {
 }
 
 export interface BridgeConfig {
+  /**
+   * The cluster identity in every container group's ownership tag: `ACI_CLUSTER_ID` (the kube-system
+   * namespace uid, unique per cluster) when set, else `ACI_BRIDGE_CLUSTER_NAME`, else `default`.
+   */
   clusterName: string;
+  /** Where `clusterName` came from; with `default`, repair never deletes orphans (anyone's defaults match). */
+  clusterIdentity: "ACI_CLUSTER_ID" | "ACI_BRIDGE_CLUSTER_NAME" | "default";
   nodes: VirtualNodeConfig[];
   node: NodeShape;
   aci: AciConfig;
@@ -93,8 +99,17 @@ export function loadBridgeConfig(env: Env): Readonly<BridgeConfig> {
   const r = new Reader(env);
   const region = r.string("ACI_REGION", "eastus");
   const nodes = parseNodes(r.string("ACI_NODE_NAMES", "aci-bridge"), region);
+  const clusterId = r.optional("ACI_CLUSTER_ID");
+  const namedCluster = r.optional("ACI_BRIDGE_CLUSTER_NAME");
+  const explicitName = namedCluster !== undefined && namedCluster !== "default";
+  if (clusterId !== undefined && !/^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/.test(clusterId)) {
+    throw new ConfigError(
+      `ACI_CLUSTER_ID must be the kube-system namespace uid (letters, digits, -, _, .; at most 63), got "${clusterId}"`,
+    );
+  }
   const config: BridgeConfig = {
-    clusterName: r.string("ACI_BRIDGE_CLUSTER_NAME", "default"),
+    clusterName: clusterId ?? namedCluster ?? "default",
+    clusterIdentity: clusterId ? "ACI_CLUSTER_ID" : explicitName ? "ACI_BRIDGE_CLUSTER_NAME" : "default",
     nodes,
     node: {
       os: r.oneOf("ACI_NODE_OS", ["Linux", "Windows"] as const, "Linux"),

@@ -84,6 +84,17 @@ var rules = [
     periods: 1
   }
   {
+    name: 'heartbeat-late'
+    displayName: 'aci-bridge: node heartbeat late'
+    description: 'The node Lease was renewed more than 20 s after its previous renewal (node.heartbeat.late); at 40 s the node goes NotReady. docs/runbook.md#late-heartbeat'
+    severity: 2
+    query: 'traces | where message startswith "node.heartbeat.late "'
+    operator: 'GreaterThan'
+    threshold: 0
+    window: 'PT15M'
+    periods: 1
+  }
+  {
     name: 'reconcile-stopped'
     displayName: 'aci-bridge: reconcile timer not running'
     description: 'No reconcile invocation in 5 minutes: nothing renews the Lease, the node will be NotReady. docs/runbook.md#heartbeat-loss--node-notready'

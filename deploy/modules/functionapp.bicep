@@ -57,6 +57,9 @@ param nodeNames string
 @description('Cluster name for ownership tags (ACI_BRIDGE_CLUSTER_NAME).')
 param clusterName string
 
+@description('Cluster identity for ownership tags (ACI_CLUSTER_ID, the kube-system namespace uid); empty: clusterName.')
+param clusterId string
+
 @description('Taint of the virtual node (ACI_NODE_TAINT, key[=value]:Effect).')
 param nodeTaint string
 
@@ -106,8 +109,9 @@ var bridgeAppSettings = {
 }
 
 var vnetAppSettings = empty(aciSubnetId) ? {} : { ACI_SUBNET_ID: aciSubnetId }
+var identityAppSettings = empty(clusterId) ? {} : { ACI_CLUSTER_ID: clusterId }
 
-var allAppSettings = union(hostAppSettings, bridgeAppSettings, vnetAppSettings, extraAppSettings)
+var allAppSettings = union(hostAppSettings, bridgeAppSettings, vnetAppSettings, identityAppSettings, extraAppSettings)
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName

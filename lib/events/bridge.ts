@@ -160,10 +160,19 @@ export const BRIDGE_EVENTS = {
   },
   "node.heartbeat.failed": {
     level: "error",
-    fields: ["node", "error"],
+    fields: ["node", "error", "status", "message"],
     meaning:
-      "Renewing the node Lease or Node status failed; after ~40 s without renewal Kubernetes marks the node NotReady and later evicts pods.",
-    action: "Check the kubeconfig (KUBECONFIG_CONTENT), API server reachability and the node credentials.",
+      "Registering the Node or renewing its Lease or status failed; `message` is the API server's reason (its Status message). The reconcile invocation fails too. After ~40 s without renewal Kubernetes marks the node NotReady and later evicts pods.",
+    action:
+      "Read `message`: 400 means the bridge sent something the API server rejects (a bug: report it); 401/403 the kubeconfig (KUBECONFIG_CONTENT) expired or lacks the node's rights; no status: API server unreachable. docs/runbook.md#heartbeat-loss--node-notready",
+  },
+  "node.heartbeat.late": {
+    level: "warn",
+    fields: ["node", "gapSeconds", "previousRenewTime", "holder"],
+    meaning:
+      "The node Lease was renewed more than 20 s after its previous renewal (the Lease lasts 40 s; renewals are due every ~10 s). The timer was not running, was blocked, or the API server was unreachable for a while.",
+    action:
+      "See docs/runbook.md#late-heartbeat. Repeated lines mean the node is close to NotReady and pod eviction.",
   },
   "repair.completed": {
     level: "info",
@@ -175,10 +184,32 @@ export const BRIDGE_EVENTS = {
       "enqueuedStale",
       "enqueuedTerminating",
       "enqueuedRotation",
+      "enqueuedRestore",
       "orphansDeleted",
+      "orphansRefused",
+      "truncated",
+      "skipped",
+      "durationMs",
     ],
-    meaning: "The timer's repair pass listed pods and groups and enqueued/deleted what was out of line.",
-    action: "Nothing; steadily non-zero enqueuedMissing means messages are being lost.",
+    meaning:
+      "The timer's repair pass listed pods and groups and enqueued/deleted what was out of line. `enqueuedRestore`: status checks re-started after an outage. `truncated`: the time budget ran out; the next repair continues after the last pod handled (`skipped` actions left).",
+    action:
+      "Nothing; steadily non-zero enqueuedMissing means messages are being lost; truncated on every repair means the repair interval is too short for the pod count.",
+  },
+  "repair.chains.restore": {
+    level: "warn",
+    fields: ["why"],
+    meaning:
+      "The timer saw an outage (failed or late heartbeat, ARM unhealthy, failed repair): the next repair sends a spread-out `status` check for every non-final pod, so follow-up chains lost during the outage start again.",
+    action: "Nothing; it costs one ARM read per non-final pod, spread over a few minutes.",
+  },
+  "repair.orphans.refused": {
+    level: "warn",
+    fields: ["reason", "cluster", "kubeSystemUid", "hint"],
+    meaning:
+      "Repair did not delete orphan container groups: the cluster identity in the ownership tags is the built-in default (another default install sharing the resource group would look like us), or ACI_CLUSTER_ID does not match this cluster's kube-system namespace uid.",
+    action:
+      "Set ACI_CLUSTER_ID to `kubectl get namespace kube-system -o jsonpath='{.metadata.uid}'` (docs/deploy.md#cluster-identity); on an existing install drain the virtual node first.",
   },
   "repair.failed": {
     level: "error",

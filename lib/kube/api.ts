@@ -181,10 +181,15 @@ export function createKubeApi(kc: KubeConfig): KubeApi {
       mapped(`create node ${node.metadata?.name}`, () => core.createNode({ body: node })),
 
     async patchNodeStatus(name: string, status: V1NodeStatus) {
-      // A direct PATCH of nodes/status: node credentials cannot GET-then-patch via kubectl (FACTS).
+      // A direct PATCH of nodes/status: node credentials cannot GET-then-patch via kubectl (docs/architecture.md#platform-facts).
       await mapped(`patch node status ${name}`, () =>
         core.patchNodeStatus({ name, body: { status } }, mergePatch),
       );
+    },
+
+    async getNamespaceUid(name: string) {
+      const ns = await orUndefined(`get namespace ${name}`, () => core.readNamespace({ name }));
+      return ns?.metadata?.uid;
     },
 
     getLease: (namespace, name) =>

@@ -1,18 +1,28 @@
 /**
- * The virtual node's heartbeat (DESIGN "Heartbeat"): renew the Lease `kube-node-lease/<node>` on every
- * tick, create the Node when missing, and keep its conditions true — `Ready=True` refreshed at least every
- * 60 s, `Ready=False` with a reason while ARM is unreachable or refuses our credentials. A real node
- * lifecycle controller needs the Node status patch, not only the Lease, to bring Ready back (FACTS).
+ * The virtual node's heartbeat (docs/architecture.md#names, docs/adr/0301): make sure the Node exists, renew
+ * the Lease `kube-node-lease/<node>` (owned by the Node, as the kubelet does it, so deleting the Node deletes
+ * its Lease), and keep the Node's conditions true — `Ready=True` refreshed at least every 60 s, `Ready=False`
+ * with a reason while ARM is unreachable or refuses our credentials. A real node lifecycle controller needs
+ * the Node status patch, not only the Lease, to bring Ready back (docs/architecture.md#platform-facts).
  */
-import type { V1Lease, V1Node, V1NodeCondition, V1NodeStatus } from "@kubernetes/client-node";
+import type {
+  V1Lease,
+  V1Node,
+  V1NodeCondition,
+  V1NodeStatus,
+  V1OwnerReference,
+} from "@kubernetes/client-node";
 import type { NodeShape, VirtualNodeConfig } from "../config.js";
 import { ConflictError, UnauthorizedError } from "../errors.js";
+import { microTime, parseMicroTime } from "../kube/microTime.js";
 import type { Logger } from "../log.js";
 import type { NodeApi } from "./ports.js";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
-/** virtual-kubelet's DefaultLeaseDuration; renewed every tick (~10 s, a quarter of it). */
+/** virtual-kubelet's DefaultLeaseDuration; renewed every ~10 s, a quarter of it. */
 export const LEASE_DURATION_SECONDS = 40;
+/** A renewal later than this after the previous one is `node.heartbeat.late` (half the Lease duration). */
+export const LEASE_LATE_SECONDS = 20;
 /** Node status is re-sent when its last heartbeat is older than this, so Ready stays fresh within 60 s. */
 export const NODE_STATUS_REFRESH_SECONDS = 40;
 export const KUBELET_PORT = 10250;
@@ -28,66 +38,150 @@ export interface HeartbeatDeps {
   log: Logger;
 }
 
-export async function heartbeat(node: VirtualNodeConfig, arm: ArmHealth, deps: HeartbeatDeps): Promise<void> {
-  await renewLease(node.name, deps);
-  await updateNode(node, arm, deps);
+export interface HeartbeatResult {
+  /** Milliseconds between the previous renewal (the Lease's renewTime as read) and this one, if known. */
+  gapMs?: number;
+  /** The gap exceeded LEASE_LATE_SECONDS (logged as `node.heartbeat.late`). */
+  late: boolean;
 }
 
-async function renewLease(nodeName: string, deps: HeartbeatDeps): Promise<void> {
+/**
+ * One heartbeat of one node: register the Node when missing, renew the Lease (with an ownerReference to the
+ * Node once its uid is known), then patch the Node status when it changed or is getting old. Safe to call
+ * concurrently with itself across instances (a Lease conflict is re-read once). A failure to register the
+ * Node does not stop the Lease renewal; it is thrown afterwards.
+ */
+export async function heartbeat(
+  node: VirtualNodeConfig,
+  arm: ArmHealth | undefined,
+  deps: HeartbeatDeps,
+): Promise<HeartbeatResult> {
+  let current: V1Node | undefined;
+  let registerError: unknown;
+  try {
+    current = await ensureNode(node, deps);
+  } catch (error) {
+    registerError = error;
+  }
+  const result = await renewLease(node.name, current, deps);
+  if (registerError !== undefined || !current) throw registerError;
+  await updateNodeStatus(node, current, arm, deps);
+  return result;
+}
+
+async function renewLease(
+  nodeName: string,
+  owner: V1Node | undefined,
+  deps: HeartbeatDeps,
+): Promise<HeartbeatResult> {
+  const ownerReferences = owner?.metadata?.uid
+    ? [nodeOwnerReference(nodeName, owner.metadata.uid)]
+    : undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     const now = deps.now();
     const lease = await deps.kube.getLease(NODE_LEASE_NAMESPACE, nodeName);
     try {
       if (!lease) {
-        await deps.kube.createLease(newLease(nodeName, now));
-      } else {
-        await deps.kube.replaceLease({
-          ...lease,
-          spec: {
-            ...lease.spec,
-            holderIdentity: nodeName,
-            leaseDurationSeconds: LEASE_DURATION_SECONDS,
-            renewTime: now,
-          },
+        await deps.kube.createLease(newLease(nodeName, now, ownerReferences));
+        return { late: false };
+      }
+      await deps.kube.replaceLease({
+        ...lease,
+        metadata: {
+          ...lease.metadata,
+          ...(ownerReferences && !ownedByNode(lease, ownerReferences[0]!) ? { ownerReferences } : {}),
+        },
+        spec: {
+          ...lease.spec,
+          holderIdentity: nodeName,
+          leaseDurationSeconds: LEASE_DURATION_SECONDS,
+          renewTime: microTime(now),
+        },
+      });
+      const previous = parseMicroTime(lease.spec?.renewTime);
+      if (!previous) return { late: false };
+      const gapMs = now.getTime() - previous.getTime();
+      const late = gapMs > LEASE_LATE_SECONDS * 1000;
+      if (late) {
+        deps.log.warn("node.heartbeat.late", {
+          node: nodeName,
+          gapSeconds: Math.round(gapMs / 100) / 10,
+          previousRenewTime: previous.toISOString(),
+          holder: lease.spec?.holderIdentity,
         });
       }
-      return;
+      return { gapMs, late };
     } catch (error) {
       // Someone else (another tick, a stale instance) wrote it in between: read again once.
       if (!(error instanceof ConflictError) || attempt === 1) throw error;
     }
   }
+  return { late: false }; // unreachable: the loop returns or throws
 }
 
-function newLease(nodeName: string, now: Date): V1Lease {
+/** The kubelet's node Lease owner: the Node itself (no controller, no blockOwnerDeletion). */
+export function nodeOwnerReference(nodeName: string, uid: string): V1OwnerReference {
+  return { apiVersion: "v1", kind: "Node", name: nodeName, uid };
+}
+
+function ownedByNode(lease: V1Lease, owner: V1OwnerReference): boolean {
+  return (lease.metadata?.ownerReferences ?? []).some(
+    (r) => r.kind === owner.kind && r.name === owner.name && r.uid === owner.uid,
+  );
+}
+
+function newLease(nodeName: string, now: Date, ownerReferences?: V1OwnerReference[]): V1Lease {
   return {
     apiVersion: "coordination.k8s.io/v1",
     kind: "Lease",
-    metadata: { name: nodeName, namespace: NODE_LEASE_NAMESPACE },
-    spec: { holderIdentity: nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: now },
+    metadata: {
+      name: nodeName,
+      namespace: NODE_LEASE_NAMESPACE,
+      ...(ownerReferences ? { ownerReferences } : {}),
+    },
+    spec: {
+      holderIdentity: nodeName,
+      leaseDurationSeconds: LEASE_DURATION_SECONDS,
+      renewTime: microTime(now),
+    },
   };
 }
 
-async function updateNode(node: VirtualNodeConfig, arm: ArmHealth, deps: HeartbeatDeps): Promise<void> {
-  const now = deps.now();
-  let current = await deps.kube.getNode(node.name);
-  if (!current) {
-    const wanted = nodeObject(node, deps.shape, deps.clusterName);
-    try {
-      current = await deps.kube.createNode(wanted);
-    } catch (error) {
-      // With node credentials (system:node:<name>) NodeRestriction forbids kubernetes.io/k8s.io labels a
-      // kubelet may not set (e.g. kubernetes.io/role): register without them rather than not at all.
-      if (!(error instanceof UnauthorizedError) || error.statusCode !== 403) throw error;
-      const labels = kubeletSettableLabels(wanted.metadata?.labels ?? {});
-      current = await deps.kube.createNode({ ...wanted, metadata: { ...wanted.metadata, labels } });
-      deps.log.warn("node.labels.restricted", {
-        node: node.name,
-        dropped: Object.keys(wanted.metadata?.labels ?? {}).filter((k) => !(k in labels)),
-      });
+/** The Node, created when missing (the Lease needs its uid for the ownerReference). */
+async function ensureNode(node: VirtualNodeConfig, deps: HeartbeatDeps): Promise<V1Node> {
+  const existing = await deps.kube.getNode(node.name);
+  if (existing) return existing;
+  const wanted = nodeObject(node, deps.shape, deps.clusterName);
+  let created: V1Node;
+  try {
+    created = await deps.kube.createNode(wanted);
+  } catch (error) {
+    if (error instanceof ConflictError) {
+      // Another instance registered it in between.
+      const raced = await deps.kube.getNode(node.name);
+      if (raced) return raced;
     }
-    deps.log.info("node.registered", { node: node.name, region: node.region });
+    // With node credentials (system:node:<name>) NodeRestriction forbids kubernetes.io/k8s.io labels a
+    // kubelet may not set (e.g. kubernetes.io/role): register without them rather than not at all.
+    if (!(error instanceof UnauthorizedError) || error.statusCode !== 403) throw error;
+    const labels = kubeletSettableLabels(wanted.metadata?.labels ?? {});
+    created = await deps.kube.createNode({ ...wanted, metadata: { ...wanted.metadata, labels } });
+    deps.log.warn("node.labels.restricted", {
+      node: node.name,
+      dropped: Object.keys(wanted.metadata?.labels ?? {}).filter((k) => !(k in labels)),
+    });
   }
+  deps.log.info("node.registered", { node: node.name, region: node.region });
+  return created;
+}
+
+async function updateNodeStatus(
+  node: VirtualNodeConfig,
+  current: V1Node,
+  arm: ArmHealth | undefined,
+  deps: HeartbeatDeps,
+): Promise<void> {
+  const now = deps.now();
   const desired = desiredConditions(arm, current.status?.conditions ?? [], now);
   const ready = current.status?.conditions?.find((c) => c.type === "Ready");
   const wantReady = desired.find((c) => c.type === "Ready");
@@ -193,11 +287,27 @@ export function nodeStatus(
   };
 }
 
-/** Node conditions for the ARM health; unchanged conditions keep their lastTransitionTime. */
-export function desiredConditions(arm: ArmHealth, current: V1NodeCondition[], now: Date): V1NodeCondition[] {
-  const ready: Omit<V1NodeCondition, "lastHeartbeatTime" | "lastTransitionTime"> = arm.ok
-    ? { type: "Ready", status: "True", reason: "KubeletReady", message: "aci-bridge is ready: ARM reachable" }
-    : { type: "Ready", status: "False", reason: arm.reason, message: arm.message.slice(0, 256) };
+/**
+ * Node conditions for the ARM health; unchanged conditions keep their lastTransitionTime. Health not known
+ * yet (a fresh instance's first beat, before its probe answered) keeps the current Ready verdict.
+ */
+export function desiredConditions(
+  arm: ArmHealth | undefined,
+  current: V1NodeCondition[],
+  now: Date,
+): V1NodeCondition[] {
+  const previous = current.find((c) => c.type === "Ready");
+  const ready: Omit<V1NodeCondition, "lastHeartbeatTime" | "lastTransitionTime"> =
+    !arm && previous && (previous.status === "True" || previous.status === "False")
+      ? { type: "Ready", status: previous.status, reason: previous.reason, message: previous.message }
+      : !arm || arm.ok
+        ? {
+            type: "Ready",
+            status: "True",
+            reason: "KubeletReady",
+            message: "aci-bridge is ready: ARM reachable",
+          }
+        : { type: "Ready", status: "False", reason: arm.reason, message: arm.message.slice(0, 256) };
   const quiet = (type: string, reason: string, message: string) => ({
     type,
     status: "False",

@@ -55,6 +55,11 @@ export interface NodeApi {
   createLease(lease: V1Lease): Promise<V1Lease>;
   /** Replaces the lease; a stale resourceVersion is a ConflictError. */
   replaceLease(lease: V1Lease): Promise<V1Lease>;
+  /**
+   * The namespace's uid (the timer reads kube-system's once, to check the cluster identity), undefined when
+   * it does not exist. Node credentials may not read namespaces: UnauthorizedError (403). Optional.
+   */
+  getNamespaceUid?(name: string): Promise<string | undefined>;
 }
 
 export type KubeApi = PodReader & PodWriter & ReferenceReader & NodeApi;

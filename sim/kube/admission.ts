@@ -3,10 +3,12 @@
  * `imagePullPolicy`, `terminationMessagePath`, ...), the admission plugins that touch pods (ServiceAccount's
  * projected `kube-api-access-*` volume, DefaultTolerationSeconds, Priority), node admission (the
  * `node.kubernetes.io/not-ready:NoSchedule` taint), quantity canonicalisation, and the way metav1.Time /
- * MicroTime fields come back (UTC, seconds / microseconds). Compared with recordings/k8s `pod.create.bound`.
+ * MicroTime fields come back (UTC, seconds / microseconds). Malformed times are rejected before this runs
+ * (decode.ts): normalisation never repairs what the real decoder refuses.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- the fake edits untyped JSON documents, like the API server's unstructured objects */
 import { canonicalResourceList } from "./quantity";
+import { MICRO_TIME_KEYS, TIME_KEYS } from "./decode";
 import type { AnyObject } from "./resources";
 
 const SA_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -18,22 +20,6 @@ export function randomSuffix(n = 5): string {
   for (let i = 0; i < n; i++) s += NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)];
   return s;
 }
-
-const TIME_KEYS = new Set([
-  "creationTimestamp",
-  "deletionTimestamp",
-  "lastProbeTime",
-  "lastTransitionTime",
-  "startTime",
-  "startedAt",
-  "finishedAt",
-  "lastHeartbeatTime",
-  "firstTimestamp",
-  "lastTimestamp",
-  "lastUpdateTime",
-  "expirationTimestamp",
-]);
-const MICRO_KEYS = new Set(["renewTime", "acquireTime", "eventTime", "time"]);
 
 export function formatTime(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -56,7 +42,7 @@ export function normalizeTimes(v: unknown, key = ""): unknown {
       const d = new Date(v);
       return Number.isNaN(d.getTime()) ? v : formatTime(d);
     }
-    if (MICRO_KEYS.has(key)) return formatMicroTime(v);
+    if (MICRO_TIME_KEYS.has(key)) return formatMicroTime(v);
     return v;
   }
   if (typeof v !== "object" || v === null) return v;

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { formatTime } from "./admission";
+import { fieldValidationMode, strictDecode } from "./decode";
 import { KubeStatusError, badRequest, notImplemented } from "./errors";
 import {
   RESOURCES,
@@ -236,6 +237,7 @@ export class KubeHttp {
     if (q.get("sendInitialEvents") === "true")
       throw notImplemented(method, `${url.pathname} (sendInitialEvents)`);
     const dryRun = q.getAll("dryRun").length > 0;
+    const validation = fieldValidationMode(q.get("fieldValidation"));
 
     if (name === undefined) {
       if (method === "GET" && watch) return this.watch(req, res, def, ns, q);
@@ -254,8 +256,11 @@ export class KubeHttp {
           }),
         );
       }
-      if (method === "POST")
-        return this.send(req, res, 201, this.store.create(def, ns, parseJson(body), dryRun));
+      if (method === "POST") {
+        const obj = parseJson(body);
+        const warnings = strictDecode(def, body, obj, validation);
+        return this.send(req, res, 201, this.store.create(def, ns, obj, dryRun), warningHeaders(warnings));
+      }
       throw notImplemented(method, url.pathname);
     }
 
@@ -267,13 +272,17 @@ export class KubeHttp {
       switch (method) {
         case "GET":
           return this.send(req, res, 200, this.store.get(def, ns, name));
-        case "PUT":
+        case "PUT": {
+          const obj = parseJson(body);
+          const warnings = strictDecode(def, body, obj, validation);
           return this.send(
             req,
             res,
             200,
-            this.store.update(def, ns, name, parseJson(body), undefined, dryRun),
+            this.store.update(def, ns, name, obj, undefined, dryRun),
+            warningHeaders(warnings),
           );
+        }
         case "PATCH":
           return this.send(
             req,
@@ -551,6 +560,12 @@ export class KubeHttp {
     }
     return false;
   }
+}
+
+/** Decoding problems under `fieldValidation=Warn` come back as `Warning` headers, as the API server sends them. */
+function warningHeaders(warnings: string[]): Record<string, string> {
+  if (warnings.length === 0) return {};
+  return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ") };
 }
 
 function parseJson(body: string): AnyObject {

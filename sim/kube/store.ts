@@ -7,6 +7,7 @@
  */
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call -- the fake edits untyped JSON documents, like the API server's unstructured objects */
 import { randomUUID } from "node:crypto";
+import { decodeObject, objectMetaProblems } from "./decode";
 import {
   admitNodeCreate,
   admitPodCreate,
@@ -345,12 +346,19 @@ export class KubeStore {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.managedFields;
+    decodeObject(def, obj);
+    this.validateMeta(def, name, meta);
     this.prepareCreate(def, obj);
     const normalized = normalizeTimes(obj) as AnyObject;
     if (dryRun) return normalized;
     const out = this.commit(def, "ADDED", normalized);
     if (def.key === "namespaces") this.populateNamespace(name);
     return out;
+  }
+
+  private validateMeta(def: ResourceDef, name: string, meta: AnyObject): void {
+    const problems = objectMetaProblems(meta);
+    if (problems.length > 0) throw invalid(def, name, problems);
   }
 
   private validateName(def: ResourceDef, name: string): void {
@@ -589,6 +597,8 @@ export class KubeStore {
       default:
         break;
     }
+    decodeObject(def, next);
+    this.validateMeta(def, name, next.metadata as AnyObject);
     next = normalizeTimes(next) as AnyObject;
     if (deepEqual(next, current)) return current; // no-op: no new resourceVersion, no event
     if (rvPrecondition && rvPrecondition !== current.metadata.resourceVersion) throw conflict(def, name);

@@ -1240,7 +1240,7 @@ const credentialCases: CorpusCase[] = [
     description: "kubeconfig pointing at a closed port",
     input: { kind: "scenario", scenario: "kube-dead-port" },
     expect: { outcome: "retried", error: /^kubernetes get pod default\/cred-kube-dead-port: .*ECONNREFUSED/ },
-    note: "no ARM call; the timer logs `node.heartbeat.failed` and returns normally",
+    note: "no ARM call; the timer logs `node.heartbeat.failed` and fails its invocation",
   },
   {
     id: "cred-registry-unavailable",

@@ -412,6 +412,7 @@ describe("deploy/modules/alerts.bicep: log alerts", () => {
       "message.retry",
       "cg.create.failed",
       "node.heartbeat.failed",
+      "node.heartbeat.late",
       "arm.throttled",
       "pod.failed",
     ]) {
@@ -420,6 +421,10 @@ describe("deploy/modules/alerts.bicep: log alerts", () => {
     // The host's own line when maxDequeueCount is reached, and absence of the timer.
     expect(queries.some((q) => q.includes("Moving message to queue"))).toBe(true);
     expect(queries).toContain('requests | where operation_Name == "reconcile"');
+    // A single late renewal already alerts: it is a bug at any pod count.
+    expect(alerts.source).toMatch(
+      /name: 'heartbeat-late'[\s\S]*?query: 'traces \| where message startswith "node\.heartbeat\.late "'[\s\S]*?threshold: 0/,
+    );
     // Sustained throttling: several consecutive failing windows.
     expect(alerts.source).toMatch(/name: 'arm-throttled'[\s\S]*?periods: 3/);
     // "Marked Failed by the bridge", not pods whose containers failed on their own.

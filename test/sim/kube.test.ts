@@ -438,11 +438,18 @@ describe("kube fake through client-node", () => {
     );
     expect(scrub(created.body)).toEqual(scrub(RECORDED.leaseCreate.response));
     const lease = await coord.readNamespacedLease({ name: NODE, namespace: "kube-node-lease" });
-    const renewAt = new Date("2026-11-26T00:33:06.123Z");
+    // client-node turns MicroTime into Date and back into three fractional digits, which a real API server
+    // refuses (test/sim/kube.decode.test.ts): a writer must send the six-digit string itself
+    const renewAt = "2026-11-26T00:33:06.123000Z" as unknown as Date;
+    const spec = {
+      ...lease.spec,
+      acquireTime: RECORDED.leaseCreate.request.spec.acquireTime,
+      renewTime: renewAt,
+    };
     const renewed = await coord.replaceNamespacedLease({
       name: NODE,
       namespace: "kube-node-lease",
-      body: { ...lease, spec: { ...lease.spec, renewTime: renewAt } },
+      body: { ...lease, spec },
     });
     expect(Number(renewed.metadata!.resourceVersion)).toBeGreaterThan(
       Number(lease.metadata!.resourceVersion),
@@ -457,7 +464,7 @@ describe("kube fake through client-node", () => {
     const again = await coord.replaceNamespacedLease({
       name: NODE,
       namespace: "kube-node-lease",
-      body: renewed,
+      body: { ...renewed, spec },
     });
     expect(again.metadata!.resourceVersion).toBe(renewed.metadata!.resourceVersion);
   });

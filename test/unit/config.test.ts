@@ -37,6 +37,23 @@ describe("loadBridgeConfig", () => {
     expect(() => loadBridgeConfig(env)).toThrow(message);
   });
 
+  it("takes the ownership identity from ACI_CLUSTER_ID, else ACI_BRIDGE_CLUSTER_NAME, and knows the default", () => {
+    expect(loadBridgeConfig(base)).toMatchObject({ clusterName: "default", clusterIdentity: "default" });
+    expect(loadBridgeConfig({ ...base, ACI_BRIDGE_CLUSTER_NAME: "default" }).clusterIdentity).toBe("default");
+    expect(loadBridgeConfig({ ...base, ACI_BRIDGE_CLUSTER_NAME: "my-aks" })).toMatchObject({
+      clusterName: "my-aks",
+      clusterIdentity: "ACI_BRIDGE_CLUSTER_NAME",
+    });
+    const uid = "6f1c2a4e-0d7b-4f0e-9a51-3c2b8e7d9f10";
+    expect(
+      loadBridgeConfig({ ...base, ACI_BRIDGE_CLUSTER_NAME: "my-aks", ACI_CLUSTER_ID: uid }),
+    ).toMatchObject({
+      clusterName: uid,
+      clusterIdentity: "ACI_CLUSTER_ID",
+    });
+    expect(() => loadBridgeConfig({ ...base, ACI_CLUSTER_ID: "not a uid!" })).toThrow(/ACI_CLUSTER_ID/);
+  });
+
   it("accepts identity-based queue settings instead of a connection string", () => {
     const config = loadBridgeConfig({
       ...base,
