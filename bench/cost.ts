@@ -52,6 +52,8 @@ export interface MonthlyCost {
   pods: number;
   executions: number;
   gbSeconds: number;
+  /** Every invocation's duration billed on its own (no sharing of an instance's seconds). */
+  upperBoundGbSeconds: number;
   queueOperations: number;
   /** Without free grants (an upper bound: another app in the subscription may use them). */
   usd: number;
@@ -60,15 +62,21 @@ export interface MonthlyCost {
 }
 
 /**
- * Bills every invocation's duration at the instance's memory (an upper bound: Flex bills an instance's memory
- * while it executes anything, so concurrent invocations on one instance share the same seconds).
+ * Flex bills an instance's memory while it executes anything, so concurrent invocations on one instance share
+ * the same seconds. With invocations arriving at random at rate λ (per second) and lasting d seconds on
+ * average, one instance is busy a fraction 1 − e^(−λd) of the time (the chance that at least one invocation
+ * runs, M/G/∞). The model bills one instance's memory for that fraction of the month: the bridge's load fits one
+ * instance up to λd ≈ its concurrency; above that Flex adds instances, which this model does not bill (so it is
+ * a lower bound there). `upperBoundGbSeconds` bills every invocation's full duration separately.
  */
 export function monthlyCost(pods: number, load: MeasuredLoad): MonthlyCost {
   const podEvents = load.podEventsPerPodHour * pods * HOURS_PER_MONTH;
   const reconcile = load.reconcilePerHour * HOURS_PER_MONTH;
   const executions = podEvents + reconcile;
-  const seconds = (podEvents * load.podEventsMeanMs + reconcile * load.reconcileMeanMs) / 1000;
-  const gbSeconds = seconds * FLEX_PRICE.instanceMemoryGb;
+  const busySeconds = (podEvents * load.podEventsMeanMs + reconcile * load.reconcileMeanMs) / 1000;
+  const monthSeconds = HOURS_PER_MONTH * 3600;
+  const lambdaD = busySeconds / monthSeconds;
+  const gbSeconds = monthSeconds * (1 - Math.exp(-lambdaD)) * FLEX_PRICE.instanceMemoryGb;
   const queueOperations =
     podEvents * (load.queueOpsPerMessage ?? 3) + (load.idlePollsPerHour ?? 1800) * HOURS_PER_MONTH;
   const compute = (gbs: number, execs: number) =>
@@ -78,6 +86,7 @@ export function monthlyCost(pods: number, load: MeasuredLoad): MonthlyCost {
     pods,
     executions: Math.round(executions),
     gbSeconds: Math.round(gbSeconds),
+    upperBoundGbSeconds: Math.round(busySeconds * FLEX_PRICE.instanceMemoryGb),
     queueOperations: Math.round(queueOperations),
     usd: round2(compute(gbSeconds, executions) + queue),
     usdWithFreeGrant: round2(

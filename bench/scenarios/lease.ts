@@ -24,7 +24,7 @@ import { seedRunningPods } from "./tick.js";
 
 export async function runLease(ctx: ScenarioContext): Promise<ScenarioResult> {
   const n = ctx.quick ? 500 : 5000;
-  const windowS = ctx.quick ? 25 : 80;
+  const windowS = ctx.quick ? 22 : 80;
   const repairs: number[] = [];
   const tickMs: number[] = [];
   const stack = await startLocalStack({

@@ -22,9 +22,9 @@ export function chartNodeOptions(): string {
 }
 
 export async function runWatcher(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const pods = ctx.quick ? 500 : 5000;
+  const pods = ctx.quick ? 200 : 5000;
   const burst = ctx.quick ? 100 : 1000;
-  const idleSeconds = ctx.quick ? 3 : 10;
+  const idleSeconds = ctx.quick ? 2 : 10;
   const nodeOptions = chartNodeOptions();
   const result = await benchWatcher({ pods, burst, idleSeconds, nodeOptions, realistic: true });
   ctx.progress(
