@@ -216,7 +216,8 @@ export function deriveMetrics(r: Record<string, Json>): Record<string, Metric> {
   const put = (key: string, value: unknown) => {
     m[key] = typeof value === "boolean" ? value : num(value);
   };
-  m.latencyProfile = String(r.steady?.latencyProfile ?? r.anchor?.latencyProfile ?? "none");
+  const profile = r.steady?.latencyProfile ?? r.anchor?.latencyProfile;
+  m.latencyProfile = typeof profile === "string" ? profile : "none";
   put("podEventsInstances", r.burst?.podEventsInstances ?? 1);
   put("statusLagCrashBoundS", statusLagCrashBoundS());
   put("statusSlowPeriodSetS", DEFAULT_STATUS_SLOW_SECONDS);
