@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "../log.js";
-import type { PodEventSender } from "../queue/client.js";
+import type { PodEventSender } from "../queue/message.js";
 import { isPodFinal } from "../translate/index.js";
 import { isOwnedBy, ownerFromTags } from "../translate/names.js";
 import type { ContainerGroupApi, PodReader } from "./ports.js";
