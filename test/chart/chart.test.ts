@@ -5,7 +5,7 @@
  * validated against the Kubernetes schemas in `kubernetes-models`, the security-relevant parts asserted
  * exactly, and bad values refused by helm itself — by values.schema.json or by a template-time `fail`.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
@@ -30,6 +30,7 @@ import {
   parseManifests,
   renderChart,
   renderFailure,
+  scratchDir,
   type Obj,
   type Rendered,
 } from "./helm.js";
@@ -661,6 +662,32 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
       });
       expect(podSpec(r).securityContext.runAsUser).toBe(1001);
     });
+  });
+
+  // `helm template` is install's client-only path. Helm 4 also installs offline with --dry-run=client (Helm 3
+  // then insists on a cluster's discovery and OpenAPI), so check that path renders the same manifest and NOTES.
+  it.runIf(major === 4)("helm install --dry-run=client renders what helm template does, and the NOTES", () => {
+    const valuesFile = join(scratchDir(), "install-values.json");
+    writeFileSync(valuesFile, JSON.stringify(CONN));
+    const r = helm(major, [
+      "install",
+      "aci-bridge-watcher",
+      CHART_DIR,
+      "--namespace",
+      "aci-bridge",
+      "--dry-run=client",
+      "--output",
+      "json",
+      "--values",
+      valuesFile,
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const release = JSON.parse(r.stdout) as { manifest: string; info: { notes: string; status: string } };
+    expect(release.info.status).toBe("pending-install");
+    const rendered = renderChart(major, { values: CONN, notes: true });
+    expect(parseManifests(release.manifest).objects).toEqual(rendered.objects);
+    expect(release.info.notes.trim()).toBe(rendered.notes.trim());
   });
 
   it("helm throws HelmError with helm's own message", () => {
