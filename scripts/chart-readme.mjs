@@ -133,7 +133,9 @@ async function main(argv) {
   const text = await formatChartReadme(renderChartReadme());
   if (check) {
     if ((existsSync(file) ? readFileSync(file, "utf8") : "") !== text) {
-      console.error("charts/aci-bridge-watcher/README.md is out of date: run `node scripts/chart-readme.mjs`");
+      console.error(
+        "charts/aci-bridge-watcher/README.md is out of date: run `node scripts/chart-readme.mjs`",
+      );
       process.exit(1);
     }
     return;

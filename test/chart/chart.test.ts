@@ -125,7 +125,8 @@ it("the docs give install commands for every way to authenticate to the queue", 
       joined.some((c) => c.includes(needle)),
       needle,
     ).toBe(true);
-  for (const c of DOC_COMMANDS) expect(c.argv.slice(1, 3), c.where).toEqual(["aci-bridge-watcher", "charts/aci-bridge-watcher"]);
+  for (const c of DOC_COMMANDS)
+    expect(c.argv.slice(1, 3), c.where).toEqual(["aci-bridge-watcher", "charts/aci-bridge-watcher"]);
 });
 
 describe.each(HELM_MAJORS)("Helm %i", (major) => {
@@ -263,12 +264,16 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
         pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]
           .matchExpressions,
       ).toEqual([{ key: "type", operator: "NotIn", values: ["virtual-kubelet"] }]);
-      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(loadDefaultValues().watcher.shutdownGraceSeconds);
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(
+        loadDefaultValues().watcher.shutdownGraceSeconds,
+      );
     });
 
     it("passes the queue credential from the Secret, never inline", () => {
       const secret = find(r, "Secret")!;
-      expect(Buffer.from(secret.data.connectionString, "base64").toString()).toBe(CONN.queue.connectionString);
+      expect(Buffer.from(secret.data.connectionString, "base64").toString()).toBe(
+        CONN.queue.connectionString,
+      );
       expect(envOf(r).PodEventsStorage).toEqual({
         secretKeyRef: { name: "aci-bridge-watcher", key: "connectionString" },
       });
@@ -356,7 +361,9 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
       expect(find(r, "ServiceAccount")!.metadata.annotations).toEqual({
         "azure.workload.identity/client-id": CLIENT_ID,
       });
-      expect(find(r, "Deployment")!.spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
+      expect(find(r, "Deployment")!.spec.template.metadata.labels["azure.workload.identity/use"]).toBe(
+        "true",
+      );
       expect(envOf(r)).toMatchObject({
         PodEventsStorage__queueServiceUri: "https://acct.queue.core.windows.net",
         PodEventsStorage__clientId: CLIENT_ID,
@@ -364,9 +371,9 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
       expect(r.notes).toContain(`with workload identity (client id ${CLIENT_ID})`);
       expect(r.notes).not.toContain("Secret");
       validateAll(r.objects);
-      expect(renderFailure(major, { values: { workloadIdentity: { enabled: true, clientId: CLIENT_ID } } })).toMatch(
-        /queue.serviceUri is required/,
-      );
+      expect(
+        renderFailure(major, { values: { workloadIdentity: { enabled: true, clientId: CLIENT_ID } } }),
+      ).toMatch(/queue.serviceUri is required/);
     });
 
     it("several node names → one comma-separated ACI_NODE_NAMES the watcher parses", () => {
@@ -431,7 +438,8 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
         ],
       });
       // The Service it selects exists (even with service.enabled false), carries the labels and names the port.
-      for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) expect(svc.metadata.labels[k]).toBe(v);
+      for (const [k, v] of Object.entries(sm.spec.selector.matchLabels))
+        expect(svc.metadata.labels[k]).toBe(v);
       expect(svc.spec.ports.map((p: Obj) => p.name)).toContain("http");
       expect(r.notes).toContain("ServiceMonitor aci-bridge/aci-bridge-watcher");
       validateAll(r.objects);
@@ -556,29 +564,57 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
       ["replicas as a string", { replicaCount: "2" }, /replicaCount/],
       ["a bad pull policy", { image: { pullPolicy: "Sometimes" } }, /image[./]pullPolicy/],
       ["an image digest that is a tag", { image: { digest: "latest" } }, /image[./]digest/],
-      ["a SAS URL without a signature", { queue: { sasUrl: "https://a.queue.core.windows.net/pod-events" } }, /queue[./]sasUrl/],
+      [
+        "a SAS URL without a signature",
+        { queue: { sasUrl: "https://a.queue.core.windows.net/pod-events" } },
+        /queue[./]sasUrl/,
+      ],
       ["a queue name with an underscore", { queue: { name: "Pod_Events" } }, /queue[./]name/],
       ["a queue name with a double hyphen", { queue: { name: "pod--events" } }, /queue[./]name/],
       ["a queue name starting with a hyphen", { queue: { name: "-pod-events" } }, /queue[./]name/],
       ["a queue name ending with a hyphen", { queue: { name: "pod-events-" } }, /queue[./]name/],
       ["a queue name of 2 characters", { queue: { name: "pe" } }, /queue[./]name/],
-      ["workload identity without a client id", { workloadIdentity: { enabled: true } }, /workloadIdentity.*clientId/],
-      ["privilege escalation", { securityContext: { allowPrivilegeEscalation: true } }, /securityContext[./]allowPrivilegeEscalation/],
-      ["running as root allowed", { podSecurityContext: { runAsNonRoot: false } }, /podSecurityContext[./]runAsNonRoot/],
+      [
+        "workload identity without a client id",
+        { workloadIdentity: { enabled: true } },
+        /workloadIdentity.*clientId/,
+      ],
+      [
+        "privilege escalation",
+        { securityContext: { allowPrivilegeEscalation: true } },
+        /securityContext[./]allowPrivilegeEscalation/,
+      ],
+      [
+        "running as root allowed",
+        { podSecurityContext: { runAsNonRoot: false } },
+        /podSecurityContext[./]runAsNonRoot/,
+      ],
       ["a privileged port", { httpPort: 80 }, /httpPort/],
-      ["a malformed memory limit", { resources: { limits: { memory: "lots" } } }, /resources[./]limits[./]memory/],
+      [
+        "a malformed memory limit",
+        { resources: { limits: { memory: "lots" } } },
+        /resources[./]limits[./]memory/,
+      ],
       ["a bad namespaceOverride", { namespaceOverride: "Watchers_NS" }, /namespaceOverride/],
-      ["a ServiceMonitor interval in words", { serviceMonitor: { interval: "30 seconds" } }, /serviceMonitor[./]interval/],
+      [
+        "a ServiceMonitor interval in words",
+        { serviceMonitor: { interval: "30 seconds" } },
+        /serviceMonitor[./]interval/,
+      ],
       [
         "a topology spread constraint without topologyKey",
         { topologySpreadConstraints: [{ maxSkew: 1, whenUnsatisfiable: "DoNotSchedule" }] },
         /topologySpreadConstraints[./]0.*topologyKey/,
       ],
-      ["an extra volume mount without mountPath", { extraVolumeMounts: [{ name: "ca" }] }, /extraVolumeMounts[./]0.*mountPath/],
+      [
+        "an extra volume mount without mountPath",
+        { extraVolumeMounts: [{ name: "ca" }] },
+        /extraVolumeMounts[./]0.*mountPath/,
+      ],
       ["global that is not a map", { global: "x" }, /global/],
       ["a negative revisionHistoryLimit", { revisionHistoryLimit: -1 }, /revisionHistoryLimit/],
     ])("rejects %s", (_what, values, field) => {
-      const stderr = renderFailure(major, { values: { ...CONN, ...values } as Obj });
+      const stderr = renderFailure(major, { values: { ...CONN, ...values } });
       expect(stderr).toMatch(SCHEMA_ERROR);
       expect(stderr).toMatch(field);
     });
@@ -588,7 +624,9 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
         const r = renderChart(major, { values: { ...CONN, queue: { ...CONN.queue, name } } });
         expect(envOf(r).POD_EVENTS_QUEUE_NAME, name).toBe(name);
       }
-      expect(renderFailure(major, { values: { ...CONN, queue: { name: "a".repeat(64) } } })).toMatch(SCHEMA_ERROR);
+      expect(renderFailure(major, { values: { ...CONN, queue: { name: "a".repeat(64) } } })).toMatch(
+        SCHEMA_ERROR,
+      );
     });
   });
 
@@ -640,15 +678,15 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
         /securityContext.capabilities.drop must contain ALL/,
       ],
     ])("%s", (_what, values, message) => {
-      const stderr = renderFailure(major, { values: { ...CONN, ...values } as Obj });
+      const stderr = renderFailure(major, { values: { ...CONN, ...values } });
       expect(stderr).toMatch(/execution error at \(aci-bridge-watcher\/templates\/deployment.yaml/);
       expect(stderr).toMatch(message);
     });
 
     it("the same checks hold for values given with --set (integers, not floats)", () => {
-      expect(
-        renderFailure(major, { values: CONN, set: ["leaderElection.renewDeadlineSeconds=20"] }),
-      ).toMatch(/renewDeadlineSeconds \(20\) must be less than leaderElection.leaseDurationSeconds \(15\)/);
+      expect(renderFailure(major, { values: CONN, set: ["leaderElection.renewDeadlineSeconds=20"] })).toMatch(
+        /renewDeadlineSeconds \(20\) must be less than leaderElection.leaseDurationSeconds \(15\)/,
+      );
       expect(renderFailure(major, { values: CONN, set: ["watcher.shutdownGraceSeconds=30"] })).toMatch(
         /terminationGracePeriodSeconds \(30\) must be greater than watcher.shutdownGraceSeconds \(30\)/,
       );
@@ -666,29 +704,32 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
 
   // `helm template` is install's client-only path. Helm 4 also installs offline with --dry-run=client (Helm 3
   // then insists on a cluster's discovery and OpenAPI), so check that path renders the same manifest and NOTES.
-  it.runIf(major === 4)("helm install --dry-run=client renders what helm template does, and the NOTES", () => {
-    const valuesFile = join(scratchDir(), "install-values.json");
-    writeFileSync(valuesFile, JSON.stringify(CONN));
-    const r = helm(major, [
-      "install",
-      "aci-bridge-watcher",
-      CHART_DIR,
-      "--namespace",
-      "aci-bridge",
-      "--dry-run=client",
-      "--output",
-      "json",
-      "--values",
-      valuesFile,
-    ]);
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    const release = JSON.parse(r.stdout) as { manifest: string; info: { notes: string; status: string } };
-    expect(release.info.status).toBe("pending-install");
-    const rendered = renderChart(major, { values: CONN, notes: true });
-    expect(parseManifests(release.manifest).objects).toEqual(rendered.objects);
-    expect(release.info.notes.trim()).toBe(rendered.notes.trim());
-  });
+  it.runIf(major === 4)(
+    "helm install --dry-run=client renders what helm template does, and the NOTES",
+    () => {
+      const valuesFile = join(scratchDir(), "install-values.json");
+      writeFileSync(valuesFile, JSON.stringify(CONN));
+      const r = helm(major, [
+        "install",
+        "aci-bridge-watcher",
+        CHART_DIR,
+        "--namespace",
+        "aci-bridge",
+        "--dry-run=client",
+        "--output",
+        "json",
+        "--values",
+        valuesFile,
+      ]);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      const release = JSON.parse(r.stdout) as { manifest: string; info: { notes: string; status: string } };
+      expect(release.info.status).toBe("pending-install");
+      const rendered = renderChart(major, { values: CONN, notes: true });
+      expect(parseManifests(release.manifest).objects).toEqual(rendered.objects);
+      expect(release.info.notes.trim()).toBe(rendered.notes.trim());
+    },
+  );
 
   it("helm throws HelmError with helm's own message", () => {
     expect(() => renderChart(major, { values: { replicaCount: 0 } })).toThrow(HelmError);

@@ -18,7 +18,8 @@ export interface DocCommand {
 /** Splits one shell line into words; `vars` expands `$NAME`/`${NAME}` outside single quotes. */
 export function shellWords(line: string, vars: Record<string, string>): string[] {
   const words: string[] = [];
-  let word: string | undefined;
+  let word = "";
+  let started = false; // a word (possibly empty, e.g. "") is being built
   let quote: "'" | '"' | undefined;
   const expand = (at: number): [string, number] => {
     const m = /^\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))/.exec(line.slice(at));
@@ -28,48 +29,42 @@ export function shellWords(line: string, vars: Record<string, string>): string[]
     if (value === undefined) throw new Error(`no sample value for $${name} in: ${line}`);
     return [value, at + m[0].length];
   };
-  for (let i = 0; i < line.length; ) {
+  for (let i = 0; i < line.length;) {
     const c = line[i]!;
     if (quote === "'") {
       if (c === "'") quote = undefined;
       else word += c;
       i++;
-    } else if (quote === '"') {
-      if (c === '"') {
-        quote = undefined;
-        i++;
-      } else if (c === "$") {
-        const [v, next] = expand(i);
-        word += v;
-        i = next;
-      } else if (c === "\\" && i + 1 < line.length) {
-        word += line[i + 1];
-        i += 2;
-      } else {
-        word += c;
-        i++;
-      }
-    } else if (c === " " || c === "\t") {
-      if (word !== undefined) words.push(word);
-      word = undefined;
+    } else if (quote === '"' && c === '"') {
+      quote = undefined;
       i++;
-    } else if (c === "#" && word === undefined) {
+    } else if (quote === '"' && c === "\\" && i + 1 < line.length) {
+      word += line[i + 1]!;
+      i += 2;
+    } else if (quote === undefined && (c === " " || c === "\t")) {
+      if (started) words.push(word);
+      word = "";
+      started = false;
+      i++;
+    } else if (quote === undefined && c === "#" && !started) {
       break; // a comment
-    } else if (c === "'" || c === '"') {
+    } else if (quote === undefined && (c === "'" || c === '"')) {
       quote = c;
-      word ??= "";
+      started = true;
       i++;
     } else if (c === "$") {
       const [v, next] = expand(i);
-      word = (word ?? "") + v;
+      word += v;
+      started = true;
       i = next;
     } else {
-      word = (word ?? "") + c;
+      word += c;
+      started = true;
       i++;
     }
   }
   if (quote) throw new Error(`unterminated quote in: ${line}`);
-  if (word !== undefined) words.push(word);
+  if (started) words.push(word);
   return words;
 }
 

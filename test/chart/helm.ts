@@ -158,7 +158,8 @@ export function renderChart(major: HelmMajor, opts: RenderOptions = {}): Rendere
 /** The stderr of a `helm template` that must fail (throws if helm renders). */
 export function renderFailure(major: HelmMajor, opts: RenderOptions = {}): string {
   const r = helm(major, templateArgs(opts));
-  if (r.status === 0) throw new Error(`helm ${major} rendered values it should refuse: ${JSON.stringify(opts)}`);
+  if (r.status === 0)
+    throw new Error(`helm ${major} rendered values it should refuse: ${JSON.stringify(opts)}`);
   return r.stderr;
 }
 

@@ -34,7 +34,9 @@ describe("charts/aci-bridge-watcher/README.md", () => {
   it("the generator refuses an undocumented value and reflects a changed comment", () => {
     const undocumented = valuesText.replace("# -- Old ReplicaSets kept for `kubectl rollout undo`.\n", "");
     expect(undocumented).not.toBe(valuesText);
-    expect(() => documentedValues(undocumented)).toThrow(/values without a "# --" comment: revisionHistoryLimit/);
+    expect(() => documentedValues(undocumented)).toThrow(
+      /values without a "# --" comment: revisionHistoryLimit/,
+    );
     const changed = valuesText.replace("# -- Image pull policy.", "# -- How the image is pulled.");
     expect(documentedValues(changed).find((r) => r.key === "image.pullPolicy")!.description).toBe(
       "How the image is pulled.",

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- JSON Schema documents are untyped */
 /**
  * Every `pattern` in values.schema.json must compile under Go's regexp (RE2), which helm uses to validate
  * values: a lookaround or a backreference makes every `helm lint`/`template`/`install` fail ("pattern must be
@@ -69,7 +68,9 @@ describe("values.schema.json patterns are RE2", () => {
     const patterns = schemaPatterns(JSON.parse(schemaText));
     expect(patterns.length).toBeGreaterThanOrEqual(8);
     expect(patterns.map((p) => p.at)).toContain("/properties/queue/properties/name/pattern");
-    expect(patterns.filter((p) => re2Problem(p.pattern)).map((p) => `${p.at}: ${re2Problem(p.pattern)}`)).toEqual([]);
+    expect(
+      patterns.filter((p) => re2Problem(p.pattern)).map((p) => `${p.at}: ${re2Problem(p.pattern)}`),
+    ).toEqual([]);
   });
 
   it.each([
@@ -84,19 +85,26 @@ describe("values.schema.json patterns are RE2", () => {
     expect(re2Problem(pattern)).toContain(problem);
   });
 
-  it.each(["^[a-z0-9]+(-[a-z0-9]+)*$", "^\\(?!x", "[(?!]", "^$|^https://[^?]+\\?.*sig=", "(?i)abc", "(?:a|b)", "\\\\1"])(
-    "accepts %s",
-    (pattern) => {
-      expect(re2Problem(pattern)).toBeUndefined();
-    },
-  );
+  it.each([
+    "^[a-z0-9]+(-[a-z0-9]+)*$",
+    "^\\(?!x",
+    "[(?!]",
+    "^$|^https://[^?]+\\?.*sig=",
+    "(?i)abc",
+    "(?:a|b)",
+    "\\\\1",
+  ])("accepts %s", (pattern) => {
+    expect(re2Problem(pattern)).toBeUndefined();
+  });
 
   it("finds the lookahead when fed the 0.1.0 schema", () => {
     const bad = JSON.parse(schemaText);
     bad.properties.queue.properties.name.pattern = LOOKAHEAD;
-    expect(schemaPatterns(bad).filter((p) => re2Problem(p.pattern)).map((p) => p.at)).toEqual([
-      "/properties/queue/properties/name/pattern",
-    ]);
+    expect(
+      schemaPatterns(bad)
+        .filter((p) => re2Problem(p.pattern))
+        .map((p) => p.at),
+    ).toEqual(["/properties/queue/properties/name/pattern"]);
   });
 
   it.each(HELM_MAJORS)("helm %i itself refuses a chart whose schema has a lookahead", (major) => {

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped YAML */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- rendered manifests are untyped YAML */
 /**
  * The watcher chart as a subchart: the umbrella fixture (test/chart/fixtures/umbrella) depends on it through a
  * `file://` repository and sets `global` values and the `enabled` condition. Each Helm version works on its own
@@ -63,7 +63,10 @@ describe.each(HELM_MAJORS)("Helm %i: umbrella chart with the watcher as a depend
     expect(d.metadata.labels["helm.sh/chart"]).toMatch(/^aci-bridge-watcher-\d+\.\d+\.\d+/);
     const env = Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
     expect(env.ACI_NODE_NAMES.value).toBe("aci-east");
-    expect(env.WATCHER_QUEUE_SAS_URL.valueFrom.secretKeyRef).toEqual({ name: "umbrella-queue", key: "sasUrl" });
+    expect(env.WATCHER_QUEUE_SAS_URL.valueFrom.secretKeyRef).toEqual({
+      name: "umbrella-queue",
+      key: "sasUrl",
+    });
     expect(find({ objects }, "ConfigMap")!.data).toEqual({ watcher: "true" });
   });
 

@@ -11,7 +11,10 @@ import { createQueue, startTestWatcher, testPod, waitFor } from "../watcher/supp
 import { allows, key, toRbacRequest, type RbacRequest, type RbacRule } from "./rbac.js";
 
 const NAMESPACE = "aci-bridge";
-const rendered = renderChart(4, { values: { queue: { existingSecret: "aci-bridge-queue" } }, namespace: NAMESPACE });
+const rendered = renderChart(4, {
+  values: { queue: { existingSecret: "aci-bridge-queue" } },
+  namespace: NAMESPACE,
+});
 const clusterRules = (find(rendered, "ClusterRole")?.rules ?? []) as RbacRule[];
 const role = find(rendered, "Role") as { metadata: { name: string; namespace: string }; rules: RbacRule[] };
 
