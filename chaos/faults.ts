@@ -12,7 +12,7 @@
 import type { InvocationContext, Timer } from "@azure/functions";
 import type { FaultRule as ArmFaultRule } from "../sim/aci/index.js";
 import type { FaultRule as KubeFaultRule } from "../sim/kube/index.js";
-import type { PodEventSender } from "../lib/queue/client.js";
+import type { PodEventSender } from "../lib/queue/message.js";
 import type { PodEventMessage } from "../lib/queue/message.js";
 import type { ContainerGroupApi } from "../lib/reconcile/ports.js";
 import type { Rng } from "./prng.js";

@@ -2,6 +2,9 @@
  * The one place that reads settings (`process.env` or an equivalent record). Each program parses its
  * settings once at start-up, gets a frozen object, and passes it down. A missing or malformed setting is a
  * `ConfigError` naming it. Every setting is listed in README "Configuration" and local.settings.sample.json.
+ *
+ * Errors name the setting and say what is wrong; they never repeat the value (a connection string, a
+ * kubeconfig or a SAS URL in the wrong setting would otherwise land in the logs on every invocation).
  */
 import { ConfigError } from "./errors.js";
 
@@ -172,7 +175,7 @@ export function parseNodes(value: string, defaultRegion: string): VirtualNodeCon
     .map((entry) => {
       const [name = "", region] = entry.split(":").map((s) => s.trim());
       if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
-        throw new ConfigError(`ACI_NODE_NAMES: "${name}" is not a valid Kubernetes node name`);
+        throw new ConfigError("ACI_NODE_NAMES: an entry is not a valid Kubernetes node name");
       }
       return { name, region: region || defaultRegion };
     });
@@ -193,7 +196,7 @@ export function parseTaint(value: string): NodeShape["taint"] {
       value,
     );
   if (!match) {
-    throw new ConfigError(`ACI_NODE_TAINT must look like key[=value]:NoSchedule, got "${value}"`);
+    throw new ConfigError("ACI_NODE_TAINT must look like key[=value]:NoSchedule");
   }
   const [, key = "", taintValue, effect] = match;
   const taint: NodeShape["taint"] = { key, effect: effect as NodeShape["taint"]["effect"] };
@@ -207,10 +210,13 @@ export function parseHostPort(value: string | undefined): { host: string; port: 
   const match = /^([A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(value);
   const port = Number(match?.[2] ?? 443);
   if (!match || port < 1 || port > 65535) {
-    throw new ConfigError(`ACI_API_SERVER must be host[:port], got "${value}"`);
+    throw new ConfigError("ACI_API_SERVER must be host[:port]");
   }
   return { host: match[1] ?? "", port };
 }
+
+/** An App Service Key Vault reference, as the setting holds it when the reference did not resolve. */
+const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\s*\(/i;
 
 /** Reads typed settings and names the setting in every error. */
 export class Reader {
@@ -218,6 +224,13 @@ export class Reader {
 
   optional(name: string): string | undefined {
     const value = this.env[name]?.trim();
+    if (value && KEY_VAULT_REFERENCE.test(value)) {
+      // App Service keeps the literal reference when it cannot resolve it (identity without access, a
+      // wrong secret URI, a deleted version): using it as the value would fail far from the cause.
+      throw new ConfigError(
+        `${name}: the Key Vault reference did not resolve (the app setting still holds the literal @Microsoft.KeyVault(...) text); check the reference and the app's access to the vault`,
+      );
+    }
     return value ? value : undefined;
   }
 
@@ -236,7 +249,7 @@ export class Reader {
     if (raw === undefined) return fallback;
     const value = Number(raw);
     if (!Number.isFinite(value) || value < 0) {
-      throw new ConfigError(`${name} must be a non-negative number, got "${raw}"`);
+      throw new ConfigError(`${name} must be a non-negative number`);
     }
     return value;
   }
@@ -246,7 +259,7 @@ export class Reader {
     if (raw === undefined) return fallback;
     if (["true", "1", "yes"].includes(raw)) return true;
     if (["false", "0", "no"].includes(raw)) return false;
-    throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+    throw new ConfigError(`${name} must be true or false`);
   }
 
   list(name: string): string[] {
@@ -260,7 +273,7 @@ export class Reader {
     const raw = this.optional(name);
     if (raw === undefined) return fallback;
     const match = allowed.find((a) => a.toLowerCase() === raw.toLowerCase());
-    if (!match) throw new ConfigError(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+    if (!match) throw new ConfigError(`${name} must be one of ${allowed.join(", ")}`);
     return match;
   }
 }
@@ -353,7 +366,7 @@ export function loadWatcherConfig(env: Env): Readonly<WatcherConfig> {
   const integer = (name: string, fallback: number, min = 0): number => {
     const value = r.number(name, fallback);
     if (!Number.isInteger(value) || value < min) {
-      throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${value}"`);
+      throw new ConfigError(`${name} must be an integer ≥ ${min}`);
     }
     return value;
   };

@@ -53,6 +53,23 @@ export class ThrottledError extends AciBridgeError {
   readonly write: boolean;
 }
 
+/**
+ * The service refused the write because of the object's current state, and said to retry later (ACI's 409
+ * `ContainerGroupTransitioning`: the group is mid-operation). A `ThrottledError` so that callers that
+ * defer throttled work (re-enqueue with `retryAfterMs`) defer this too, without closing any write gate
+ * (`write` is false); `code` is the service's error code.
+ */
+export class RetryLaterError extends ThrottledError {
+  constructor(
+    message: string,
+    readonly code: string,
+    retryAfterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, retryAfterMs, { ...options, write: false });
+  }
+}
+
 /** 5xx, timeouts, connection resets: the same call may work later. */
 export class TransientError extends AciBridgeError {
   readonly kind = "Transient";

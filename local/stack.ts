@@ -19,8 +19,8 @@ import { loadWatcherConfig, POD_EVENTS_CONNECTION } from "../lib/config.js";
 import { jsonLineLogger, type Logger } from "../lib/log.js";
 import { POD_EVENTS_POISON_QUEUE, POD_EVENTS_QUEUE } from "../lib/queue/message.js";
 import { TAG_CLUSTER, TAG_NODE } from "../lib/translate/names.js";
-import { kubePodApi } from "../lib/watcher/kube.js";
-import { describeQueue, watcherQueueSender } from "../lib/watcher/queue.js";
+import { kubePodApi } from "../lib/kube/http/pods.js";
+import { describeQueue, watcherQueueSender } from "../lib/queue/watcherSender.js";
 import { Watcher } from "../lib/watcher/watcher.js";
 import {
   startAciSimulator,

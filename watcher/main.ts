@@ -1,14 +1,17 @@
 /**
  * Entry point of the in-cluster watcher (container image `ENTRYPOINT ["node","dist/watcher/main.js"]`).
  * Reads settings once, builds the Kubernetes and queue clients, starts the watcher and its HTTP endpoints,
- * and on SIGTERM/SIGINT flushes and releases the Lease before exiting 0. The logic lives in lib/watcher.
+ * and on SIGTERM/SIGINT flushes and releases the Lease before exiting 0. The logic lives in lib/watcher, the
+ * clients in the adapter layer (lib/kube/http, lib/kube/lease.ts, lib/queue).
  */
 import { loadWatcherConfig } from "../lib/config.js";
 import { ensureError } from "../lib/errors.js";
 import { jsonLineLogger } from "../lib/log.js";
 import { startHttpServer } from "../lib/watcher/http.js";
-import { kubeLeaseStore, kubePodApi, loadKubeConnection } from "../lib/watcher/kube.js";
-import { describeQueue, watcherQueueSender } from "../lib/watcher/queue.js";
+import { loadKubeConnection } from "../lib/kube/http/connection.js";
+import { kubePodApi } from "../lib/kube/http/pods.js";
+import { kubeLeaseStore } from "../lib/kube/lease.js";
+import { describeQueue, watcherQueueSender } from "../lib/queue/watcherSender.js";
 import { Watcher } from "../lib/watcher/watcher.js";
 
 async function main(): Promise<void> {

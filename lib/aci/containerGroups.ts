@@ -1,25 +1,14 @@
 /**
  * ARM adapter for the container groups of one resource group: implements the reconcilers'
- * `ContainerGroupApi` over @azure/arm-containerinstance, maps `RestError`s to the project's error types,
+ * `ContainerGroupApi` over @azure/arm-containerinstance, maps `RestError`s through the ARM error table (`errors.ts`),
  * and never waits on a long-running operation inside an invocation (FACTS: creates can take minutes).
  */
 import type { ContainerGroup, ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
-import { isRestError, type Pipeline, type PipelinePolicy, type RestError } from "@azure/core-rest-pipeline";
-import {
-  InvalidPodSpecError,
-  NotFoundError,
-  ThrottledError,
-  TransientError,
-  UnauthorizedError,
-  ensureError,
-} from "../errors.js";
+import { isRestError, type Pipeline, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { ContainerGroupApi } from "../reconcile/ports.js";
+import { DEFERRED_RETRY_AFTER, mapArmError } from "./errors.js";
 
-/** Header where the cap policy keeps a Retry-After it took away from the SDK's retry policy. */
-const DEFERRED_RETRY_AFTER = "x-aci-bridge-retry-after-ms";
 export const retryAfterCapPolicyName = "aciBridgeRetryAfterCap";
-/** How long a create waits after ACI's region quota (groups, cores) was reached. */
-export const QUOTA_RETRY_MS = 60_000;
 
 /**
  * The SDK honours Retry-After by sleeping inside the call — minutes for ACI's create quota. Waiting inside
@@ -51,53 +40,6 @@ export function retryAfterCapPolicy(maxInlineMs: number): PipelinePolicy {
 export function installRetryAfterCap(pipeline: Pipeline, maxInlineMs: number): void {
   pipeline.removePolicy({ name: retryAfterCapPolicyName });
   pipeline.addPolicy(retryAfterCapPolicy(maxInlineMs), { afterPhase: "Retry" });
-}
-
-export function mapArmError(error: unknown, what: string): Error {
-  if (isRestError(error)) {
-    const status = error.statusCode ?? 0;
-    const code = error.code ?? "";
-    const text = `ARM ${what}: ${status || ""} ${code}`.trim();
-    if (status === 404) return new NotFoundError(text, { cause: error });
-    if (status === 401 || status === 403) return new UnauthorizedError(text, status, { cause: error });
-    const write = /^(create|delete)\b/.test(what);
-    if (status === 429) return new ThrottledError(text, retryAfterMs(error), { cause: error, write });
-    if (/QuotaReached|QuotaExceeded/i.test(code)) {
-      // Groups/cores per region: frees up when other groups go away. Wait, don't fail the pod.
-      return new ThrottledError(text, retryAfterMs(error) ?? QUOTA_RETRY_MS, { cause: error, write: true });
-    }
-    if (status === 400 || status === 409 || status === 422) {
-      // ARM rejected the body: the pod cannot run as translated. The ARM message names the problem; it never
-      // contains secure values (ACI does not echo them), but callers still scrub known secret values.
-      return new InvalidPodSpecError(
-        "spec",
-        `ACI rejected the container group: ${code}: ${armMessage(error)}`,
-        "InvalidPodSpec",
-      );
-    }
-    return new TransientError(text, status || undefined, { cause: error });
-  }
-  const e = ensureError(error);
-  return new TransientError(`ARM ${what}: ${e.message}`, undefined, { cause: e });
-}
-
-function retryAfterMs(error: RestError): number | undefined {
-  const headers = error.response?.headers;
-  const deferred = Number(headers?.get(DEFERRED_RETRY_AFTER));
-  if (Number.isFinite(deferred) && deferred > 0) return deferred;
-  const seconds = Number(headers?.get("retry-after"));
-  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
-}
-
-function armMessage(error: RestError): string {
-  let text = error.message;
-  try {
-    const body = JSON.parse(error.response?.bodyAsText ?? "") as { error?: { message?: string } };
-    text = body.error?.message ?? text;
-  } catch {
-    // keep the SDK's message
-  }
-  return text.slice(0, 500);
 }
 
 export function createContainerGroupApi(

@@ -4,8 +4,10 @@
  * kubelet (its node, its lease, pods bound to it, the secrets/configmaps/tokens those pods reference).
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import {
-  CoordinationV1Api,
+  ApiException,
   CoreV1Api,
   KubeConfig,
   PatchStrategy,
@@ -16,20 +18,59 @@ import {
   type V1NodeStatus,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { NotFoundError } from "../errors.js";
+import { parseDocument } from "yaml";
+import { ConfigError, NotFoundError, TransientError, ensureError } from "../errors.js";
 import type { KubeApi } from "../reconcile/ports.js";
-import { mapKubeError, statusOf } from "./errors.js";
+import { kubeErrorFromResponse, statusOf } from "./errors.js";
+import { loadKubeconfigObject, parseKubeconfigSync } from "./kubeconfig.js";
+import { kubeLeaseClient } from "./lease.js";
 
 /** Page size for list calls: bounded memory per page, O(pages) calls at 5,000 pods. */
 export const LIST_PAGE_SIZE = 500;
 export const REPORTING_COMPONENT = "aci-bridge";
 
+/**
+ * The Functions' kubeconfig, from `KUBECONFIG_CONTENT` (text) or `KUBECONFIG` (a path). A malformed one is a
+ * `ConfigError` naming the setting and the position of the problem, never quoting the text (it holds tokens).
+ */
 export function loadKubeConfig(source: { inline?: string; path?: string }): KubeConfig {
   const kc = new KubeConfig();
-  if (source.inline) kc.loadFromString(source.inline);
-  else if (source.path) kc.loadFromFile(source.path);
-  else kc.loadFromDefault();
+  if (source.inline) {
+    loadKubeconfigObject(
+      kc,
+      parseKubeconfigSync(source.inline, "KUBECONFIG_CONTENT", parseDocument),
+      "KUBECONFIG_CONTENT",
+    );
+  } else if (source.path) {
+    let text: string;
+    try {
+      text = readFileSync(source.path, "utf8");
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      throw new ConfigError(
+        `KUBECONFIG: cannot read the file${typeof code === "string" ? ` (${code})` : ""}`,
+      );
+    }
+    const where = "KUBECONFIG file";
+    loadKubeconfigObject(kc, parseKubeconfigSync(text, where, parseDocument), where);
+    // Relative file references resolve against the file's folder, as client-node's loadFromFile does.
+    kc.makePathsAbsolute(dirname(source.path));
+  } else kc.loadFromDefault();
   return kc;
+}
+
+/** Maps client-node errors (`ApiException`, network errors) through the Kubernetes error table. */
+export function mapKubeError(error: unknown, what: string): Error {
+  if (error instanceof ApiException) {
+    const e = error as ApiException<unknown>;
+    return kubeErrorFromResponse(
+      { status: e.code, body: e.body, retryAfter: e.headers?.["retry-after"] },
+      what,
+      error,
+    );
+  }
+  const e = ensureError(error);
+  return new TransientError(`kubernetes ${what}: ${e.message}`, undefined, { cause: e });
 }
 
 async function orUndefined<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
@@ -53,7 +94,7 @@ const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export function createKubeApi(kc: KubeConfig): KubeApi {
   const core = kc.makeApiClient(CoreV1Api);
-  const coordination = kc.makeApiClient(CoordinationV1Api);
+  const leases = kubeLeaseClient(kc);
 
   return {
     getPod: (namespace, name) =>
@@ -192,24 +233,11 @@ export function createKubeApi(kc: KubeConfig): KubeApi {
       return ns?.metadata?.uid;
     },
 
-    getLease: (namespace, name) =>
-      orUndefined(`get lease ${namespace}/${name}`, () =>
-        coordination.readNamespacedLease({ namespace, name }),
-      ),
-
-    createLease: (lease: V1Lease) =>
-      mapped(`create lease ${lease.metadata?.name}`, () =>
-        coordination.createNamespacedLease({ namespace: lease.metadata?.namespace ?? "", body: lease }),
-      ),
-
-    replaceLease: (lease: V1Lease) =>
-      mapped(`replace lease ${lease.metadata?.name}`, () =>
-        coordination.replaceNamespacedLease({
-          namespace: lease.metadata?.namespace ?? "",
-          name: lease.metadata?.name ?? "",
-          body: lease,
-        }),
-      ),
+    // The one Lease client (`lease.ts`), shared with the watcher: it writes MicroTime as the API server
+    // requires, which client-node's serializer does not for a `Date`.
+    getLease: (namespace, name) => leases.get(namespace, name),
+    createLease: (lease: V1Lease) => leases.create(lease),
+    replaceLease: (lease: V1Lease) => leases.replace(lease),
   };
 }
 

@@ -5,16 +5,14 @@
  * (`.863Z`) and is answered 400 `cannot parse ".863Z" as ".000000"`, so every MicroTime field goes through
  * `microTime()` here. `Time` fields (`lastTransitionTime`, `firstTimestamp`, …) are not affected.
  *
- * Note for the watcher (lib/watcher/kube.ts has its own string `microTime()` for its raw HTTP Lease store):
- * `formatMicroTime()` below is the same format; switch to it when that code moves.
+ * The string formatter lives with the Lease codec (`lease.ts`), which the watcher loads without client-node;
+ * this module adds the client-node `V1MicroTime` the Functions put into objects.
  */
 import { V1MicroTime } from "@kubernetes/client-node";
 
-/** `2026-12-01T19:12:48.863000Z`: UTC, six fractional digits (a `Date` only has milliseconds). */
-export function formatMicroTime(date: Date): string {
-  const iso = new Date(date.getTime()).toISOString(); // always `…T..:..:..sssZ` for years 0–9999
-  return `${iso.slice(0, -1)}000Z`;
-}
+/** `2026-12-01T19:12:48.863000Z`: UTC, six fractional digits (the SDK-free formatter of the Lease codec). */
+export { microTime as formatMicroTime } from "./lease.js";
+import { microTime as formatMicroTime } from "./lease.js";
 
 /**
  * A `Date` that serialises as a MicroTime. client-node passes `V1MicroTime` values through to

@@ -1,12 +1,13 @@
 /**
- * Storage queue adapter shared by the watcher (sender) and the Functions (follow-up status checks).
- * Builds a `QueueClient` from a connection string, a SAS queue URL, or a queue service URI plus an Azure
- * credential (managed/workload identity), and sends v1 messages base64-encoded as the host expects.
+ * Storage queue adapter over `@azure/storage-queue`: the Functions' sender (follow-up status checks) and the
+ * watcher's sender when it uses workload identity. Builds a `QueueClient` from a connection string, a SAS
+ * queue URL, or a queue service URI plus an Azure credential (managed/workload identity), and sends v1
+ * messages base64-encoded as the host expects. Errors go through the queue error table (`errors.ts`).
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { QueueClient, QueueServiceClient, RestError } from "@azure/storage-queue";
-import { ThrottledError, TransientError, UnauthorizedError, ensureError } from "../errors.js";
-import { encodePodEventMessage, type PodEventMessage } from "./message.js";
+import { queueErrorFromResponse, queueNetworkError, visibilitySeconds } from "./errors.js";
+import { encodePodEventMessage, type PodEventSender } from "./message.js";
 
 export interface QueueTarget {
   queueName: string;
@@ -31,19 +32,10 @@ export function createQueueClient(target: QueueTarget): QueueClient {
   throw new Error("queue target needs a connection string, a SAS URL, or a service URI with a credential");
 }
 
-/** The small interface the reconcilers and the watcher use (faked in unit tests). */
-export interface PodEventSender {
-  /** Sends `message`, invisible for `delaySeconds` (0 = now). */
-  send(message: PodEventMessage, delaySeconds?: number): Promise<void>;
-}
-
-/** Storage caps visibility timeouts at 7 days. */
-const MAX_VISIBILITY_SECONDS = 7 * 24 * 3600;
-
 export function queueSender(queue: QueueClient): PodEventSender {
   return {
     async send(message, delaySeconds = 0) {
-      const visibilityTimeout = Math.min(Math.max(0, Math.ceil(delaySeconds)), MAX_VISIBILITY_SECONDS);
+      const visibilityTimeout = visibilitySeconds(delaySeconds);
       try {
         await queue.sendMessage(
           encodePodEventMessage(message),
@@ -56,19 +48,18 @@ export function queueSender(queue: QueueClient): PodEventSender {
   };
 }
 
+/** Maps what the Storage SDK threw through the queue error table (`errors.ts`). */
 export function mapQueueError(error: unknown): Error {
   if (error instanceof RestError) {
-    const status = error.statusCode ?? 0;
-    if (status === 401 || status === 403) {
-      return new UnauthorizedError(`queue: ${status} ${error.code ?? ""}`.trim(), status, { cause: error });
-    }
-    if (status === 429 || status === 503) {
-      return new ThrottledError(`queue: ${status} ${error.code ?? ""}`.trim(), undefined, { cause: error });
-    }
-    return new TransientError(`queue: ${status || error.code || error.message}`, status || undefined, {
-      cause: error,
-    });
+    const code = error.code ?? error.response?.headers.get("x-ms-error-code");
+    return queueErrorFromResponse(
+      {
+        status: error.statusCode ?? 0,
+        code,
+        retryAfter: error.response?.headers.get("retry-after"),
+      },
+      error,
+    );
   }
-  const e = ensureError(error);
-  return new TransientError(`queue: ${e.message}`, undefined, { cause: e });
+  return queueNetworkError(error);
 }

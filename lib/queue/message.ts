@@ -97,6 +97,50 @@ export function encodePodEventMessage(message: PodEventMessage): string {
   return Buffer.from(JSON.stringify(message), "utf8").toString("base64");
 }
 
+/** The pod key, `<namespace>/<name>`: log lines, locks, the watcher's caches and coalescing all use it. */
 export function podKey(ns: string, name: string): string {
   return `${ns}/${name}`;
+}
+
+/** What a sender knows when it decides to send: the pod and why. */
+export interface PodEvent {
+  ns: string;
+  name: string;
+  uid?: string;
+  reason: MessageReason;
+}
+
+/** The v1 message for `event`, stamped `now` (`at` is informational). */
+export function toMessage(event: PodEvent, now: Date): PodEventMessage {
+  const message: PodEventMessage = {
+    v: 1,
+    ns: event.ns,
+    name: event.name,
+    reason: event.reason,
+    at: now.toISOString(),
+  };
+  if (event.uid) message.uid = event.uid;
+  return message;
+}
+
+const STRENGTH: Record<MessageReason, number> = { status: 0, resync: 1, updated: 2, added: 3, deleted: 4 };
+
+/**
+ * The reason two merged messages for one pod carry: the stronger (deleted > added > updated > resync >
+ * status). Any reason makes the receiver look at the pod; the stronger one only says more in the logs.
+ */
+export function strongerReason(a: MessageReason, b: MessageReason): MessageReason {
+  return STRENGTH[b] > STRENGTH[a] ? b : a;
+}
+
+/**
+ * Sends v1 messages to `pod-events` (the port the reconcilers and the watcher use; adapters: `client.ts`
+ * over the Storage SDK, `http.ts` over plain HTTP; tests fake it).
+ */
+export interface PodEventSender {
+  /**
+   * Sends `message`, invisible for `delaySeconds` (0 = now; rounded up to whole seconds, at most 7 days).
+   * Throws the project's error types (`errors.ts` table); a send may be retried: duplicates are harmless.
+   */
+  send(message: PodEventMessage, delaySeconds?: number): Promise<void>;
 }

@@ -9,7 +9,7 @@
  * pod has at most K live chains (one per instance that handled it), never a growing number.
  */
 import type { PodEventMessage } from "../queue/message.js";
-import type { PodEventSender } from "../queue/client.js";
+import type { PodEventSender } from "../queue/message.js";
 
 /** A pending check due within this window after the requested one still counts as "soon enough". */
 const SLACK_MS = 1000;

@@ -20,7 +20,7 @@ import { AciBridgeError, ThrottledError, UnauthorizedError } from "../errors.js"
 import type { BridgeConfig } from "../config.js";
 import { kubeStatusMessage, statusOf } from "../kube/errors.js";
 import type { Logger } from "../log.js";
-import type { PodEventSender } from "../queue/client.js";
+import type { PodEventSender } from "../queue/message.js";
 import { heartbeat, type ArmHealth } from "./node.js";
 import type { ContainerGroupApi, KubeApi } from "./ports.js";
 import { repair, type RepairReport } from "./repair.js";

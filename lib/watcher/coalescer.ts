@@ -4,22 +4,8 @@
  * The window is fixed from the first event (not sliding), so a pod updated continuously still produces a
  * message every window instead of never.
  */
-import type { MessageReason, PodEventMessage } from "../queue/message.js";
+import { podKey, strongerReason, type PodEvent } from "../queue/message.js";
 import type { Clock } from "./clock.js";
-
-const STRENGTH: Record<MessageReason, number> = { status: 0, resync: 1, updated: 2, added: 3, deleted: 4 };
-
-/** The reason a merged message carries: the stronger of the two. */
-export function strongerReason(a: MessageReason, b: MessageReason): MessageReason {
-  return STRENGTH[b] > STRENGTH[a] ? b : a;
-}
-
-export interface PodEvent {
-  ns: string;
-  name: string;
-  uid?: string;
-  reason: MessageReason;
-}
 
 interface Pending {
   event: PodEvent;
@@ -41,7 +27,7 @@ export class Coalescer {
   }
 
   push(event: PodEvent): void {
-    const key = `${event.ns}/${event.name}`;
+    const key = podKey(event.ns, event.name);
     const existing = this.pending.get(key);
     if (existing) {
       existing.event = {
@@ -79,16 +65,4 @@ export class Coalescer {
     for (const e of this.pending.values()) e.cancel();
     this.pending.clear();
   }
-}
-
-export function toMessage(event: PodEvent, now: Date): PodEventMessage {
-  const message: PodEventMessage = {
-    v: 1,
-    ns: event.ns,
-    name: event.name,
-    reason: event.reason,
-    at: now.toISOString(),
-  };
-  if (event.uid) message.uid = event.uid;
-  return message;
 }

@@ -7,10 +7,8 @@
  */
 import { ensureError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { PodEventSender } from "../queue/client.js";
-import type { PodEventMessage } from "../queue/message.js";
+import { podKey, strongerReason, type PodEventMessage, type PodEventSender } from "../queue/message.js";
 import { backoffMs, type Clock } from "./clock.js";
-import { strongerReason } from "./coalescer.js";
 import type { WatcherMetrics } from "./metrics.js";
 
 export interface OutboxOptions {
@@ -50,7 +48,7 @@ export class Outbox {
   }
 
   add(message: PodEventMessage): void {
-    this.put(`${message.ns}/${message.name}`, message, ++this.seq);
+    this.put(podKey(message.ns, message.name), message, ++this.seq);
     this.updateGauge();
     this.pump();
   }

@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { V1Pod } from "@kubernetes/client-node";
+import { podKey } from "../queue/message.js";
 
 /** The cache keeps this, not the whole pod: 5,000 pods cost a few hundred KB instead of tens of MB. */
 export interface PodRecord {
@@ -32,7 +33,7 @@ export function podRecord(pod: V1Pod): PodRecord {
 }
 
 export function recordKey(r: { ns: string; name: string }): string {
-  return `${r.ns}/${r.name}`;
+  return podKey(r.ns, r.name);
 }
 
 /** True when the change from `before` to `after` should reach the Functions. */

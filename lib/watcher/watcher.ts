@@ -9,9 +9,9 @@
  */
 import type { WatcherConfig } from "../config.js";
 import type { Logger } from "../log.js";
-import type { PodEventSender } from "../queue/client.js";
+import { toMessage, type PodEvent, type PodEventSender } from "../queue/message.js";
 import { systemClock, type Clock } from "./clock.js";
-import { Coalescer, toMessage, type PodEvent } from "./coalescer.js";
+import { Coalescer } from "./coalescer.js";
 import { LeaderElector, type LeaseStore } from "./elector.js";
 import type { HealthSource } from "./http.js";
 import { watcherMetrics, type WatcherMetrics } from "./metrics.js";

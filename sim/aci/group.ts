@@ -4,7 +4,9 @@
  */
 import {
   containerView,
+  event,
   iso,
+  OOM_EXIT_CODE,
   pullFailureView,
   redact,
   waiting,
@@ -12,7 +14,8 @@ import {
   type CrashOverride,
   type RestartPolicy,
 } from "./timeline.js";
-import type { AciSimulatorTiming, ContainerBehavior, Json } from "./types.js";
+import type { ContainerEvent } from "./timeline.js";
+import type { AciSimulatorTiming, ContainerBehavior, GroupCondition, Json } from "./types.js";
 
 export const RESOURCE_TYPE = "Microsoft.ContainerInstance/containerGroups";
 
@@ -38,13 +41,29 @@ export interface StoredGroup {
   ip?: { ip: string; type: "Private" | "Public" };
   createOperationId: string;
   deleting?: { at: number; doneAt: number; operationId: string };
+  /** Set by a `stop` call; a `start` clears it. */
+  stopped?: { at: number };
+  /** An in-place update (same containers) is `Updating` until then. */
+  updatingUntil?: number;
+  /** Set by `setGroupCondition`. */
+  condition?: Exclude<GroupCondition, { kind: "clear" }> & { at: number };
+  /** Group-level events (`instanceView.events`): stop, start, restart, repair, eviction. */
+  events: ContainerEvent[];
 }
 
-export type ProvisioningState = "Pending" | "Creating" | "Succeeded" | "Failed" | "Deleting";
+export type ProvisioningState = "Pending" | "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting";
+
+/** Provisioning states in which ACI refuses writes with 409 `ContainerGroupTransitioning`. */
+export const TRANSITIONAL_STATES: ReadonlySet<ProvisioningState> = new Set([
+  "Pending",
+  "Creating",
+  "Updating",
+  "Deleting",
+]);
 
 export interface GroupSnapshot {
   provisioningState: ProvisioningState;
-  state: "Pending" | "Running" | "Succeeded" | "Failed";
+  state: "Pending" | "Running" | "Succeeded" | "Failed" | "Stopped" | "Repairing";
   containers: ContainerView[];
   initContainers: ContainerView[];
   /** When provisioning ended (Succeeded or Failed), if it has. */
@@ -59,13 +78,19 @@ export function groupId(g: Pick<StoredGroup, "subscriptionId" | "resourceGroup" 
 /** Run time of an init container under its behaviour; undefined = never completes by itself. */
 function initDuration(b: ContainerBehavior, timing: AciSimulatorTiming): number | undefined {
   if (b.kind === "exit") return b.afterMs;
-  if (b.kind === "crashloop") return b.afterMs;
+  if (b.kind === "crashloop" || b.kind === "oomKilled") return b.afterMs;
   if (b.kind === "run") return timing.initContainerMs;
   return undefined;
 }
 
 const initExitCode = (b: ContainerBehavior): number =>
-  b.kind === "exit" ? b.exitCode : b.kind === "crashloop" ? (b.exitCode ?? 1) : 0;
+  b.kind === "exit"
+    ? b.exitCode
+    : b.kind === "crashloop"
+      ? (b.exitCode ?? 1)
+      : b.kind === "oomKilled"
+        ? OOM_EXIT_CODE
+        : 0;
 
 /**
  * The group at `now`. Timeline: Pending for `pendingMs`; Creating while images pull (`creatingMs`) and init
@@ -73,6 +98,58 @@ const initExitCode = (b: ContainerBehavior): number =>
  * the group Creating for `pullFailureGiveUpMs`, then Failed; a failing init container fails the group.
  */
 export function snapshot(g: StoredGroup, now: number, timing: AciSimulatorTiming): GroupSnapshot {
+  const base = timelineSnapshot(g, now, timing);
+  if (base.provisioningState !== "Succeeded" && base.provisioningState !== "Deleting") return base;
+  let snap = base;
+  if (g.updatingUntil !== undefined && now < g.updatingUntil && !g.deleting) {
+    snap = { ...snap, provisioningState: "Updating" };
+  }
+  const stoppedAt = g.stopped?.at ?? (g.condition?.kind === "spotEvicted" ? g.condition.at : undefined);
+  if (stoppedAt !== undefined) {
+    const detail = g.stopped ? "Stopped" : "Evicted";
+    // Stopped or evicted: every container that was still going is Terminated at that moment.
+    const stop = (v: ContainerView): ContainerView =>
+      v.finished
+        ? v
+        : {
+            ...v,
+            currentState: {
+              state: "Terminated",
+              ...(v.currentState.startTime ? { startTime: v.currentState.startTime } : {}),
+              finishTime: iso(stoppedAt),
+              exitCode: g.stopped ? 0 : 137,
+              detailStatus: detail,
+            },
+            finished: true,
+            exitCode: g.stopped ? 0 : 137,
+          };
+    return { ...snap, state: "Stopped", containers: snap.containers.map(stop) };
+  }
+  if (g.condition?.kind === "repairing") return { ...snap, state: "Repairing" };
+  if (g.condition?.kind === "unhealthy") {
+    const { at, container } = g.condition;
+    const probes = 1 + Math.floor(Math.max(0, now - at) / 1000);
+    const unhealthy = event(
+      "Unhealthy",
+      "Liveness probe failed: the probe did not succeed (aci-sim)",
+      at,
+      Math.max(at, now),
+      probes,
+      "Warning",
+    );
+    return {
+      ...snap,
+      containers: snap.containers.map((v, i) =>
+        container === undefined || g.containers[i]?.name === container
+          ? { ...v, events: [...v.events, unhealthy] }
+          : v,
+      ),
+    };
+  }
+  return snap;
+}
+
+function timelineSnapshot(g: StoredGroup, now: number, timing: AciSimulatorTiming): GroupSnapshot {
   const creatingAt = g.createdAt + timing.pendingMs;
   const pulledAt = creatingAt + timing.creatingMs;
   const notStarted = (cs: StoredContainer[]): ContainerView[] =>
@@ -237,7 +314,7 @@ export function render(
   } else if (requestedIp) {
     properties.ipAddress = { ...requestedIp, type: g.ip?.type ?? requestedIp.type };
   }
-  if (withInstanceView) properties.instanceView = { events: [], state: snap.state };
+  if (withInstanceView) properties.instanceView = { events: [...g.events], state: snap.state };
   const out: Json = { properties };
   for (const k of ["identity", "zones"]) if (body[k] !== undefined) out[k] = body[k];
   out.id = groupId(g);

@@ -4,13 +4,22 @@
  * `lib/aci/armClient.ts`, `insecure: true`). Behaviour, conventions and simplifications: docs/aci-simulator.md.
  */
 import { AciSimulatorCore, listen } from "./server.js";
-import type { AciSimulatorOptions, BehaviorRule, CallFilter, CallRecord, FaultRule, Json } from "./types.js";
+import type {
+  AciSimulatorOptions,
+  BehaviorRule,
+  CallFilter,
+  CallRecord,
+  FaultRule,
+  GroupCondition,
+  Json,
+} from "./types.js";
 
 export type * from "./types.js";
 export {
   behaviorFromImage,
   CONVENTION_EXIT_AFTER_MS,
   DEFAULT_BUCKETS,
+  DEFAULT_LATENCY,
   DEFAULT_LIMITS,
   DEFAULT_QUOTAS,
   DEFAULT_SUBSCRIPTION_ID,
@@ -42,6 +51,11 @@ export interface AciSimulator {
    * rate-limit or call-log accounting. `startedAgoMs` moves its start further into the past.
    */
   seedGroup(resourceGroup: string, name: string, body: Json, opts?: { startedAgoMs?: number }): void;
+  /**
+   * Repairing, an unhealthy container, a Spot eviction, or `clear` (docs/aci-simulator.md, "States and
+   * answers"). Throws when the group does not exist (or, for `spotEvicted`, is not a Spot group).
+   */
+  setGroupCondition(resourceGroup: string, name: string, condition: GroupCondition): void;
   /** Makes a Running container exit now; the restart policy decides whether it comes back (after back-off). */
   crashContainer(resourceGroup: string, name: string, containerName: string, exitCode?: number): void;
   close(): Promise<void>;
@@ -63,6 +77,7 @@ export async function startAciSimulator(options: AciSimulatorOptions = {}): Prom
     listGroups: () => core.listGroups(),
     seedGroup: (rg, name, body, opts) => core.seedGroup(rg, name, body, opts),
     crashContainer: (rg, name, c, code) => core.crashContainer(rg, name, c, code),
+    setGroupCondition: (rg, name, condition) => core.setGroupCondition(rg, name, condition),
     close: () => server.close(),
   };
 }

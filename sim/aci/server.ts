@@ -10,10 +10,11 @@ import {
   groupId,
   render,
   snapshot,
+  TRANSITIONAL_STATES,
   type StoredContainer,
   type StoredGroup,
 } from "./group.js";
-import { iso, restarts, type RestartPolicy } from "./timeline.js";
+import { event, iso, restarts, type RestartPolicy } from "./timeline.js";
 import type {
   AciSimulatorLimits,
   AciSimulatorOptions,
@@ -26,7 +27,9 @@ import type {
   CallRecord,
   ContainerBehavior,
   FaultRule,
+  GroupCondition,
   Json,
+  LatencyProfile,
   Operation,
 } from "./types.js";
 import { validateBody, validateName } from "./validate.js";
@@ -44,6 +47,20 @@ export const DEFAULT_TIMING: AciSimulatorTiming = {
   pullRetryMs: 100,
   pullFailureGiveUpMs: 1000,
   deleteMs: 100,
+  updatingMs: 0,
+};
+/**
+ * Response times of `latency: true`, in the range ARM answers container group calls from inside a region
+ * (docs/aci-simulator.md, "Latency"): a GET ~150 ms, a PUT ~400 ms (validation and the create quota), a
+ * DELETE ~300 ms, a list page ~250 ms; ±30 % jitter from the seeded PRNG.
+ */
+export const DEFAULT_LATENCY: LatencyProfile = {
+  get: 150,
+  put: 400,
+  delete: 300,
+  listPage: 250,
+  other: 100,
+  jitter: 0.3,
 };
 export const DEFAULT_QUOTAS: AciSimulatorQuotas = {
   groupsPerRegion: 100,
@@ -152,6 +169,15 @@ function rng(seed: number): () => number {
   };
 }
 
+/** The ACI answer to a write on a group that is mid-operation (Microsoft Learn: StatusCode 409). */
+export function transitioningError(name: string): Reply {
+  return armError(
+    409,
+    "ContainerGroupTransitioning",
+    `The container group '${name}' is still transitioning, please retry later.`,
+  );
+}
+
 interface Route {
   operation: Operation;
   kind: CallKind;
@@ -202,6 +228,16 @@ const ROUTES: Array<{ method: string; re: RegExp; operation: Operation; names: s
     operation: "containerGroups.delete",
     names: ["sub", "rg", "name"],
   },
+  // Container group actions: POST …/containerGroups/{name}/stop | start | restart.
+  ...(["stop", "start", "restart"] as const).map((action) => ({
+    method: "POST",
+    re: new RegExp(
+      `^/subscriptions/${SEG}/resourceGroups/${SEG}/providers/Microsoft\\.ContainerInstance/containerGroups/${SEG}/${action}$`,
+      "i",
+    ),
+    operation: `containerGroups.${action}` as const,
+    names: ["sub", "rg", "name"],
+  })),
   {
     method: "GET",
     re: new RegExp(
@@ -275,6 +311,8 @@ interface Operation_ {
 /** Image-name conventions so scenario YAML can ask for behaviours without code (docs/aci-simulator.md). */
 export function behaviorFromImage(image: string): ContainerBehavior | "inaccessible" | undefined {
   if (image.includes("aci-sim/inaccessible")) return "inaccessible";
+  const oom = /aci-sim\/oom(?:-after-(\d+)ms)?/.exec(image);
+  if (oom) return { kind: "oomKilled", afterMs: oom[1] ? Number(oom[1]) : CONVENTION_EXIT_AFTER_MS };
   if (image.includes("aci-sim/pull-error") || /:does-not-exist(@|$)/.test(image))
     return { kind: "imagePullFailure" };
   const after = /-after-(\d+)ms/.exec(image);
@@ -302,6 +340,10 @@ export class AciSimulatorCore {
   private readonly defaultRegion: string;
   readonly now: () => number;
   private readonly random: () => number;
+  private readonly jitterRandom: () => number;
+  private readonly latency: LatencyProfile | undefined;
+  private readonly transitionConflicts: boolean;
+  private readonly createRateRetryAfter: boolean;
   private readonly buckets: Record<CallKind, TokenBucket> | undefined;
   private readonly bucketCfg: Record<CallKind, BucketConfig>;
   private readonly creates: RateWindow;
@@ -324,6 +366,16 @@ export class AciSimulatorCore {
     this.defaultRegion = opts.defaultRegion ?? "westeurope";
     this.now = opts.now ?? Date.now;
     this.random = rng(opts.seed ?? 1);
+    // A stream of its own, so turning latency on does not change which requests faults pick.
+    this.jitterRandom = rng((opts.seed ?? 1) + 0x9e3779b9);
+    this.latency =
+      opts.latency === true
+        ? DEFAULT_LATENCY
+        : opts.latency
+          ? { ...DEFAULT_LATENCY, ...opts.latency }
+          : undefined;
+    this.transitionConflicts = opts.transitionConflicts ?? false;
+    this.createRateRetryAfter = opts.createRateRetryAfter ?? true;
     this.behaviors = [...(opts.behaviors ?? [])];
     const t = opts.throttling;
     this.bucketCfg = {
@@ -454,6 +506,51 @@ export class AciSimulatorCore {
     };
   }
 
+  /** Applies a condition to an existing group (docs/aci-simulator.md, "States and answers"). */
+  setGroupCondition(resourceGroup: string, name: string, condition: GroupCondition): void {
+    const now = this.now();
+    const g = this.live(this.groups.get(this.key(resourceGroup, name)), now);
+    if (!g) throw new Error(`setGroupCondition: no container group ${resourceGroup}/${name}`);
+    if (condition.kind === "clear") {
+      delete g.condition;
+      return;
+    }
+    if (condition.kind === "spotEvicted" && (g.body.properties as Json | undefined)?.priority !== "Spot") {
+      throw new Error(`setGroupCondition: ${resourceGroup}/${name} is not a priority Spot group`);
+    }
+    g.condition = { ...condition, at: now };
+    if (condition.kind === "repairing") {
+      g.events.push(
+        event(
+          "Repairing",
+          "The container group is being moved to a healthy host (aci-sim).",
+          now,
+          now,
+          1,
+          "Warning",
+        ),
+      );
+    } else if (condition.kind === "spotEvicted") {
+      g.events.push(
+        event(
+          "SpotEviction",
+          "The Spot container group was evicted because Azure needed the capacity back (aci-sim).",
+          now,
+          now,
+          1,
+          "Warning",
+        ),
+      );
+    }
+  }
+
+  /** Whether ACI would refuse a write on `g` now because it is mid-operation. */
+  private transitioning(g: StoredGroup, now: number): boolean {
+    if (g.deleting) return true;
+    if (!this.transitionConflicts) return false;
+    return TRANSITIONAL_STATES.has(snapshot(g, now, this.timing).provisioningState);
+  }
+
   // ---- model -----------------------------------------------------------------------------------------
 
   private initTotal(body: Json): number {
@@ -462,7 +559,7 @@ export class AciSimulatorCore {
       const b = this.behaviorFor("", c);
       return (
         sum +
-        (b !== "inaccessible" && (b.kind === "exit" || b.kind === "crashloop")
+        (b !== "inaccessible" && (b.kind === "exit" || b.kind === "crashloop" || b.kind === "oomKilled")
           ? b.afterMs
           : this.timing.initContainerMs)
       );
@@ -533,6 +630,7 @@ export class AciSimulatorCore {
       cpu,
       ...(ip ? { ip } : {}),
       createOperationId: randomUUID(),
+      events: [],
     };
   }
 
@@ -587,6 +685,10 @@ export class AciSimulatorCore {
         return this.put(params.rg!, params.name!, rawBody, now);
       case "containerGroups.delete":
         return this.delete(params.rg!, params.name!, now);
+      case "containerGroups.stop":
+      case "containerGroups.start":
+      case "containerGroups.restart":
+        return this.action(r.operation, params.rg!, params.name!, now);
       case "containers.listLogs": {
         const g = this.live(this.groups.get(this.key(params.rg!, params.name!)), now);
         if (!g) return this.notFound(params.rg!, params.name!);
@@ -688,13 +790,7 @@ export class AciSimulatorCore {
     }
     const key = this.key(rg, name);
     const existing = this.live(this.groups.get(key), now);
-    if (existing?.deleting) {
-      return armError(
-        409,
-        "ContainerGroupTransitioning",
-        `The container group '${name}' is still transitioning, please retry later.`,
-      );
-    }
+    if (existing && this.transitioning(existing, now)) return transitioningError(name);
     const others = this.liveGroups(now).filter(
       (g) => g.region.toLowerCase() === region.toLowerCase() && g !== existing,
     );
@@ -720,7 +816,10 @@ export class AciSimulatorCore {
           429,
           "TooManyRequests",
           `The number of container group create requests in region '${region}' exceeded the limit ('${this.quotas.createsPer5Min}' per 5 minutes, '${this.quotas.createsPerHour}' per hour). Please retry after '${wait}' seconds.`,
-          { "Retry-After": String(wait), ...this.rateHeaders(this.creates, region, now) },
+          {
+            ...(this.createRateRetryAfter ? { "Retry-After": String(wait) } : {}),
+            ...this.rateHeaders(this.creates, region, now),
+          },
         );
       }
       this.creates.record(region, now);
@@ -736,6 +835,8 @@ export class AciSimulatorCore {
       // Same containers: an in-place update (tags, etc.) keeps the running timeline.
       existing.body = structuredClone(json);
       existing.cpu = v.cpu;
+      const updatingMs = this.timing.updatingMs ?? 0;
+      if (updatingMs > 0) existing.updatingUntil = now + updatingMs;
       g = existing;
     } else {
       g = this.build(this.subscriptionId, existing?.resourceGroup ?? rg, name, json, v.cpu, now);
@@ -758,6 +859,7 @@ export class AciSimulatorCore {
     const g = this.live(this.groups.get(key), now);
     const region = g?.region ?? this.defaultRegion;
     if (!g) return { status: 204, headers: this.rateHeaders(this.deletes, region, now) };
+    if (this.transitionConflicts && this.transitioning(g, now)) return transitioningError(g.name);
     if (!g.deleting) {
       const wait = this.deletes.wait(region, now);
       if (wait > 0) {
@@ -789,6 +891,43 @@ export class AciSimulatorCore {
         ...this.rateHeaders(this.deletes, region, now),
       },
     };
+  }
+
+  /** POST stop / start / restart: 204 (ACI answers these synchronously) or 409 while transitioning. */
+  private action(operation: Operation, rg: string, name: string, now: number): Reply {
+    const g = this.live(this.groups.get(this.key(rg, name)), now);
+    if (!g) return this.notFound(rg, name);
+    if (this.transitioning(g, now)) return transitioningError(name);
+    if (operation === "containerGroups.stop") {
+      g.stopped ??= { at: now };
+      g.events.push(event("Stopped", `Stopped container group ${name} (aci-sim).`, now, now));
+    } else {
+      // start after a stop, or restart: the timeline runs again from Pending with the same containers.
+      delete g.stopped;
+      if (g.condition?.kind === "spotEvicted") delete g.condition;
+      for (const c of [...g.containers, ...g.initContainers]) delete c.crash;
+      g.createdAt = now;
+      const what = operation === "containerGroups.start" ? "Started" : "Restarted";
+      g.events.push(event(what, `${what} container group ${name} (aci-sim).`, now, now));
+    }
+    return { status: 204 };
+  }
+
+  /** How long to wait before answering, under the latency profile (0 when it is off). */
+  private latencyMs(operation: Operation): number {
+    const p = this.latency;
+    if (!p) return 0;
+    const base =
+      operation === "containerGroups.get"
+        ? p.get
+        : operation === "containerGroups.createOrUpdate"
+          ? p.put
+          : operation === "containerGroups.delete"
+            ? p.delete
+            : operation === "containerGroups.list" || operation === "containerGroups.listByResourceGroup"
+              ? p.listPage
+              : p.other;
+    return Math.max(0, Math.round(base * (1 + p.jitter * (2 * this.jitterRandom() - 1))));
   }
 
   // ---- HTTP plumbing ---------------------------------------------------------------------------------
@@ -827,7 +966,8 @@ export class AciSimulatorCore {
     const rawBody = Buffer.concat(chunks).toString("utf8");
 
     const fault = this.pickFault(method, path, r.operation);
-    if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    const waitMs = fault.latencyMs + this.latencyMs(r.operation);
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     // Region for x-ms-request-id, looked up when answering so a new group's own region is used.
     const region = (): string =>
       r.params.region ??

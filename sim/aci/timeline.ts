@@ -46,7 +46,7 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 const isoSeconds = (ms: number): string =>
   new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
-function event(
+export function event(
   name: string,
   message: string,
   first: number,
@@ -65,15 +65,18 @@ export function restarts(policy: RestartPolicy, exitCode: number): boolean {
   return policy === "Always" || (policy === "OnFailure" && exitCode !== 0);
 }
 
-function terminated(start: number, finish: number, exitCode: number): ContainerState {
+function terminated(start: number, finish: number, exitCode: number, detail?: string): ContainerState {
   return {
     state: "Terminated",
     startTime: iso(start),
     finishTime: iso(finish),
     exitCode,
-    detailStatus: exitDetail(exitCode),
+    detailStatus: detail ?? exitDetail(exitCode),
   };
 }
+
+/** Exit code of a container killed by the kernel's OOM killer (SIGKILL: 128 + 9). */
+export const OOM_EXIT_CODE = 137;
 
 export const waiting = (detailStatus = ""): ContainerState => ({ state: "Waiting", detailStatus });
 
@@ -171,7 +174,13 @@ export function containerView(args: {
       finished: false,
     };
   }
-  const exitCode = behavior.kind === "exit" ? behavior.exitCode : (behavior.exitCode ?? 1);
+  const exitCode =
+    behavior.kind === "exit"
+      ? behavior.exitCode
+      : behavior.kind === "oomKilled"
+        ? OOM_EXIT_CODE
+        : (behavior.exitCode ?? 1);
+  const detail = behavior.kind === "oomKilled" ? "OOMKilled" : undefined;
   const runMs = behavior.afterMs;
   if (!restarts(policy, exitCode)) {
     if (now < start + runMs) {
@@ -185,7 +194,7 @@ export function containerView(args: {
     }
     return {
       restartCount: offset,
-      currentState: terminated(start, start + runMs, exitCode),
+      currentState: terminated(start, start + runMs, exitCode, detail),
       ...(crash ? { previousState: crash.previous } : {}),
       events: [...base, started(1, start)],
       finished: true,
@@ -209,7 +218,7 @@ export function containerView(args: {
   }
   const prevFinish = i > 0 ? s - previousBackoff(i, timing) : 0;
   const previous: ContainerState | undefined =
-    i > 0 ? terminated(prevFinish - runMs, prevFinish, exitCode) : crash?.previous;
+    i > 0 ? terminated(prevFinish - runMs, prevFinish, exitCode, detail) : crash?.previous;
   const backoffEvents = (count: number, last: number): ContainerEvent[] =>
     count > 0
       ? [event("BackOff", "Back-off restarting failed container", start + runMs, last, count, "Warning")]
@@ -226,7 +235,7 @@ export function containerView(args: {
   return {
     restartCount: i + 1 + offset,
     currentState: waiting("CrashLoopBackOff: Back-off restarting failed container"),
-    previousState: terminated(s, s + runMs, exitCode),
+    previousState: terminated(s, s + runMs, exitCode, detail),
     events: [...base, started(i + 1, s), ...backoffEvents(i + 1, s + runMs)],
     finished: false,
   };

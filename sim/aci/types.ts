@@ -14,6 +14,9 @@ export type Operation =
   | "containerGroups.listByResourceGroup"
   | "containerGroups.createOrUpdate"
   | "containerGroups.delete"
+  | "containerGroups.stop"
+  | "containerGroups.start"
+  | "containerGroups.restart"
   | "operations.get"
   | "containers.listLogs"
   | "unimplemented";
@@ -42,7 +45,40 @@ export type ContainerBehavior =
   /** Like `exit` with a non-zero code (default 1): restarts under Always/OnFailure, with growing back-off. */
   | { kind: "crashloop"; exitCode?: number; afterMs: number }
   /** The image never pulls: container Waiting, events Pulling/Failed/BackOff, then the group fails. */
-  | { kind: "imagePullFailure"; message?: string };
+  | { kind: "imagePullFailure"; message?: string }
+  /**
+   * Killed for exceeding its memory limit `afterMs` after each start: Terminated, exit code 137, detail
+   * status `OOMKilled`; the restart policy decides what follows (like `crashloop`).
+   */
+  | { kind: "oomKilled"; afterMs: number };
+
+/**
+ * Something that happens to a running group, set with `setGroupCondition` (docs/aci-simulator.md, "States
+ * and answers"). Each adds a group event to `instanceView.events`.
+ * - `repairing`: ACI is moving the group to another host: `instanceView.state` `Repairing` until cleared.
+ * - `unhealthy`: a container's liveness probe keeps failing: Warning `Unhealthy` events on the container
+ *   (the group stays Running).
+ * - `spotEvicted`: a `priority: Spot` group was evicted: `instanceView.state` `Stopped`, containers
+ *   Terminated with detail status `Evicted`, a Warning `SpotEviction` group event.
+ * - `clear`: back to the normal timeline.
+ */
+export type GroupCondition =
+  | { kind: "repairing" }
+  | { kind: "unhealthy"; container?: string }
+  | { kind: "spotEvicted" }
+  | { kind: "clear" };
+
+/** Response time per operation (ms), each with ± `jitter` (a fraction, e.g. 0.3) from the seeded PRNG. */
+export interface LatencyProfile {
+  get: number;
+  put: number;
+  delete: number;
+  /** One page of a list (`listByResourceGroup`, `list`). */
+  listPage: number;
+  /** Operation status polls and other calls. */
+  other: number;
+  jitter: number;
+}
 
 export interface BehaviorRule {
   match: { image?: string | RegExp; group?: string | RegExp; container?: string };
@@ -92,6 +128,8 @@ export interface AciSimulatorTiming {
   pullFailureGiveUpMs: number;
   /** An async DELETE (202) finishes after this long (ms). Default 100. */
   deleteMs: number;
+  /** A PUT that updates a group in place keeps it `Updating` this long (ms). Default 0. */
+  updatingMs?: number;
 }
 
 export interface AciSimulatorQuotas {
@@ -142,7 +180,21 @@ export interface AciSimulatorOptions {
   deleteMode?: "async" | "sync";
   /** Injectable clock (ms since epoch). Default `Date.now`. */
   now?: () => number;
-  /** Seed for the fault-probability RNG. Default 1. */
+  /** Seed for the fault-probability and latency-jitter RNG. Default 1. */
   seed?: number;
+  /**
+   * Writes (PUT, DELETE, stop/start/restart) on a group that is Pending, Creating, Updating or Deleting are
+   * answered 409 `ContainerGroupTransitioning`, as ACI does. Default false: a PUT on a group being deleted
+   * is always refused, but tests whose groups provision in 300 ms and are deleted at once would otherwise
+   * turn into retry-later waits (docs/aci-simulator.md, "States and answers").
+   */
+  transitionConflicts?: boolean;
+  /** Whether the create-rate 429 carries `Retry-After` (without it the SDK does not retry). Default true. */
+  createRateRetryAfter?: boolean;
+  /**
+   * Response times: `true` for `DEFAULT_LATENCY` (GET 150 ms, PUT 400 ms, DELETE 300 ms, list page 250 ms,
+   * ±30 %), or a profile of your own. Default off (answers at once).
+   */
+  latency?: boolean | Partial<LatencyProfile>;
   behaviors?: BehaviorRule[];
 }

@@ -1,116 +1,172 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests and pod fixtures are untyped YAML/JSON */
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are untyped YAML */
 /**
- * `helm template` stand-in for the chart tests: merges values like Helm (maps deep-merged, `null` deletes a
- * key), validates them against `values.schema.json` before rendering (Helm does the same and refuses to
- * install on a schema error), renders every template with the Go-template subset in `gotemplate.ts`, and
- * parses the output as YAML documents. Release name/namespace and `.Release.Service` are set like Helm's.
+ * Runs the real `helm` (3 and 4, from test/chart/tools.ts) for the chart tests: `helm template` of
+ * charts/aci-bridge-watcher with values given as an object (written to a temporary values file, so types are
+ * exactly what a values file gives), `--set` strings or any extra arguments, and parses the output as YAML 1.1
+ * — the dialect the API server's YAML reader speaks, so an unquoted `yes`/`on`/`y` comes back as a boolean and
+ * the tests see what the cluster would. NOTES.txt is rendered by the same helm from a copy of the chart where
+ * it is also an ordinary template (`helm template` skips NOTES.txt; `helm install --dry-run=client` renders it
+ * but Helm 3 then needs a cluster).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Ajv from "ajv";
 import { parse, parseAllDocuments } from "yaml";
-import { parseTemplate, Renderer, TemplateError } from "./gotemplate.js";
+import { helmBinary, REPO_ROOT, type HelmMajor } from "./tools.js";
 
 export type Obj = Record<string, any>;
 
-export const CHART_DIR = join(__dirname, "..", "..", "charts", "aci-bridge-watcher");
+export const CHART_DIR = join(REPO_ROOT, "charts", "aci-bridge-watcher");
+export const HELM_MAJORS: HelmMajor[] = [3, 4];
 
 export interface Rendered {
-  /** Parsed Kubernetes objects, in template file order. */
+  /** Parsed Kubernetes objects, in helm's output order. */
   objects: Obj[];
-  /** Raw rendered text per template file (NOTES.txt included). */
-  files: Record<string, string>;
+  /** Source template (`templates/x.yaml`) of each object, same order. */
+  sources: string[];
+  /** Rendered NOTES.txt (only with `notes: true`). */
   notes: string;
-  values: Obj;
 }
 
-export function mergeValues(base: Obj, over: Obj): Obj {
-  const out: Obj = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (v === null) delete out[k];
-    else if (isMap(v) && isMap(out[k])) out[k] = mergeValues(out[k], v);
-    else out[k] = v;
+export interface RenderOptions {
+  /** Values, as a values file would give them (merged over values.yaml by helm). */
+  values?: Obj;
+  /** `--set` expressions, e.g. `queue.name=q`. */
+  set?: string[];
+  /** Any further helm arguments. */
+  args?: string[];
+  releaseName?: string;
+  namespace?: string;
+  chartDir?: string;
+  /** Also render NOTES.txt. */
+  notes?: boolean;
+}
+
+export interface HelmResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+let scratch: string | undefined;
+/** A per-process temporary directory (helm's config/cache/data homes, values files, chart copies). */
+export function scratchDir(): string {
+  if (!scratch) {
+    scratch = mkdtempSync(join(tmpdir(), "aci-bridge-chart-"));
+    const dir = scratch;
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   }
-  return out;
+  return scratch;
 }
 
-const isMap = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+/** Runs `helm <args>` with isolated config/cache/data directories and no cluster. */
+export function helm(major: HelmMajor, args: string[], cwd = REPO_ROOT): HelmResult {
+  const home = join(scratchDir(), `home-v${major}`);
+  const r = spawnSync(helmBinary(major), args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: home,
+      HELM_CACHE_HOME: join(home, "cache"),
+      HELM_CONFIG_HOME: join(home, "config"),
+      HELM_DATA_HOME: join(home, "data"),
+      KUBECONFIG: join(home, "no-kubeconfig"),
+    },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export class HelmError extends Error {
+  constructor(
+    readonly stderr: string,
+    readonly status: number,
+  ) {
+    super(`helm exited ${status}: ${stderr.trim()}`);
+  }
+}
+
+let valuesFiles = 0;
+function templateArgs(opts: RenderOptions): string[] {
+  const args = [
+    "template",
+    opts.releaseName ?? "aci-bridge-watcher",
+    opts.chartDir ?? CHART_DIR,
+    "--namespace",
+    opts.namespace ?? "aci-bridge",
+  ];
+  if (opts.values) {
+    const file = join(scratchDir(), `values-${process.pid}-${valuesFiles++}.json`);
+    writeFileSync(file, JSON.stringify(opts.values)); // JSON is YAML: helm reads it as a values file
+    args.push("--values", file);
+  }
+  for (const s of opts.set ?? []) args.push("--set", s);
+  return [...args, ...(opts.args ?? [])];
+}
+
+/** Parses `helm template` output (YAML 1.1, like the API server) into objects with their source template. */
+export function parseManifests(text: string): { objects: Obj[]; sources: string[] } {
+  const objects: Obj[] = [];
+  const sources: string[] = [];
+  for (const doc of parseAllDocuments(text, { version: "1.1" })) {
+    if (doc.errors.length) throw new Error(`invalid YAML from helm: ${doc.errors[0]!.message}\n${text}`);
+    const obj = doc.toJS() as Obj | null;
+    if (!obj) continue;
+    objects.push(obj);
+    const source = /# Source: [^/]+\/(.+)/.exec(doc.commentBefore ?? "")?.[1] ?? "";
+    sources.push(source);
+  }
+  return { objects, sources };
+}
+
+let notesChart: string | undefined;
+/** A copy of the chart whose NOTES.txt is also a plain template, so `helm template --show-only` renders it. */
+function chartWithNotesTemplate(): string {
+  if (!notesChart) {
+    notesChart = join(scratchDir(), "chart-notes", "aci-bridge-watcher");
+    cpSync(CHART_DIR, notesChart, { recursive: true });
+    // helm parses every rendered template as YAML: wrap the rendered NOTES.txt in a JSON string.
+    writeFileSync(
+      join(notesChart, "templates", "notes-as-template.yaml"),
+      'notes: {{ include "aci-bridge-watcher/templates/NOTES.txt" . | toJson }}\n',
+    );
+  }
+  return notesChart;
+}
+
+/** `helm template` with real helm; throws HelmError when helm refuses (schema, `fail`, `required`). */
+export function renderChart(major: HelmMajor, opts: RenderOptions = {}): Rendered {
+  const r = helm(major, templateArgs(opts));
+  if (r.status !== 0) throw new HelmError(r.stderr, r.status);
+  const { objects, sources } = parseManifests(r.stdout);
+  let notes = "";
+  if (opts.notes) {
+    const n = helm(major, [
+      ...templateArgs({ ...opts, chartDir: chartWithNotesTemplate() }),
+      "--show-only",
+      "templates/notes-as-template.yaml",
+    ]);
+    if (n.status !== 0) throw new HelmError(n.stderr, n.status);
+    notes = String((parse(n.stdout) as { notes: unknown }).notes);
+  }
+  return { objects, sources, notes };
+}
+
+/** The stderr of a `helm template` that must fail (throws if helm renders). */
+export function renderFailure(major: HelmMajor, opts: RenderOptions = {}): string {
+  const r = helm(major, templateArgs(opts));
+  if (r.status === 0)
+    throw new Error(`helm ${major} rendered values it should refuse: ${JSON.stringify(opts)}`);
+  return r.stderr;
+}
 
 export function loadDefaultValues(chartDir = CHART_DIR): Obj {
   return parse(readFileSync(join(chartDir, "values.yaml"), "utf8")) as Obj;
 }
 
-export function schemaValidator(chartDir = CHART_DIR) {
-  const schema = JSON.parse(readFileSync(join(chartDir, "values.schema.json"), "utf8")) as object;
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-  const validate = ajv.compile(schema);
-  return (values: unknown): string[] =>
-    validate(values)
-      ? []
-      : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`.trim());
-}
-
-export class SchemaError extends Error {}
-
-export function renderChart(
-  overrides: Obj = {},
-  opts: { releaseName?: string; namespace?: string; chartDir?: string } = {},
-): Rendered {
-  const chartDir = opts.chartDir ?? CHART_DIR;
-  const chart = parse(readFileSync(join(chartDir, "Chart.yaml"), "utf8")) as Obj;
-  const values = mergeValues(loadDefaultValues(chartDir), overrides);
-  const errors = schemaValidator(chartDir)(values);
-  if (errors.length)
-    throw new SchemaError(`values don't meet the specifications of the schema: ${errors.join("; ")}`);
-
-  const root = {
-    Values: values,
-    Release: {
-      Name: opts.releaseName ?? "aci-bridge-watcher",
-      Namespace: opts.namespace ?? "aci-bridge",
-      Service: "Helm",
-      IsInstall: true,
-      IsUpgrade: false,
-      Revision: 1,
-    },
-    Chart: {
-      Name: chart.name,
-      Version: chart.version,
-      AppVersion: chart.appVersion,
-      Description: chart.description,
-    },
-    Capabilities: { KubeVersion: { Version: "v1.32.0", Major: "1", Minor: "32" } },
-  };
-  const dir = join(chartDir, "templates");
-  const names = readdirSync(dir).sort();
-  const renderer = new Renderer();
-  const parsed = names.map((name) => ({
-    name,
-    t: parseTemplate(readFileSync(join(dir, name), "utf8"), name),
-  }));
-  for (const { t } of parsed) renderer.addDefines(t);
-  const files: Record<string, string> = {};
-  const objects: Obj[] = [];
-  for (const { name, t } of parsed) {
-    if (name.startsWith("_")) continue;
-    let text: string;
-    try {
-      text = renderer.render(t.nodes, root, root);
-    } catch (e) {
-      if (e instanceof TemplateError) throw new TemplateError(`${name}: ${e.message}`);
-      throw e;
-    }
-    files[name] = text;
-    if (name === "NOTES.txt") continue;
-    for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length) throw new Error(`${name}: invalid YAML: ${doc.errors[0]!.message}\n${text}`);
-      const obj = doc.toJS() as Obj | null;
-      if (obj) objects.push(obj);
-    }
-  }
-  return { objects, files, notes: files["NOTES.txt"] ?? "", values };
-}
-
-export function find(r: Rendered, kind: string): Obj | undefined {
+export function find(r: { objects: Obj[] }, kind: string): Obj | undefined {
   return r.objects.find((o) => o.kind === kind);
 }

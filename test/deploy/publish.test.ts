@@ -5,14 +5,17 @@
  * What Azure does with the upload is not tested here (docs/deploy.md names the Microsoft Learn pages).
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, relative, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = resolve(__dirname, "../..");
 const bin = mkdtempSync(join(tmpdir(), "aci-bridge-publish-bin-"));
-const out = mkdtempSync(join(root, "node_modules", ".cache", "publish-")); // inside the repo: paths stay relative
+// Inside the repository (.package/ is git-ignored) so the documented relative paths apply; not under
+// node_modules, which may be a symlink into another checkout.
+mkdirSync(join(root, ".package"), { recursive: true });
+const out = mkdtempSync(join(root, ".package", "publish-test-"));
 const log = join(bin, "calls.jsonl");
 afterAll(() => {
   rmSync(bin, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
  * The chart's RBAC for the watcher grants exactly what a running watcher uses: the watcher runs against the
  * Kubernetes API fake (its own HTTP client, leader election on), sees pods come and go, renews and releases its
- * Lease; every recorded call must be allowed by the rendered ClusterRole/Role, and every granted verb used.
+ * Lease; every recorded call must be allowed by the ClusterRole/Role that the real `helm template` (Helm 4,
+ * test/chart/helm.ts) renders, and every granted verb used.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
@@ -10,7 +11,10 @@ import { createQueue, startTestWatcher, testPod, waitFor } from "../watcher/supp
 import { allows, key, toRbacRequest, type RbacRequest, type RbacRule } from "./rbac.js";
 
 const NAMESPACE = "aci-bridge";
-const rendered = renderChart({ queue: { existingSecret: "aci-bridge-queue" } }, { namespace: NAMESPACE });
+const rendered = renderChart(4, {
+  values: { queue: { existingSecret: "aci-bridge-queue" } },
+  namespace: NAMESPACE,
+});
 const clusterRules = (find(rendered, "ClusterRole")?.rules ?? []) as RbacRule[];
 const role = find(rendered, "Role") as { metadata: { name: string; namespace: string }; rules: RbacRule[] };
 

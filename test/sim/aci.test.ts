@@ -116,6 +116,8 @@ describe("ACI simulator: create and read", () => {
   });
 
   it("sends the operation URL and the headers of the recordings", async () => {
+    // Long enough Pending that the operation poll below still sees it on a loaded machine.
+    await start({ timing: { pendingMs: 5_000 } });
     const res = await fetch(
       `${sim.endpoint}/subscriptions/${sim.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.ContainerInstance/containerGroups/raw?api-version=2023-05-01`,
       {

@@ -715,19 +715,20 @@ describe("kube fake through client-node", () => {
     const created = await raw(fake, "POST", "/api/v1/nodes", RECORDED.nodeCreate.request);
     expect(created.status).toBe(201);
     expect(scrub(created.body)).toEqual(scrub(RECORDED.nodeCreate.response));
-    // a status patch identical to the stored status is a no-op: same resourceVersion (node.status.mergepatch)
-    const same = await raw(
-      fake,
-      "PATCH",
-      `/api/v1/nodes/${NODE}/status`,
-      { status: RECORDED.nodeCreate.request.status },
-      "application/merge-patch+json",
-    );
-    expect(same.body.metadata.resourceVersion).toBe(created.body.metadata.resourceVersion);
     const node = await waitFor(() => {
       const n = fake.get("nodes", undefined, NODE);
       return !n.spec.taints.some((t: any) => t.key === "node.kubernetes.io/not-ready") && n;
     }, "not-ready taint removal");
+    // a status patch identical to the stored status is a no-op: same resourceVersion (node.status.mergepatch).
+    // Checked once the lifecycle controller has removed the taint, so its own update cannot fall in between.
+    const same = await raw(
+      fake,
+      "PATCH",
+      `/api/v1/nodes/${NODE}/status`,
+      { status: fake.get("nodes", undefined, NODE).status },
+      "application/merge-patch+json",
+    );
+    expect(same.body.metadata.resourceVersion).toBe(node.metadata.resourceVersion);
     expect(node.spec).toEqual(RECORDED.nodeGetAfterReady.spec);
     expect(node.metadata.labels).toEqual(RECORDED.nodeGetAfterReady.metadata.labels);
     expect(node.metadata.annotations).toEqual(RECORDED.nodeGetAfterReady.metadata.annotations);

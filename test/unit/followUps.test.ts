@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PodEventSender } from "../../lib/queue/client.js";
+import type { PodEventSender } from "../../lib/queue/message.js";
 import type { PodEventMessage } from "../../lib/queue/message.js";
 import { FollowUpScheduler, ThrottleGate } from "../../lib/reconcile/followUps.js";
 

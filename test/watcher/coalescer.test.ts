@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Coalescer, strongerReason, type PodEvent } from "../../lib/watcher/coalescer.js";
+import { strongerReason, type PodEvent } from "../../lib/queue/message.js";
+import { Coalescer } from "../../lib/watcher/coalescer.js";
 import { FakeClock } from "./support/fakes.js";
 
 describe("Coalescer", () => {

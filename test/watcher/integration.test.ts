@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
-import type { PodEventSender } from "../../lib/queue/client.js";
+import type { PodEventSender } from "../../lib/queue/message.js";
 import { queueSender } from "../../lib/queue/client.js";
 import {
   collectUntil,

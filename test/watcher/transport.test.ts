@@ -1,6 +1,7 @@
 /**
- * The watcher's own HTTP clients (no SDK): the kubeconfig loader (`kube.ts`) and the Storage queue sender
- * (`queuehttp.ts`) — parsing, Shared Key signing, SAS, error mapping — the latter against Azurite.
+ * The watcher's HTTP clients (no SDK, in the adapter layer): the kubeconfig loader (`lib/kube/http`) and the
+ * Storage queue sender (`lib/queue/http.ts`) — parsing, Shared Key signing, SAS, error mapping — the latter
+ * against Azurite.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,9 +9,10 @@ import { join } from "node:path";
 import { QueueSASPermissions } from "@azure/storage-queue";
 import { describe, expect, inject, it } from "vitest";
 import { TransientError, UnauthorizedError } from "../../lib/errors.js";
-import { inClusterConnection, kubeconfigConnection, microTime } from "../../lib/watcher/kube.js";
-import { watcherQueueSender } from "../../lib/watcher/queue.js";
-import { connectionStringEndpoint, sasUrlEndpoint } from "../../lib/watcher/queuehttp.js";
+import { inClusterConnection, kubeconfigConnection } from "../../lib/kube/http/connection.js";
+import { microTime } from "../../lib/kube/lease.js";
+import { connectionStringEndpoint, sasUrlEndpoint } from "../../lib/queue/http.js";
+import { watcherQueueSender } from "../../lib/queue/watcherSender.js";
 import { createQueue, drainQueue } from "./support/integration.js";
 
 const kubeconfig = (user: Record<string, unknown>, cluster: Record<string, unknown> = {}) => ({

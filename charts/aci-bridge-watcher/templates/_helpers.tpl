@@ -26,13 +26,19 @@ Fully qualified app name: the release name when it already contains the chart na
 {{- end }}
 
 {{/*
-Common labels.
+Namespace of the namespaced objects: namespaceOverride, else the release namespace.
+*/}}
+{{- define "aci-bridge-watcher.namespace" -}}
+{{- default .Release.Namespace .Values.namespaceOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Common labels: commonLabels plus the chart's own (which win on a clash, so selectors keep working).
 */}}
 {{- define "aci-bridge-watcher.labels" -}}
-helm.sh/chart: {{ include "aci-bridge-watcher.chart" . }}
-{{ include "aci-bridge-watcher.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- $own := dict "helm.sh/chart" (include "aci-bridge-watcher.chart" .) "app.kubernetes.io/version" .Chart.AppVersion "app.kubernetes.io/managed-by" .Release.Service }}
+{{- $own = merge $own (include "aci-bridge-watcher.selectorLabels" . | fromYaml) }}
+{{- toYaml (merge $own (.Values.commonLabels | default dict)) }}
 {{- end }}
 
 {{/*
@@ -75,5 +81,16 @@ Key of the queue credential in the Secret: `sasUrl` or `connectionString`.
 {{- print "connectionString" }}
 {{- else }}
 {{- print "sasUrl" }}
+{{- end }}
+{{- end }}
+
+{{/*
+Container image: by digest when image.digest is set, else by tag (default: the chart's appVersion).
+*/}}
+{{- define "aci-bridge-watcher.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
 {{- end }}
 {{- end }}

@@ -1,6 +1,6 @@
 /** Small fakes for the watcher's unit tests: a manual clock, a recording sender, an in-memory Lease store. */
 import { ConflictError, TransientError } from "../../../lib/errors.js";
-import type { PodEventSender } from "../../../lib/queue/client.js";
+import type { PodEventSender } from "../../../lib/queue/message.js";
 import type { PodEventMessage } from "../../../lib/queue/message.js";
 import type { Clock } from "../../../lib/watcher/clock.js";
 import type { LeaseRecord, LeaseStore, StoredLease } from "../../../lib/watcher/elector.js";

@@ -3,9 +3,15 @@ import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import type { V1Pod } from "@kubernetes/client-node";
 import { loadWatcherConfig, type Env } from "../../../lib/config.js";
 import { memoryLogger } from "../../../lib/log.js";
-import { queueSender, type PodEventSender } from "../../../lib/queue/client.js";
-import { parsePodEventMessage, type PodEventMessage } from "../../../lib/queue/message.js";
-import { kubeconfigConnection, kubeLeaseStore, kubePodApi } from "../../../lib/watcher/kube.js";
+import { queueSender } from "../../../lib/queue/client.js";
+import {
+  parsePodEventMessage,
+  type PodEventMessage,
+  type PodEventSender,
+} from "../../../lib/queue/message.js";
+import { kubeconfigConnection } from "../../../lib/kube/http/connection.js";
+import { kubePodApi } from "../../../lib/kube/http/pods.js";
+import { kubeLeaseStore } from "../../../lib/kube/lease.js";
 import { Watcher } from "../../../lib/watcher/watcher.js";
 import type { KubeFake } from "../../../sim/kube/index.js";
 

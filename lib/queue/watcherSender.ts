@@ -5,12 +5,12 @@
  * Only the identity path loads `@azure/storage-queue` (and `@azure/identity`), at its first send.
  */
 import type { WatcherQueueAuth } from "../config.js";
-import type { PodEventSender } from "../queue/client.js";
-import { connectionStringEndpoint, httpQueueSender, sasUrlEndpoint } from "./queuehttp.js";
+import { connectionStringEndpoint, httpQueueSender, sasUrlEndpoint } from "./http.js";
+import type { PodEventSender } from "./message.js";
 
 export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): PodEventSender {
   switch (auth.kind) {
-    // Secrets: a plain Put Message call (`queuehttp.ts`), without loading the Storage SDK.
+    // Secrets: a plain Put Message call (`http.ts`), without loading the Storage SDK.
     case "connectionString":
       return httpQueueSender(connectionStringEndpoint(auth.connectionString, queueName));
     case "sasUrl":
@@ -22,7 +22,7 @@ export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): P
       let sender: Promise<PodEventSender> | undefined;
       const load = async (): Promise<PodEventSender> => {
         const { DefaultAzureCredential } = await import("@azure/identity");
-        const { createQueueClient, queueSender } = await import("../queue/client.js");
+        const { createQueueClient, queueSender } = await import("./client.js");
         const credential = new DefaultAzureCredential(
           auth.clientId
             ? { managedIdentityClientId: auth.clientId, workloadIdentityClientId: auth.clientId }

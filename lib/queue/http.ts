@@ -6,23 +6,22 @@
  * and its pipeline allocates far more per message than the message itself — a new leader's resync sends
  * one message per pod (5,000), which made the SDK the watcher's largest CPU and garbage source
  * (docs/watcher.md). The watcher only ever adds messages; the Functions keep using the SDK
- * (`lib/queue/client.ts`). Workload identity still goes through the SDK (`queue.ts`, loaded on demand).
+ * (`client.ts`). Workload identity still goes through the SDK (`watcherSender.ts`, loaded on demand).
  *
- * Errors map like `mapQueueError`: 401/403 → `UnauthorizedError`, 429/503 → `ThrottledError`, anything else
- * (other statuses, connection errors, timeouts) → `TransientError`. The outbox retries with backoff; a send
- * that fails on a reused keep-alive socket (the server closed it meanwhile) is retried once at once, as the
- * SDK's retry policy would.
+ * Errors go through the queue error table (`errors.ts`), the same as the SDK sender's. The caller (the
+ * watcher's outbox) retries with backoff; a send that fails on a reused keep-alive socket (the server closed
+ * it meanwhile) is retried once at once, as the SDK's retry policy would. Why the watcher speaks HTTP
+ * itself: docs/adr/0301-watcher-speaks-http.md.
  */
 import { createHmac } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
-import { ThrottledError, TransientError, UnauthorizedError } from "../errors.js";
-import type { PodEventSender } from "../queue/client.js";
-import { encodePodEventMessage } from "../queue/message.js";
+import { ConfigError } from "../errors.js";
+import { queueErrorFromResponse, queueNetworkError, storageErrorCode, visibilitySeconds } from "./errors.js";
+import { encodePodEventMessage, type PodEventSender } from "./message.js";
 
 /** Storage REST API version sent with each call (any published version accepts Put Message as used here). */
 export const STORAGE_API_VERSION = "2024-11-04";
-const MAX_VISIBILITY_SECONDS = 7 * 24 * 3600;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Azurite's well-known development account (`UseDevelopmentStorage=true`). */
 const DEV_ACCOUNT = "devstoreaccount1";
@@ -39,7 +38,11 @@ export interface QueueEndpoint {
 }
 
 /** Parses an Azure Storage connection string (account key or SAS; `UseDevelopmentStorage=true`). */
-export function connectionStringEndpoint(connectionString: string, queueName: string): QueueEndpoint {
+export function connectionStringEndpoint(
+  connectionString: string,
+  queueName: string,
+  setting = "PodEventsStorage",
+): QueueEndpoint {
   const fields = new Map<string, string>();
   for (const part of connectionString.split(";")) {
     const eq = part.indexOf("=");
@@ -58,19 +61,23 @@ export function connectionStringEndpoint(connectionString: string, queueName: st
   const endpoint =
     fields.get("queueendpoint")?.replace(/\/+$/, "") ??
     (account ? `${protocol}://${account}.queue.${suffix}` : undefined);
-  if (!endpoint) throw new Error("queue connection string has neither QueueEndpoint nor AccountName");
+  if (!endpoint) {
+    throw new ConfigError(`${setting}: the connection string has neither QueueEndpoint nor AccountName`);
+  }
   const queueUrl = `${endpoint}/${queueName}`;
   const sas = fields.get("sharedaccesssignature")?.replace(/^\?/, "");
   if (sas) return { queueUrl, sas };
   const key = fields.get("accountkey");
-  if (!account || !key) throw new Error("queue connection string needs AccountName and AccountKey, or a SAS");
+  if (!account || !key) {
+    throw new ConfigError(`${setting}: the connection string needs AccountName and AccountKey, or a SAS`);
+  }
   return { queueUrl, sharedKey: { account, key: Buffer.from(key, "base64") } };
 }
 
 /** A queue URL carrying a SAS token (`https://acct.queue.core.windows.net/pod-events?sv=…&sig=…`). */
-export function sasUrlEndpoint(queueSasUrl: string): QueueEndpoint {
+export function sasUrlEndpoint(queueSasUrl: string, setting = "WATCHER_QUEUE_SAS_URL"): QueueEndpoint {
   const q = queueSasUrl.indexOf("?");
-  if (q < 0) throw new Error("queue SAS URL has no token");
+  if (q < 0) throw new ConfigError(`${setting}: the queue SAS URL has no token`);
   return { queueUrl: queueSasUrl.slice(0, q).replace(/\/+$/, ""), sas: queueSasUrl.slice(q + 1) };
 }
 
@@ -158,8 +165,17 @@ export function httpQueueSender(endpoint: QueueEndpoint): PodEventSender {
             return;
           }
           const text = Buffer.concat(chunks).toString("utf8");
-          const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? res.headers["x-ms-error-code"];
-          reject(statusError(status, typeof code === "string" ? code : ""));
+          const header = res.headers["x-ms-error-code"];
+          const retryAfter = res.headers["retry-after"];
+          reject(
+            new QueueStatusError(
+              queueErrorFromResponse({
+                status,
+                code: storageErrorCode(text) ?? (typeof header === "string" ? header : undefined),
+                retryAfter: typeof retryAfter === "string" ? retryAfter : undefined,
+              }),
+            ),
+          );
         });
       });
       req.end(body);
@@ -167,7 +183,7 @@ export function httpQueueSender(endpoint: QueueEndpoint): PodEventSender {
 
   return {
     async send(message, delaySeconds = 0) {
-      const visibilityTimeout = Math.min(Math.max(0, Math.ceil(delaySeconds)), MAX_VISIBILITY_SECONDS);
+      const visibilityTimeout = visibilitySeconds(delaySeconds);
       const text = encodePodEventMessage(message);
       try {
         await once(text, visibilityTimeout);
@@ -194,15 +210,7 @@ class QueueStatusError extends Error {
   }
 }
 
-function statusError(status: number, code: string): QueueStatusError {
-  const what = `queue: ${status} ${code}`.trim();
-  if (status === 401 || status === 403) return new QueueStatusError(new UnauthorizedError(what, status));
-  if (status === 429 || status === 503) return new QueueStatusError(new ThrottledError(what, undefined));
-  return new QueueStatusError(new TransientError(what, status));
-}
-
 function mapNetworkError(error: unknown): Error {
   if (error instanceof QueueStatusError) return error.mapped;
-  const e = error instanceof Error ? error : new Error(String(error));
-  return new TransientError(`queue: ${e.message}`, undefined, { cause: e });
+  return queueNetworkError(error);
 }
