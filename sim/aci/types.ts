@@ -16,6 +16,8 @@ export type Operation =
   | "containerGroups.delete"
   | "operations.get"
   | "containers.listLogs"
+  | "containers.executeCommand"
+  | "containers.attach"
   | "unimplemented";
 
 export interface CallRecord {
