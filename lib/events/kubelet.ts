@@ -2,6 +2,13 @@
 import type { EventSpec } from "./types.js";
 
 export const KUBELET_EVENTS = {
+  "kubelet.listening": {
+    level: "info",
+    fields: ["port", "node", "clientCa"],
+    meaning:
+      "The kubelet endpoint (logs, exec, attach, stats) is serving HTTPS; `clientCa` says whether client certificates are accepted.",
+    action: "nothing",
+  },
   "kubelet.request.denied": {
     level: "warn",
     fields: ["method", "path", "status"],
@@ -42,5 +49,17 @@ export const KUBELET_EVENTS = {
     fields: ["pod", "container", "kind", "user"],
     meaning: "An exec or attach session was authorized and is being connected to ACI.",
     action: "nothing",
+  },
+  "kubelet.stream.ended": {
+    level: "info",
+    fields: ["pod", "container", "kind", "exitCode", "ms"],
+    meaning: "An exec or attach session ended; `exitCode` is absent when ACI did not report one.",
+    action: "nothing",
+  },
+  "kubelet.stream.failed": {
+    level: "warn",
+    fields: ["pod", "container", "kind", "error"],
+    meaning: "An exec or attach session could not be started or broke (ARM call or ACI websocket failed).",
+    action: "Read `error`; check the watcher identity's exec/attach rights (docs/kubelet-api.md).",
   },
 } as const satisfies Record<string, EventSpec>;

@@ -7,6 +7,7 @@ import * as https from "node:https";
 import { createContainerInstanceClient } from "../../../lib/aci/armClient.js";
 import { armKubeletAciApi, type KubeletAciApi } from "../../../lib/kubelet/aci.js";
 import { KubeletAuth } from "../../../lib/kubelet/auth.js";
+import { streamHandler } from "../../../lib/kubelet/exec.js";
 import { kubeReviews } from "../../../lib/kubelet/kubeReviews.js";
 import type { FollowTiming } from "../../../lib/kubelet/logs.js";
 import {
@@ -69,6 +70,7 @@ export async function startHarness(
       aci,
       auth: new KubeletAuth(reviews, NODE),
       logger,
+      streams: streamHandler({ aci, logger, resizeWaitMs: 300 }),
       ...(opts.followTiming ? { followTiming: opts.followTiming } : {}),
       ...opts.extra,
     },
