@@ -321,6 +321,10 @@ export interface KubeletEndpointConfig {
   /** `kubectl logs -f` polls ACI this often while lines arrive, backing off to the idle interval. */
   logsPollSeconds: number;
   logsIdlePollSeconds: number;
+  /** `/stats/summary` and `/metrics/resource` refresh from Azure Monitor this often. */
+  statsRefreshSeconds: number;
+  /** Monitor metrics endpoint override (the simulator); default `https://<region>.metrics.monitor.azure.com`. */
+  metricsEndpoint?: string;
 }
 
 function port(r: Reader, name: string, fallback: number): number {
@@ -360,7 +364,10 @@ export function loadKubeletEndpointConfig(
     },
     logsPollSeconds: r.number("KUBELET_LOGS_POLL_SECONDS", 2),
     logsIdlePollSeconds: r.number("KUBELET_LOGS_IDLE_POLL_SECONDS", 10),
+    statsRefreshSeconds: r.number("KUBELET_STATS_REFRESH_SECONDS", 60),
   };
+  const metricsEndpoint = r.optional("KUBELET_METRICS_ENDPOINT");
+  if (metricsEndpoint) config.metricsEndpoint = metricsEndpoint;
   if (config.logsPollSeconds <= 0 || config.logsIdlePollSeconds < config.logsPollSeconds) {
     throw new ConfigError("KUBELET_LOGS_POLL_SECONDS must be > 0 and ≤ KUBELET_LOGS_IDLE_POLL_SECONDS");
   }

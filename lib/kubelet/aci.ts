@@ -37,8 +37,19 @@ export interface TerminalSize {
   cols: number;
 }
 
+/** A group as the list call shows it (no instance view): enough to know whose it is and where. */
+export interface ListedGroup {
+  name: string;
+  id: string;
+  region: string;
+  owner?: PodOwner;
+  containers: string[];
+}
+
 /** The ACI operations behind logs, exec and attach. Every method may be called concurrently. */
 export interface KubeletAciApi {
+  /** Every group in the resource group (one ARM read per 100 groups). */
+  listGroups(): Promise<ListedGroup[]>;
   /** GET with instanceView; undefined when the group does not exist. */
   getGroup(name: string): Promise<GroupInfo | undefined>;
   /** The current instance's log (ACI keeps no earlier instance). Throws NotFoundError when gone. */
@@ -63,6 +74,24 @@ export function armKubeletAciApi(
   resourceGroup: string,
 ): KubeletAciApi {
   return {
+    async listGroups() {
+      const out: ListedGroup[] = [];
+      try {
+        for await (const g of client.containerGroups.listByResourceGroup(resourceGroup)) {
+          const owner = ownerFromTags(g.tags);
+          out.push({
+            name: g.name ?? "",
+            id: g.id ?? "",
+            region: (g.location ?? "").toLowerCase().replace(/\s+/g, ""),
+            ...(owner ? { owner } : {}),
+            containers: g.containers.map((c) => c.name),
+          });
+        }
+      } catch (error) {
+        throw mapArmError(error, "list groups");
+      }
+      return out;
+    },
     async getGroup(name) {
       try {
         const g = await client.containerGroups.get(resourceGroup, name);

@@ -15,6 +15,8 @@ import { armKubeletAciApi } from "./aci.js";
 import { KubeletAuth } from "./auth.js";
 import { streamHandler } from "./exec.js";
 import { kubeReviews } from "./kubeReviews.js";
+import { monitorMetricsApi } from "./monitor.js";
+import { ResourceStats } from "./stats.js";
 import { DEFAULT_FOLLOW_TIMING } from "./logs.js";
 import { startKubeletServer, type RunningKubelet } from "./server.js";
 
@@ -36,6 +38,21 @@ export async function startKubeletEndpoint(
     ...(credential ? { credential } : {}),
   });
   const aci = armKubeletAciApi(client, config.aci.resourceGroup);
+  const metricsEndpoint = config.metricsEndpoint;
+  const stats = new ResourceStats({
+    aci,
+    metrics: monitorMetricsApi({
+      subscriptionId: config.aci.subscriptionId,
+      ...(metricsEndpoint ? { endpoint: () => metricsEndpoint } : {}),
+      ...(credential ? { credential } : {}),
+    }),
+    clusterName: config.clusterName,
+    nodeNames,
+    nodeName: config.authzNodeName,
+    refreshMs: config.statsRefreshSeconds * 1000,
+    logger,
+  });
+  stats.start();
   const running = await startKubeletServer(
     {
       port: config.port,
@@ -52,6 +69,7 @@ export async function startKubeletEndpoint(
       auth: new KubeletAuth(kubeReviews(kube), config.authzNodeName),
       logger,
       streams: streamHandler({ aci, logger }),
+      stats,
       followTiming: {
         ...DEFAULT_FOLLOW_TIMING,
         activeMs: config.logsPollSeconds * 1000,
@@ -64,5 +82,11 @@ export async function startKubeletEndpoint(
     node: config.authzNodeName,
     clientCa: config.clientCaFile !== undefined,
   });
-  return running;
+  return {
+    ...running,
+    close: async () => {
+      stats.stop();
+      await running.close();
+    },
+  };
 }

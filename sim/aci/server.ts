@@ -32,6 +32,7 @@ import type {
 import { validateBody, validateName } from "./validate.js";
 import { containerNotFound, SimStreams, STREAM_ROUTES } from "./exec.js";
 import { listLogsBody } from "./logs.js";
+import { METRICS_ROUTES, metricsBatchBody } from "./metrics.js";
 
 export const DEFAULT_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
 /** api-version ACI uses in its operation URLs (recordings/aci/create.json). */
@@ -214,6 +215,7 @@ const ROUTES: Array<{ method: string; re: RegExp; operation: Operation; names: s
     names: ["sub", "rg", "name", "container"],
   },
   ...STREAM_ROUTES,
+  ...METRICS_ROUTES,
   {
     method: "GET",
     re: new RegExp(
@@ -613,6 +615,8 @@ export class AciSimulatorCore {
           return containerNotFound(params.container ?? "", g.name);
         return this.streams.start(r.operation, g, params.container ?? "", rawBody);
       }
+      case "metrics.getBatch":
+        return metricsBatchBody(this.liveGroups(now), query, rawBody, now, this.timing);
       case "operations.get": {
         const op = this.operations.get(params.id!);
         if (!op)

@@ -18,6 +18,7 @@ export type Operation =
   | "containers.listLogs"
   | "containers.executeCommand"
   | "containers.attach"
+  | "metrics.getBatch"
   | "unimplemented";
 
 export interface CallRecord {
