@@ -62,4 +62,12 @@ export const KUBELET_EVENTS = {
     meaning: "An exec or attach session could not be started or broke (ARM call or ACI websocket failed).",
     action: "Read `error`; check the watcher identity's exec/attach rights (docs/kubelet-api.md).",
   },
+  "kubelet.stats.refresh.failed": {
+    level: "warn",
+    fields: ["error"],
+    meaning:
+      "Refreshing pod metrics (ARM list of groups, Azure Monitor metrics batch) failed; scrapes get the last data with scrape_error 1.",
+    action:
+      "Read `error`; check the watcher identity's containerGroups/read and Microsoft.Insights/metrics/read (docs/kubelet-api.md).",
+  },
 } as const satisfies Record<string, EventSpec>;

@@ -204,6 +204,8 @@ class Session {
               this.size ?? DEFAULT_TERMINAL,
             )
           : await this.d.aci.attach(group, container);
+      // The client may have left while ARM answered: do not open an ACI session nobody reads.
+      if (this.client.readyState !== WebSocket.OPEN) return this.finish(undefined);
       const aci =
         this.kind === "exec"
           ? new WebSocket(endpoint.webSocketUri)

@@ -116,12 +116,7 @@ export class ResourceStats implements StatsSource {
       this.failed = false;
     } catch (error) {
       this.failed = true;
-      this.d.logger?.warn("kubelet.request.failed", {
-        method: "GET",
-        path: "/stats (refresh)",
-        status: 0,
-        error: ensureError(error).message,
-      });
+      this.d.logger?.warn("kubelet.stats.refresh.failed", { error: ensureError(error).message });
     }
   }
 

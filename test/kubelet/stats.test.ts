@@ -41,6 +41,7 @@ async function withStats(pods: number): Promise<void> {
     nodeNames: [NODE],
     nodeName: NODE,
     now: () => clock,
+    logger: h.logger,
   });
   for (let i = 0; i < pods; i++) {
     seedPod(
@@ -127,6 +128,7 @@ describe("kubectl top: /metrics/resource and /stats/summary", () => {
     await stats.refresh();
     const text = await stats.resourceMetrics();
     expect(text).toMatch(/^scrape_error 1$/m);
+    expect(h.logger.events()).toContain("kubelet.stats.refresh.failed");
     expect(
       value(text, "container_memory_working_set_bytes", '{container="app",namespace="default",pod="web-1"}'),
     ).toBe(simulatedUsage("default-web-1", "app").memoryBytes);
