@@ -8,7 +8,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, loadavg } from "node:os";
 import type { V1Pod } from "@kubernetes/client-node";
-import type { AciSimulatorOptions, FaultRule } from "../sim/aci/index.js";
+import { DEFAULT_LATENCY, type AciSimulatorOptions, type LatencyProfile } from "../sim/aci/index.js";
 import { azuriteConnectionString } from "../sim/azurite.js";
 
 /** Namespace the scenarios create their pods in. */
@@ -258,26 +258,14 @@ export function eventCounter(): {
 }
 
 /**
- * The realistic latency profile, in ms per call: the ACI simulator's `DEFAULT_LATENCY` (sim/aci, branch
- * `adapters`: GET 150, PUT 400, DELETE 300, list page 250, other 100, ±30 %). Kept here too so the benchmarks
- * run the same profile on a simulator without it: `applyLatency` then injects it as `latency` fault rules
- * (without the jitter).
+ * The realistic latency profile, in ms per call: the ACI simulator's `DEFAULT_LATENCY` (GET 150, PUT 400,
+ * DELETE 300, list page 250, other 100, ±30 %), named for the report.
  */
-export const LATENCY_PROFILE = {
-  name: "realistic",
-  get: 150,
-  put: 400,
-  delete: 300,
-  listPage: 250,
-  other: 100,
-  jitter: 0.3,
-} as const;
+export const LATENCY_PROFILE = { name: "realistic", ...DEFAULT_LATENCY } as const;
 
-export type LatencyProfileName = "none" | "realistic";
-
-/** The profile's per-operation latency ÷ `scale` (time-scaled scenarios divide every duration by it). */
-export function scaledLatency(scale: number) {
-  const p = LATENCY_PROFILE;
+/** The profile with every duration ÷ `scale`, as the simulator's `latency` option (time-scaled scenarios). */
+export function scaledLatency(scale: number): LatencyProfile {
+  const p = DEFAULT_LATENCY;
   return {
     get: p.get / scale,
     put: p.put / scale,
@@ -286,29 +274,6 @@ export function scaledLatency(scale: number) {
     other: p.other / scale,
     jitter: p.jitter,
   };
-}
-
-/**
- * Applies the latency profile ÷ `scale` to a running simulator as fault rules (one per operation). Returns
- * the per-operation figures used, for the report.
- */
-export function applyLatency(
-  aci: { faults: { add(rule: FaultRule): () => void } },
-  scale: number,
-): ReturnType<typeof scaledLatency> {
-  const l = scaledLatency(scale);
-  const rules: Array<[FaultRule["operation"], number]> = [
-    ["containerGroups.get", l.get],
-    ["containerGroups.createOrUpdate", l.put],
-    ["containerGroups.delete", l.delete],
-    ["containerGroups.listByResourceGroup", l.listPage],
-    ["containerGroups.list", l.listPage],
-    ["operations.get", l.other],
-  ];
-  for (const [operation, ms] of rules) {
-    if (ms > 0) aci.faults.add({ ...(operation ? { operation } : {}), effect: { kind: "latency", ms } });
-  }
-  return l;
 }
 
 /** The machine's load when a figure was measured (os.loadavg: 1, 5, 15 minutes) and its cores. */

@@ -115,6 +115,9 @@ param watcherNamespace string = 'aci-bridge'
 @description('Service account name of the watcher (the chart\'s default fullname).')
 param watcherServiceAccount string = 'aci-bridge-watcher'
 
+@description('Give the watcher identity the kubelet-endpoint role on the ACI resource group (kubectl logs/exec/attach/top for pods on the virtual node: container group read, logs read, exec and attach actions, metrics read; docs/kubelet-api.md). Needs watcherAuth "workloadIdentity". Off until the chart serves the endpoint.')
+param enableKubeletEndpoint bool = false
+
 // ---------------------------------------------------------------------------------------------------------
 // Networking
 // ---------------------------------------------------------------------------------------------------------
@@ -282,6 +285,14 @@ module aciRole 'modules/aci-role.bicep' = {
   scope: aciRg
   params: {
     appPrincipalId: identities.outputs.appPrincipalId
+  }
+}
+
+module kubeletRole 'modules/kubelet-role.bicep' = if (enableKubeletEndpoint && watcherAuth == 'workloadIdentity') {
+  name: 'aci-bridge-kubelet-role'
+  scope: aciRg
+  params: {
+    watcherPrincipalId: identities.outputs.watcherPrincipalId
   }
 }
 

@@ -32,6 +32,8 @@ export interface NodeShape {
   /** Internal address shown on the Node and as pods' hostIP. */
   nodeIP: string;
   kubeletVersion: string;
+  /** `daemonEndpoints.kubeletEndpoint.Port` on the Node: where the watcher serves the kubelet API (docs/kubelet-api.md). */
+  kubeletPort?: number;
 }
 
 export interface AciConfig {
@@ -124,6 +126,7 @@ export function loadBridgeConfig(env: Env): Readonly<BridgeConfig> {
       },
       nodeIP: r.string("ACI_NODE_IP", "10.240.0.250"),
       kubeletVersion: r.string("ACI_NODE_KUBELET_VERSION", "v1.32.0-aci-bridge"),
+      kubeletPort: port(r, "ACI_NODE_KUBELET_PORT", 10250),
     },
     aci: {
       subscriptionId: r.required("AZURE_SUBSCRIPTION_ID"),
@@ -333,6 +336,79 @@ export interface WatcherConfig {
   /** On SIGTERM: time allowed to flush the backlog before releasing the Lease and exiting. */
   shutdownGraceSeconds: number;
   httpPort: number;
+  /** The virtual node's kubelet endpoint (logs, exec, attach, stats); off unless `WATCHER_KUBELET_ENABLED`. */
+  kubelet?: KubeletEndpointConfig;
+}
+
+/** Settings of the kubelet endpoint the watcher serves (docs/kubelet-api.md). */
+export interface KubeletEndpointConfig {
+  port: number;
+  /** PEM files of the serving certificate and key, and the cluster's client CA bundle (optional). */
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  clientCaFile?: string;
+  /** The cluster name in the container groups' tags (`ACI_BRIDGE_CLUSTER_NAME`, same as the Functions). */
+  clusterName: string;
+  /** Node name in SubjectAccessReviews (the first of `ACI_NODE_NAMES` unless `KUBELET_NODE_NAME`). */
+  authzNodeName: string;
+  aci: Pick<
+    AciConfig,
+    "subscriptionId" | "resourceGroup" | "armEndpoint" | "armInsecure" | "managedIdentityClientId"
+  >;
+  /** `kubectl logs -f` polls ACI this often while lines arrive, backing off to the idle interval. */
+  logsPollSeconds: number;
+  logsIdlePollSeconds: number;
+  /** `/stats/summary` and `/metrics/resource` refresh from Azure Monitor this often. */
+  statsRefreshSeconds: number;
+  /** Monitor metrics endpoint override (the simulator); default `https://<region>.metrics.monitor.azure.com`. */
+  metricsEndpoint?: string;
+}
+
+function port(r: Reader, name: string, fallback: number): number {
+  const value = r.number(name, fallback);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new ConfigError(`${name} must be a TCP port (1–65535), got "${value}"`);
+  }
+  return value;
+}
+
+export function loadKubeletEndpointConfig(
+  env: Env,
+  nodeNames: readonly string[],
+): KubeletEndpointConfig | undefined {
+  const r = new Reader(env);
+  if (!r.bool("WATCHER_KUBELET_ENABLED", false)) return undefined;
+  const armInsecure = r.bool("ARM_INSECURE", false);
+  const armEndpoint = r.optional("ARM_ENDPOINT");
+  if (armInsecure && !armEndpoint) {
+    throw new ConfigError("ARM_INSECURE=true needs ARM_ENDPOINT (it is for the local ACI simulator only)");
+  }
+  const clientCaFile = r.optional("KUBELET_CLIENT_CA_FILE");
+  const managedIdentityClientId = r.optional("AZURE_CLIENT_ID");
+  const config: KubeletEndpointConfig = {
+    port: port(r, "KUBELET_PORT", 10250),
+    tlsCertFile: r.required("KUBELET_TLS_CERT_FILE"),
+    tlsKeyFile: r.required("KUBELET_TLS_KEY_FILE"),
+    ...(clientCaFile ? { clientCaFile } : {}),
+    clusterName: r.string("ACI_BRIDGE_CLUSTER_NAME", "default"),
+    authzNodeName: r.string("KUBELET_NODE_NAME", nodeNames[0] ?? "aci-bridge"),
+    aci: {
+      subscriptionId: r.required("AZURE_SUBSCRIPTION_ID"),
+      resourceGroup: r.required("ACI_RESOURCE_GROUP"),
+      armInsecure,
+      ...(armEndpoint ? { armEndpoint } : {}),
+      ...(managedIdentityClientId ? { managedIdentityClientId } : {}),
+    },
+    logsPollSeconds: r.number("KUBELET_LOGS_POLL_SECONDS", 2),
+    logsIdlePollSeconds: r.number("KUBELET_LOGS_IDLE_POLL_SECONDS", 10),
+    statsRefreshSeconds: r.number("KUBELET_STATS_REFRESH_SECONDS", 60),
+  };
+  const metricsEndpoint = r.optional("KUBELET_METRICS_ENDPOINT");
+  if (metricsEndpoint) config.metricsEndpoint = metricsEndpoint;
+  if (config.logsPollSeconds <= 0 || config.logsIdlePollSeconds < config.logsPollSeconds) {
+    throw new ConfigError("KUBELET_LOGS_POLL_SECONDS must be > 0 and ≤ KUBELET_LOGS_IDLE_POLL_SECONDS");
+  }
+  return config;
 }
 
 export function loadWatcherConfig(env: Env): Readonly<WatcherConfig> {
@@ -399,6 +475,8 @@ export function loadWatcherConfig(env: Env): Readonly<WatcherConfig> {
     shutdownGraceSeconds: r.number("WATCHER_SHUTDOWN_GRACE_SECONDS", 20),
     httpPort: integer("WATCHER_HTTP_PORT", 8080),
   };
+  const kubelet = loadKubeletEndpointConfig(env, nodeNames);
+  if (kubelet) config.kubelet = kubelet;
   const le = config.leaderElection;
   if (!(
     le.renewPeriodSeconds < le.renewDeadlineSeconds && le.renewDeadlineSeconds < le.leaseDurationSeconds

@@ -118,7 +118,12 @@ async function main(argv) {
   const require = createRequire(import.meta.url);
   const { EVENTS } = require(index);
   const watcherFile = join(dist, "lib/events/watcher.js");
-  const watcherNames = existsSync(watcherFile) ? Object.keys(require(watcherFile).WATCHER_EVENTS ?? {}) : [];
+  const kubeletFile = join(dist, "lib/events/kubelet.js");
+  // The kubelet endpoint runs in the watcher's process: its events are the watcher's too.
+  const watcherNames = [
+    ...(existsSync(watcherFile) ? Object.keys(require(watcherFile).WATCHER_EVENTS ?? {}) : []),
+    ...(existsSync(kubeletFile) ? Object.keys(require(kubeletFile).KUBELET_EVENTS ?? {}) : []),
+  ];
   const text = await formatEventsDoc(renderEventsDoc(EVENTS, watcherNames));
   if (check) {
     const current = existsSync(EVENTS_DOC) ? readFileSync(EVENTS_DOC, "utf8") : "";

@@ -32,6 +32,12 @@ async function main(): Promise<void> {
     logger,
   });
   const http = await startHttpServer(config.httpPort, watcher);
+  // The virtual node's kubelet API (logs, exec, attach): off until the chart mounts its certificate.
+  const kubelet = config.kubelet
+    ? await (
+        await import("../lib/kubelet/start.js")
+      ).startKubeletEndpoint(config.kubelet, config.nodeNames, kube, logger)
+    : undefined;
   logger.info("watcher.http.listening", {
     port: http.port,
     queue: describeQueue(config.queueName, config.queue),
@@ -45,7 +51,7 @@ async function main(): Promise<void> {
     logger.info("watcher.signal", { signal });
     void watcher
       .shutdown()
-      .then(() => http.close())
+      .then(() => Promise.all([http.close(), kubelet?.close()]))
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -19,9 +19,11 @@ import {
   BENCH_NAMESPACE,
   benchPod,
   eventCounter,
+  LATENCY_PROFILE,
   percentile,
   RAISED_REGION_QUOTAS,
   round,
+  scaledLatency,
   sleep,
   startAzuriteProcess,
   startQueueSpy,
@@ -200,7 +202,10 @@ async function lifecycle(
     if (seen !== undefined) startLag.push(seen - (call.at + PUT_TO_RUNNING_MS));
   }
   ctx.progress(
-    `${prefix}: ${runningAt.size}/${n} Running; overhead p50 ${round(percentile(overhead, 50))} ms, p99 ${round(percentile(overhead, 99))} ms`,
+    `${prefix}: ${runningAt.size}/${n} Running; overhead p50 ${round(percentile(overhead, 50))} ms, p99 ${round(percentile(overhead, 99))} ms` +
+      (breakdown
+        ? `; p50 parts ${["watcher", "queueSend", "queueWait", "hostDispatch", "handler"].map((k) => `${k} ${(breakdown as unknown as Record<string, { p50?: number }>)[k]?.p50}`).join(", ")} ms`
+        : ""),
   );
 
   // Delete every pod (graceful, like kubectl delete) and wait for the pod objects to be finalized.
@@ -326,7 +331,8 @@ export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
   const spy = await startQueueSpy(azurite.connectionString, POD_EVENTS_QUEUE);
   const stack = await startLocalStack({
     storageConnectionString: spy.connectionString,
-    simulator: { ...UNLIMITED_ARM, timing: TIMING },
+    // The realistic latency profile: the goal is the overhead with ARM answering as it does.
+    simulator: { ...UNLIMITED_ARM, timing: TIMING, latency: scaledLatency(1) },
     ...whatIf(),
     hostLog: (line) => {
       events.onLine(line);
@@ -340,6 +346,8 @@ export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
     const dup = await lifecycle(stack, tracker, ctx, "dup", n, true);
     return {
       pods: n,
+      podEventsInstances: 1,
+      latencyProfile: LATENCY_PROFILE.name,
       plain,
       duplicated: dup,
       host: { ...stack.host.stats, byFunction: undefined },
@@ -361,7 +369,7 @@ export async function runBurstRealistic(ctx: ScenarioContext): Promise<ScenarioR
     storageConnectionString: azurite.connectionString,
     // ARM buckets and ACI's create rate (100 / 5 min, 300 / h) as in Azure; only the region's standing quota
     // (100 groups, 100 cores) is raised, as it must be for a node this size.
-    simulator: { timing: TIMING, quotas: { ...RAISED_REGION_QUOTAS } },
+    simulator: { timing: TIMING, quotas: { ...RAISED_REGION_QUOTAS }, latency: scaledLatency(1) },
     hostLog: events.onLine,
   });
   try {

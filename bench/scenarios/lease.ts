@@ -10,12 +10,12 @@ import type { V1Lease } from "@kubernetes/client-node";
 import { NODE_LEASE_NAMESPACE } from "../../lib/reconcile/node.js";
 import { startLocalStack } from "../../local/stack.js";
 import {
-  applyLatency,
   BENCH_NAMESPACE,
   LATENCY_PROFILE,
   machineLoad,
   RAISED_REGION_QUOTAS,
   round,
+  scaledLatency,
   sleep,
   type ScenarioContext,
   type ScenarioResult,
@@ -28,7 +28,7 @@ export async function runLease(ctx: ScenarioContext): Promise<ScenarioResult> {
   const repairs: number[] = [];
   const tickMs: number[] = [];
   const stack = await startLocalStack({
-    simulator: { quotas: { ...RAISED_REGION_QUOTAS } },
+    simulator: { quotas: { ...RAISED_REGION_QUOTAS }, latency: scaledLatency(1) },
     watcherSettings: { ACI_NODE_NAMES: "bench-unwatched-node" },
     kubeFake: { historyLimit: 3 * n },
     hostLog: (line) => {
@@ -43,7 +43,6 @@ export async function runLease(ctx: ScenarioContext): Promise<ScenarioResult> {
     await stack.registerNode();
     stack.kube!.createNamespace(BENCH_NAMESPACE);
     seedRunningPods(stack, n, "lease");
-    applyLatency(stack.aci!, 1);
     ctx.progress(`lease: ${n} pods and groups, ARM latency on; sampling the Lease for ${windowS} s`);
     const renewals: number[] = [];
     let last: string | undefined;

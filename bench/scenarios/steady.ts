@@ -14,7 +14,6 @@ import { DEFAULT_STATUS_SLOW_SECONDS } from "../../lib/config.js";
 import { containerGroupName } from "../../lib/translate/names.js";
 import { REALISTIC_TIMING, startLocalStack } from "../../local/stack.js";
 import {
-  applyLatency,
   BENCH_NAMESPACE,
   benchPod,
   eventCounter,
@@ -25,6 +24,7 @@ import {
   RAISED_REGION_QUOTAS,
   round,
   scaledClock,
+  scaledLatency,
   sleep,
   startAzuriteProcess,
   startRetryAfterProxy,
@@ -58,6 +58,8 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
     simulator: {
       now: clock.now,
       timing: REALISTIC_TIMING,
+      // The realistic latency profile ÷k (its durations are simulated time too).
+      latency: scaledLatency(k),
       // ARM's buckets and ACI's create rate, in simulated time; region quotas raised for N groups.
       quotas: { ...RAISED_REGION_QUOTAS, createsPer5Min: 100_000, createsPerHour: 100_000 },
     },
@@ -73,8 +75,6 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
     },
   });
   try {
-    // The realistic latency profile ÷k (its durations are simulated time too).
-    const latency = applyLatency(stack.aci!, k);
     await stack.registerNode();
     stack.kube!.createNamespace(BENCH_NAMESPACE);
     const names: string[] = [];
@@ -204,7 +204,7 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
       },
       statusSlowSeconds: DEFAULT_STATUS_SLOW_SECONDS,
       latencyProfile: LATENCY_PROFILE.name,
-      latencyMsScaled: latency,
+      latencyMsScaled: scaledLatency(k),
       /**
        * Invocations in the measurement window, per function: count per simulated hour and the real duration of
        * each (the handler is not scaled), for the cost estimate.

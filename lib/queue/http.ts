@@ -11,7 +11,7 @@
  * Errors go through the queue error table (`errors.ts`), the same as the SDK sender's. The caller (the
  * watcher's outbox) retries with backoff; a send that fails on a reused keep-alive socket (the server closed
  * it meanwhile) is retried once at once, as the SDK's retry policy would. Why the watcher speaks HTTP
- * itself: docs/adr/0301-watcher-speaks-http.md.
+ * itself: docs/adr/0302-watcher-speaks-http.md.
  */
 import { createHmac } from "node:crypto";
 import * as http from "node:http";

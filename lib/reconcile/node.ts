@@ -271,7 +271,7 @@ export function nodeStatus(
       { type: "InternalIP", address: shape.nodeIP },
       { type: "Hostname", address: node.name },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
+    daemonEndpoints: { kubeletEndpoint: { Port: shape.kubeletPort ?? KUBELET_PORT } },
     nodeInfo: {
       architecture: "amd64",
       bootID: "",

@@ -33,6 +33,9 @@ import type {
   Operation,
 } from "./types.js";
 import { validateBody, validateName } from "./validate.js";
+import { containerNotFound, SimStreams, STREAM_ROUTES } from "./exec.js";
+import { listLogsBody } from "./logs.js";
+import { METRICS_ROUTES, metricsBatchBody } from "./metrics.js";
 
 export const DEFAULT_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
 /** api-version ACI uses in its operation URLs (recordings/aci/create.json). */
@@ -247,6 +250,8 @@ const ROUTES: Array<{ method: string; re: RegExp; operation: Operation; names: s
     operation: "containers.listLogs",
     names: ["sub", "rg", "name", "container"],
   },
+  ...STREAM_ROUTES,
+  ...METRICS_ROUTES,
   {
     method: "GET",
     re: new RegExp(
@@ -352,6 +357,8 @@ export class AciSimulatorCore {
   private readonly operations = new Map<string, Operation_>();
   private readonly behaviors: BehaviorRule[];
   private faultRules: Array<FaultRule & { fired: number }> = [];
+  /** exec/attach sessions and their websockets (exec.ts). */
+  readonly streams: SimStreams;
   private nextPrivate = 4;
   private nextPublic = 1;
   endpoint = "";
@@ -392,6 +399,7 @@ export class AciSimulatorCore {
             write: new TokenBucket(this.bucketCfg.write, now),
             delete: new TokenBucket(this.bucketCfg.delete, now),
           };
+    this.streams = new SimStreams(this);
     this.creates = new RateWindow(this.quotas.createsPer5Min, this.quotas.createsPerHour);
     this.deletes = new RateWindow(this.quotas.deletesPer5Min, this.quotas.deletesPerHour);
   }
@@ -445,6 +453,11 @@ export class AciSimulatorCore {
     const out: StoredGroup[] = [];
     for (const g of [...this.groups.values()]) if (this.live(g, now)) out.push(g);
     return out;
+  }
+
+  /** The live stored group (exec/attach sessions look it up when their websocket connects). */
+  findStoredGroup(resourceGroup: string, name: string): StoredGroup | undefined {
+    return this.live(this.groups.get(this.key(resourceGroup, name)), this.now());
   }
 
   getGroup(resourceGroup: string, name: string): Json | undefined {
@@ -692,23 +705,20 @@ export class AciSimulatorCore {
       case "containers.listLogs": {
         const g = this.live(this.groups.get(this.key(params.rg!, params.name!)), now);
         if (!g) return this.notFound(params.rg!, params.name!);
-        const idx = g.containers.findIndex((c) => c.name === params.container);
-        const view = snapshot(g, now, this.timing).containers[idx];
-        if (idx < 0 || !view)
-          return armError(
-            404,
-            "ContainerNotFound",
-            `The container '${params.container ?? ""}' could not be found in container group '${g.name}'.`,
-          );
-        const starts = view.events.find((e) => e.name === "Started")?.count ?? 0;
-        let lines = Array.from(
-          { length: starts },
-          (_, i) => `[aci-sim] ${params.container ?? ""} start ${i + 1}`,
-        );
-        const tail = Number(query.get("tail") ?? "");
-        if (tail > 0) lines = lines.slice(-tail);
-        return { status: 200, body: { content: lines.map((l) => `${l}\n`).join("") } };
+        const body = listLogsBody(g, params.container ?? "", now, this.timing, query);
+        if (!body) return containerNotFound(params.container ?? "", g.name);
+        return { status: 200, body };
       }
+      case "containers.executeCommand":
+      case "containers.attach": {
+        const g = this.live(this.groups.get(this.key(params.rg!, params.name!)), now);
+        if (!g) return this.notFound(params.rg!, params.name!);
+        if (!g.containers.some((c) => c.name === params.container))
+          return containerNotFound(params.container ?? "", g.name);
+        return this.streams.start(r.operation, g, params.container ?? "", rawBody);
+      }
+      case "metrics.getBatch":
+        return metricsBatchBody(this.liveGroups(now), query, rawBody, now, this.timing);
       case "operations.get": {
         const op = this.operations.get(params.id!);
         if (!op)
@@ -1090,6 +1100,7 @@ export async function listen(core: AciSimulatorCore, port: number): Promise<Star
       }
     });
   });
+  server.on("upgrade", (req, socket, head) => core.streams.upgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
@@ -1102,6 +1113,7 @@ export async function listen(core: AciSimulatorCore, port: number): Promise<Star
     /** Idempotent: a second call returns the first call's promise. */
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {
+        core.streams.closeAll();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       })),

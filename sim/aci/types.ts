@@ -19,6 +19,9 @@ export type Operation =
   | "containerGroups.restart"
   | "operations.get"
   | "containers.listLogs"
+  | "containers.executeCommand"
+  | "containers.attach"
+  | "metrics.getBatch"
   | "unimplemented";
 
 export interface CallRecord {

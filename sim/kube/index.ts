@@ -17,6 +17,7 @@ import type {
 import { KubeStatusError } from "./errors";
 import { type KubeResource, resourceDef } from "./resources";
 import { type CallRecord, type FaultRule, KubeHttp } from "./server";
+import { FakeReviews } from "./reviews";
 import { type DeleteOptions, KubeStore, type PatchType } from "./store";
 
 export { KubeStatusError } from "./errors";
@@ -24,6 +25,7 @@ export type { StatusBody } from "./errors";
 export type { KubeResource } from "./resources";
 export type { CallRecord, FaultRule } from "./server";
 export type { DeleteOptions, PatchType } from "./store";
+export type { AccessRule, FakeReviews, FakeUser } from "./reviews";
 export { canonicalQuantity } from "./quantity";
 
 export interface KubeFakeOptions {
@@ -91,6 +93,8 @@ export interface KubeFake {
   /** Drops the watch history: a watch from any earlier resourceVersion gets 410 Expired, so informers relist. */
   compactHistory(): void;
   calls: CallRecord[];
+  /** TokenReview / SubjectAccessReview tables (sim/kube/reviews.ts). */
+  reviews: FakeReviews;
   close(): Promise<void>;
 }
 
@@ -103,7 +107,9 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     openshiftServiceCa: options.openshiftServiceCa ?? false,
     nodeLifecycleDelayMs: options.nodeLifecycleDelayMs ?? 0,
   });
+  const reviews = new FakeReviews();
   const http = new KubeHttp(store, {
+    reviews,
     watchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
     tooOldWatch: options.tooOldWatch ?? "event",
@@ -235,6 +241,7 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     cutWatches: () => http.cutWatches(),
     compactHistory: () => store.compactHistory(),
     calls: http.calls,
+    reviews,
     async close() {
       http.cutWatches();
       store.close();

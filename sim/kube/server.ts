@@ -17,6 +17,7 @@ import {
   findResource,
   resourceDef,
 } from "./resources";
+import type { FakeReviews } from "./reviews";
 import type { DeleteOptions, KubeStore, PatchType, WatchEventType } from "./store";
 
 export interface FaultRule {
@@ -48,6 +49,8 @@ export interface ServerOptions {
   bookmarkIntervalMs: number;
   tooOldWatch: "event" | "http";
   now: () => Date;
+  /** TokenReview / SubjectAccessReview answers (reviews.ts). */
+  reviews?: FakeReviews;
 }
 
 const REASONS: Record<number, string> = {
@@ -229,6 +232,10 @@ export class KubeHttp {
       // the legacy `bindings` resource (CoreV1Api.createNamespacedBinding): the pod is named by the body
       const b = parseJson(body);
       return this.bindFromBody(req, res, ns, String(b.metadata?.name ?? ""), b);
+    }
+    if (method === "POST" && ns === undefined && name === undefined && version === "v1") {
+      const review = this.opts.reviews?.review(group, plural, parseJson(body));
+      if (review) return this.send(req, res, 201, review);
     }
     const def = findResource(group, version, plural);
     if (!def) throw notImplemented(method, url.pathname);

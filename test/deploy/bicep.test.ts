@@ -79,12 +79,14 @@ function configSettings(): { required: Set<string>; all: Set<string> } {
     });
   const required = new Set<string>();
   const all = new Set<string>();
+  const watcherSection = source.indexOf("// ---- Watcher settings ----");
   for (const m of source.matchAll(/\br\.(\w+)\(\s*([A-Z][A-Z0-9_]*|"[^"]+"|`[^`]+`)/g)) {
     const raw = m[2]!;
     const name = /^\w+$/.test(raw) ? constants.get(raw) : resolveName(raw);
     if (!name) throw new Error(`lib/config.ts: cannot resolve setting name ${raw}`);
     all.add(name);
-    if (m[1] === "required") required.add(name);
+    // Required by the Functions: only what loadBridgeConfig requires (the watcher's section has its own).
+    if (m[1] === "required" && (m.index ?? 0) < watcherSection) required.add(name);
   }
   return { required, all };
 }
@@ -99,6 +101,7 @@ describe("deploy/*.bicep: structure", () => {
         "deploy/modules/functionapp.bicep",
         "deploy/modules/identity.bicep",
         "deploy/modules/keyvault.bicep",
+        "deploy/modules/kubelet-role.bicep",
         "deploy/modules/monitoring.bicep",
         "deploy/modules/network.bicep",
         "deploy/modules/storage.bicep",
@@ -222,11 +225,28 @@ describe("deploy/*.bicep: identities and roles", () => {
     expect(watcher.text).toContain("storageQueueDataMessageSenderRoleId");
     const queue = storage.resources.find((r) => r.symbol === "podEventsQueue")!;
     expect(queue.text).toContain("name: podEventsQueueName");
-    // Nothing else in the deployment grants the watcher anything.
+    // Nothing else in the deployment grants the watcher anything but the kubelet-endpoint role (below).
     const grants = files.flatMap((f) =>
       f.resources.filter((r) => r.type.endsWith("roleAssignments") && r.text.includes("watcherPrincipalId")),
     );
-    expect(grants.map((g) => g.symbol)).toEqual(["watcherSender"]);
+    expect(grants.map((g) => g.symbol)).toEqual(["kubeletAssignment", "watcherSender"]);
+  });
+
+  it("gives the watcher's kubelet endpoint read, logs, exec, attach and metrics only, on the ACI group, opt-in", () => {
+    const role = moduleFile("kubelet-role.bicep").resources.find(
+      (r) => r.type === "Microsoft.Authorization/roleDefinitions",
+    )!;
+    expect(actionsOf(role.text)).toEqual([
+      "Microsoft.ContainerInstance/containerGroups/read",
+      "Microsoft.ContainerInstance/containerGroups/containers/logs/read",
+      "Microsoft.ContainerInstance/containerGroups/containers/exec/action",
+      "Microsoft.ContainerInstance/containerGroups/containers/attach/action",
+      "Microsoft.Insights/metrics/read",
+    ]);
+    expect(role.text).toContain("assignableScopes: [resourceGroup().id]");
+    const m = main.modules.find((x) => x.symbol === "kubeletRole")!;
+    expect(m.text).toContain("scope: aciRg");
+    expect(m.text).toContain("if (enableKubeletEndpoint && watcherAuth == 'workloadIdentity')");
   });
 
   it("federates the watcher identity with system:serviceaccount:<ns>:<sa> for the AKS issuer", () => {

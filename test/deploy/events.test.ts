@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EVENTS } from "../../lib/events/index.js";
+import { KUBELET_EVENTS } from "../../lib/events/kubelet.js";
 import { WATCHER_EVENTS } from "../../lib/events/watcher.js";
 import { EVENTS_DOC, formatEventsDoc, renderEventsDoc } from "../../scripts/events-doc.mjs";
 
@@ -61,7 +62,9 @@ describe("event catalog (lib/events)", () => {
   });
 
   it("docs/events.md is up to date (node scripts/events-doc.mjs after npm run build)", async () => {
-    const expected = await formatEventsDoc(renderEventsDoc(EVENTS, Object.keys(WATCHER_EVENTS)));
+    const expected = await formatEventsDoc(
+      renderEventsDoc(EVENTS, [...Object.keys(WATCHER_EVENTS), ...Object.keys(KUBELET_EVENTS)]),
+    );
     const actual = readFileSync(EVENTS_DOC, "utf8");
     if (actual !== expected) {
       const documented = new Set([...actual.matchAll(/^## `([^`]+)`$/gm)].map((m) => m[1]!));

@@ -572,7 +572,7 @@ describe("ACI simulator: container behaviours", () => {
   it("returns container logs", async () => {
     await client.containerGroups.beginCreateOrUpdateAndWait(RG, "logs", group(), FAST);
     const logs = await client.containers.listLogs(RG, "logs", "web");
-    expect(logs.content).toContain("web start 1");
+    expect(logs.content).toContain("[aci-sim] web started: nginx:1.27\n"); // sim/aci/logs.ts
     expect(sim.countCalls({ operation: "containers.listLogs" })).toBe(1);
   });
 });

@@ -5,7 +5,7 @@
  * current context's server, CA / `insecure-skip-tls-verify` / `tls-server-name`, and a token, token file,
  * client certificate or basic auth. A kubeconfig needing anything else (exec plugins, auth providers,
  * proxies, impersonation) is handed to client-node's `KubeConfig`, loaded only then. Why the watcher speaks
- * HTTP itself: docs/adr/0301-watcher-speaks-http.md.
+ * HTTP itself: docs/adr/0302-watcher-speaks-http.md.
  *
  * Errors while loading a kubeconfig name the file or setting and say what is wrong, never quote its content
  * (a token may sit on any line): see `kubeconfigParseError`.

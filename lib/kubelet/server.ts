@@ -1,0 +1,468 @@
+/**
+ * The virtual node's kubelet endpoint: an HTTPS server (Node `https`) that the API server calls for
+ * `kubectl logs`, `exec`, `attach`, `port-forward` and `top` of pods on the node, at the Node's InternalIP
+ * and `daemonEndpoints.kubeletEndpoint.Port` (docs/kubelet-api.md). Every request — WebSocket upgrades
+ * included — is authenticated and authorized first (auth.ts), before anything touches ARM, so an
+ * unauthorized caller learns nothing about which pods exist.
+ *
+ * Paths, as the kubelet's (kubernetes pkg/kubelet/server/server.go):
+ * - `GET /healthz`;
+ * - `GET /containerLogs/{ns}/{pod}/{container}` with the PodLogOptions query (logOptions.ts, logs.ts);
+ * - `GET|POST /exec|attach/{ns}/{pod}[/{uid}]/{container}` (WebSocket, exec.ts);
+ * - `/portForward/…`: 501, ACI has no port forwarding;
+ * - `GET /stats/summary`, `GET /metrics/resource` (stats.ts), when a stats source is given.
+ *
+ * Pod → container group: `containerGroupName(ns, pod)` from lib/translate/names.ts, and the group must carry
+ * this cluster's and one of this deployment's nodes' tags for that namespace and pod (DESIGN principle 2):
+ * a same-named group that is not ours is answered as a missing pod. ACI containers carry the pod's container
+ * names (lib/translate/podToContainerGroup.ts), init containers included.
+ */
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { ensureError, NotFoundError, ThrottledError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { containerGroupName } from "../translate/names.js";
+import type { ContainerInfo, GroupInfo, KubeletAciApi } from "./aci.js";
+import type { KubeletAuth } from "./auth.js";
+import { isLogOptionsError, parseLogOptions } from "./logOptions.js";
+import {
+  ByteLimiter,
+  DEFAULT_FOLLOW_TIMING,
+  follow,
+  LogCursor,
+  parseTimestampedLog,
+  render,
+  sinceFilter,
+  sinceOf,
+  type FollowTiming,
+} from "./logs.js";
+
+export interface TlsMaterial {
+  /** PEM serving certificate (chain) and key. */
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** PEM bundle of the cluster's client CA; without it only bearer tokens authenticate. */
+  clientCa?: string | Buffer;
+}
+
+/** Upgrade handler for exec/attach (exec.ts); the server has authenticated and resolved the pod. */
+export type StreamHandler = (
+  kind: "exec" | "attach",
+  target: PodTarget,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  url: URL,
+) => void;
+
+/** `/stats/summary` and `/metrics/resource` (stats.ts). */
+export interface StatsSource {
+  summary(): Promise<unknown>;
+  resourceMetrics(): Promise<string>;
+}
+
+export interface KubeletServerDeps {
+  /** Nodes whose pods this endpoint serves, and the cluster name in the tags. */
+  clusterName: string;
+  nodeNames: readonly string[];
+  aci: KubeletAciApi;
+  auth: KubeletAuth;
+  logger: Logger;
+  streams?: StreamHandler;
+  stats?: StatsSource;
+  followTiming?: FollowTiming;
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface PodTarget {
+  namespace: string;
+  pod: string;
+  container: string;
+  group: string;
+  info: ContainerInfo;
+}
+
+export interface RunningKubelet {
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** A reply the kubelet would give: status and a plain-text body. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done);
+  });
+}
+
+type Route =
+  | { kind: "healthz" }
+  | { kind: "containerLogs"; namespace: string; pod: string; container: string }
+  | { kind: "exec" | "attach"; namespace: string; pod: string; uid?: string; container: string }
+  | { kind: "portForward" }
+  | { kind: "statsSummary" }
+  | { kind: "metricsResource" }
+  | { kind: "notFound" }
+  | { kind: "methodNotAllowed"; allow: string };
+
+/** Path → route (segments are percent-decoded; empty segments are missing parameters). */
+export function route(method: string, path: string): Route {
+  const seg = path.split("/").slice(1).map(decodeURIComponent);
+  const [head, ...rest] = seg;
+  const getOnly = (r: Route): Route =>
+    method === "GET" || method === "HEAD" ? r : { kind: "methodNotAllowed", allow: "GET" };
+  switch (head) {
+    case "healthz":
+      return rest.length === 0 ? getOnly({ kind: "healthz" }) : { kind: "notFound" };
+    case "containerLogs":
+      if (rest.length !== 3) return { kind: "notFound" };
+      return getOnly({ kind: "containerLogs", namespace: rest[0]!, pod: rest[1]!, container: rest[2]! });
+    case "exec":
+    case "attach": {
+      if (method !== "GET" && method !== "POST") return { kind: "methodNotAllowed", allow: "GET, POST" };
+      if (rest.length === 3) return { kind: head, namespace: rest[0]!, pod: rest[1]!, container: rest[2]! };
+      if (rest.length === 4)
+        return { kind: head, namespace: rest[0]!, pod: rest[1]!, uid: rest[2]!, container: rest[3]! };
+      return { kind: "notFound" };
+    }
+    case "portForward":
+      return rest.length === 2 || rest.length === 3 ? { kind: "portForward" } : { kind: "notFound" };
+    case "stats":
+      return rest.length === 1 && rest[0] === "summary"
+        ? getOnly({ kind: "statsSummary" })
+        : { kind: "notFound" };
+    case "metrics":
+      return rest.length === 1 && rest[0] === "resource"
+        ? getOnly({ kind: "metricsResource" })
+        : { kind: "notFound" };
+    default:
+      return { kind: "notFound" };
+  }
+}
+
+export class KubeletHandler {
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly timing: FollowTiming;
+
+  constructor(private readonly d: KubeletServerDeps) {
+    this.now = d.now ?? Date.now;
+    this.sleep = d.sleep ?? abortableSleep;
+    this.timing = d.followTiming ?? DEFAULT_FOLLOW_TIMING;
+  }
+
+  async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", "https://kubelet");
+    const decision = await this.d.auth.check(req, url.pathname);
+    if (!decision.ok) return this.fail(res, new HttpError(decision.status, decision.message), url, method);
+    const r = route(method, url.pathname);
+    try {
+      switch (r.kind) {
+        case "healthz":
+          res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end("ok");
+          return;
+        case "containerLogs":
+          return await this.containerLogs(r, url, req, res);
+        case "exec":
+        case "attach":
+          throw new HttpError(
+            400,
+            `${r.kind} needs a WebSocket upgrade (v4.channel.k8s.io or v5.channel.k8s.io)`,
+          );
+        case "portForward":
+          throw portForwardError();
+        case "statsSummary": {
+          if (!this.d.stats) throw new HttpError(404, "stats are not enabled on this node");
+          const body = JSON.stringify(await this.d.stats.summary());
+          res.writeHead(200, { "content-type": "application/json" }).end(body);
+          return;
+        }
+        case "metricsResource": {
+          if (!this.d.stats) throw new HttpError(404, "metrics are not enabled on this node");
+          const text = await this.d.stats.resourceMetrics();
+          res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(text);
+          return;
+        }
+        case "methodNotAllowed":
+          throw new HttpError(405, "Method Not Allowed", { allow: r.allow });
+        case "notFound":
+          throw new HttpError(404, "404 page not found");
+      }
+    } catch (error) {
+      this.fail(res, toHttpError(error), url, method);
+    }
+  }
+
+  /** WebSocket upgrades (exec, attach, and port-forward's refusal). */
+  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", "https://kubelet");
+    const decision = await this.d.auth.check(req, url.pathname);
+    const refuse = (e: HttpError): void => {
+      this.log(e, url, method);
+      rawReply(socket, e);
+    };
+    if (!decision.ok) return refuse(new HttpError(decision.status, decision.message));
+    const r = route(method, url.pathname);
+    try {
+      if (r.kind === "portForward") throw portForwardError();
+      if (r.kind !== "exec" && r.kind !== "attach") throw new HttpError(404, "404 page not found");
+      if (!this.d.streams) throw new HttpError(501, `${r.kind} is not enabled on this node`);
+      const target = await this.resolve(r.namespace, r.pod, r.container, r.uid);
+      this.d.logger.info("kubelet.stream.started", {
+        pod: `${r.namespace}/${r.pod}`,
+        container: r.container,
+        kind: r.kind,
+        user: decision.user.name,
+      });
+      this.d.streams(r.kind, target, req, socket, head, url);
+    } catch (error) {
+      refuse(toHttpError(error));
+    }
+  }
+
+  /** Finds the pod's group and container, refusing groups that are not this deployment's. */
+  async resolve(namespace: string, pod: string, container: string, uid?: string): Promise<PodTarget> {
+    if (!namespace) throw new HttpError(400, '{"message": "Missing podNamespace."}');
+    if (!pod) throw new HttpError(400, '{"message": "Missing podID."}');
+    if (!container) throw new HttpError(400, '{"message": "Missing container name."}');
+    const group = containerGroupName(namespace, pod);
+    const g: GroupInfo | undefined = await this.d.aci.getGroup(group);
+    const o = g?.owner;
+    if (
+      !g ||
+      !o ||
+      o.cluster !== this.d.clusterName ||
+      !this.d.nodeNames.includes(o.node) ||
+      o.namespace !== namespace ||
+      o.pod !== pod ||
+      (uid !== undefined && uid !== "" && o.uid !== uid)
+    ) {
+      throw new HttpError(404, `pod "${pod}" does not exist`);
+    }
+    const info = g.containers.find((c) => c.name === container);
+    if (!info) throw new HttpError(404, `container "${container}" not found in pod "${pod}"`);
+    return { namespace, pod, container, group, info };
+  }
+
+  private async containerLogs(
+    r: { namespace: string; pod: string; container: string },
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const opts = parseLogOptions(url.searchParams);
+    if (isLogOptionsError(opts)) throw new HttpError(opts.status, opts.message);
+    const target = await this.resolve(r.namespace, r.pod, r.container);
+    if (opts.previous) {
+      throw new HttpError(
+        400,
+        `previous terminated container "${r.container}" in pod "${r.pod}" not found: Azure Container Instances keeps only the current instance's log`,
+      );
+    }
+    if (target.info.state === "Waiting" && !target.info.startTime) {
+      throw new HttpError(
+        400,
+        `container "${r.container}" in pod "${r.pod}" is waiting to start: ${target.info.detail || "ContainerCreating"}`,
+      );
+    }
+    const since = sinceOf(opts, this.now());
+    // tailLines=0 (`--tail=0`): nothing now, but the cursor must know the last line to follow from.
+    const tail = opts.tailLines === 0 ? 1 : opts.tailLines;
+    const lines = parseTimestampedLog(
+      await this.d.aci.listLogs(target.group, r.container, {
+        timestamps: true,
+        ...(tail !== undefined ? { tail } : {}),
+      }),
+    );
+    const limiter = new ByteLimiter(opts.limitBytes);
+    const cursor = new LogCursor();
+    // The cursor remembers everything read (tail and since included) so following never repeats a line.
+    const read = cursor.take(lines);
+    const initial = opts.tailLines === 0 ? [] : sinceFilter(read, since);
+    const controller = new AbortController();
+    const onClose = (): void => controller.abort();
+    res.on("close", onClose);
+    req.on("aborted", onClose);
+    res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache" });
+    const write = (batch: typeof lines): void => {
+      if (limiter.exhausted) return;
+      const text = limiter.cut(batch.map((l) => render(l, opts.timestamps)).join(""));
+      if (text) res.write(text);
+    };
+    write(initial);
+    const pod = `${r.namespace}/${r.pod}`;
+    if (!opts.follow || limiter.exhausted || target.info.state !== "Running") {
+      res.end();
+      return;
+    }
+    const started = this.now();
+    this.d.logger.info("kubelet.logs.follow.started", { pod, container: r.container });
+    const gen = follow({
+      aci: this.d.aci,
+      group: target.group,
+      container: r.container,
+      instance: target.info,
+      timing: this.timing,
+      now: this.now,
+      sleep: this.sleep,
+      signal: controller.signal,
+      cursor,
+    });
+    let end: string = "client";
+    try {
+      for (;;) {
+        const next = await gen.next();
+        if (next.done) {
+          end = next.value;
+          break;
+        }
+        write(sinceFilter(next.value, since));
+        if (limiter.exhausted) {
+          end = "limitBytes";
+          break;
+        }
+      }
+    } catch (error) {
+      end = "error";
+      this.d.logger.warn("kubelet.logs.follow.failed", {
+        pod,
+        container: r.container,
+        error: ensureError(error).message,
+      });
+    } finally {
+      res.off("close", onClose);
+      if (!res.writableEnded) res.end();
+      this.d.logger.info("kubelet.logs.follow.ended", {
+        pod,
+        container: r.container,
+        reason: end,
+        ms: this.now() - started,
+      });
+    }
+  }
+
+  private fail(res: ServerResponse, e: HttpError, url: URL, method: string): void {
+    this.log(e, url, method);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.writeHead(e.status, { "content-type": "text/plain; charset=utf-8", ...e.headers }).end(e.message);
+  }
+
+  private log(e: HttpError, url: URL, method: string): void {
+    if (e.status === 401 || e.status === 403) {
+      this.d.logger.warn("kubelet.request.denied", { method, path: url.pathname, status: e.status });
+    } else if (e.status >= 500) {
+      this.d.logger.warn("kubelet.request.failed", {
+        method,
+        path: url.pathname,
+        status: e.status,
+        error: e.message,
+      });
+    }
+  }
+}
+
+function portForwardError(): HttpError {
+  return new HttpError(
+    501,
+    "port-forward is not supported for pods on the virtual node: Azure Container Instances has no port-forwarding API; expose the port through a Service or the container group's IP instead",
+  );
+}
+
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof NotFoundError) return new HttpError(404, "pod does not exist");
+  if (error instanceof ThrottledError) {
+    const seconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000));
+    return new HttpError(429, "Azure Resource Manager is throttling this node; retry later", {
+      "retry-after": String(seconds),
+    });
+  }
+  return new HttpError(500, `error talking to Azure Container Instances: ${ensureError(error).message}`);
+}
+
+/** Answers an upgrade request that will not be upgraded (plain HTTP/1.1 on the raw socket). */
+export function rawReply(socket: Duplex, e: HttpError): void {
+  const body = Buffer.from(e.message, "utf8");
+  const reason: Record<number, string> = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+  };
+  const headers = Object.entries({ ...e.headers })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join("");
+  socket.end(
+    `HTTP/1.1 ${e.status} ${reason[e.status] ?? "Error"}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${headers}connection: close\r\n\r\n${body.toString("utf8")}`,
+  );
+}
+
+export async function startKubeletServer(
+  opts: { port: number; host?: string; tls: TlsMaterial },
+  deps: KubeletServerDeps,
+): Promise<RunningKubelet> {
+  const handler = new KubeletHandler(deps);
+  const server = createServer({
+    cert: opts.tls.cert,
+    key: opts.tls.key,
+    ...(opts.tls.clientCa ? { ca: opts.tls.clientCa } : {}),
+    // Ask for a certificate but let the request through without one: a bearer token may authenticate it.
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: "TLSv1.2",
+  });
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    handler.request(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500).end(ensureError(error).message);
+      else res.end();
+    });
+  });
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => undefined);
+    handler.upgrade(req, socket, head).catch((error: unknown) => {
+      rawReply(socket, new HttpError(500, ensureError(error).message));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host ?? "0.0.0.0", () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Settings of the kubelet endpoint (off by default, what enabling it requires) and the Node fields that
+ * point the API server at it (`addresses` InternalIP, `daemonEndpoints.kubeletEndpoint.Port`).
+ */
+import { describe, expect, it } from "vitest";
+import { loadBridgeConfig, loadKubeletEndpointConfig, loadWatcherConfig } from "../../lib/config.js";
+import { nodeStatus } from "../../lib/reconcile/node.js";
+
+const watcherEnv = { PodEventsStorage: "UseDevelopmentStorage=true", ACI_NODE_NAMES: "vn-a,vn-b" };
+const enabled = {
+  ...watcherEnv,
+  WATCHER_KUBELET_ENABLED: "true",
+  KUBELET_TLS_CERT_FILE: "/tls/tls.crt",
+  KUBELET_TLS_KEY_FILE: "/tls/tls.key",
+  KUBELET_CLIENT_CA_FILE: "/ca/ca.crt",
+  AZURE_SUBSCRIPTION_ID: "sub",
+  ACI_RESOURCE_GROUP: "rg",
+};
+
+describe("kubelet endpoint settings", () => {
+  it("is off unless WATCHER_KUBELET_ENABLED", () => {
+    expect(loadWatcherConfig(watcherEnv).kubelet).toBeUndefined();
+  });
+
+  it("parses the settings with defaults when enabled", () => {
+    expect(loadWatcherConfig(enabled).kubelet).toEqual({
+      port: 10250,
+      tlsCertFile: "/tls/tls.crt",
+      tlsKeyFile: "/tls/tls.key",
+      clientCaFile: "/ca/ca.crt",
+      clusterName: "default",
+      authzNodeName: "vn-a",
+      aci: { subscriptionId: "sub", resourceGroup: "rg", armInsecure: false },
+      logsPollSeconds: 2,
+      logsIdlePollSeconds: 10,
+      statsRefreshSeconds: 60,
+    });
+  });
+
+  it.each([
+    [{ KUBELET_TLS_CERT_FILE: "" }, /KUBELET_TLS_CERT_FILE must be set/],
+    [{ ACI_RESOURCE_GROUP: "" }, /ACI_RESOURCE_GROUP must be set/],
+    [{ KUBELET_PORT: "70000" }, /KUBELET_PORT must be a TCP port/],
+    [{ KUBELET_LOGS_POLL_SECONDS: "20" }, /KUBELET_LOGS_POLL_SECONDS must be > 0 and ≤/],
+    [{ ARM_INSECURE: "true" }, /ARM_INSECURE=true needs ARM_ENDPOINT/],
+  ])("refuses %j", (over, message) => {
+    expect(() => loadKubeletEndpointConfig({ ...enabled, ...over }, ["vn-a"])).toThrow(message);
+  });
+});
+
+describe("Node status points at the endpoint", () => {
+  const bridgeEnv = {
+    AZURE_SUBSCRIPTION_ID: "sub",
+    ACI_RESOURCE_GROUP: "rg",
+    KUBECONFIG: "/k",
+    PodEventsStorage: "UseDevelopmentStorage=true",
+    ACI_NODE_IP: "10.0.0.42",
+  };
+
+  it("uses ACI_NODE_IP as InternalIP and ACI_NODE_KUBELET_PORT as the kubelet port", () => {
+    const c = loadBridgeConfig({ ...bridgeEnv, ACI_NODE_KUBELET_PORT: "11250" });
+    const s = nodeStatus(c.nodes[0]!, c.node, []);
+    expect(s.addresses).toContainEqual({ type: "InternalIP", address: "10.0.0.42" });
+    expect(s.daemonEndpoints).toEqual({ kubeletEndpoint: { Port: 11250 } });
+    expect(nodeStatus(c.nodes[0]!, loadBridgeConfig(bridgeEnv).node, []).daemonEndpoints).toEqual({
+      kubeletEndpoint: { Port: 10250 },
+    });
+  });
+});
