@@ -61,7 +61,7 @@ export function renderReadme(r: BenchReport): string {
       goalMark(r, "armReadsPerRunningPodHour"),
       fmt(m.anchorArmReadsPerRunningPodHour),
     ],
-    ["azure-aci's reads ÷ the bridge's", fmt(m.readsRatioVsAnchor, 1), goalMark(r, "readsRatioVsAnchor"), ""],
+    ["azure-aci's reads ÷ the bridge's", fmt(m.readsRatioVsAnchor), goalMark(r, "readsRatioVsAnchor"), ""],
     [
       "crash → pod status: bound / p50 / p99 / max",
       `${fmt(m.statusLagCrashBoundS)} / ${fmt(m.statusLagCrashP50S, 1)} / ${fmt(m.statusLagCrashP99S, 1)} / ${fmt(m.statusLagCrashS, 1)} s`,
@@ -69,7 +69,7 @@ export function renderReadme(r: BenchReport): string {
       `— / ${fmt(m.anchorStatusLagCrashP50S, 1)} / ${fmt(m.anchorStatusLagCrashP99S, 1)} / ${fmt(m.anchorStatusLagCrashMaxS, 1)} s`,
     ],
     [
-      `pod bound → ARM PUT, ${fmt(m.burstPods)}-pod burst, p50 / p99`,
+      `pod bound → ARM PUT, ${fmt(m.burstPods)}-pod burst, p50 / p99 (1 instance)`,
       `${fmt(Number(m.bridgeOverheadP50Ms) / 1000, 1)} / ${fmt(Number(m.bridgeOverheadP99Ms) / 1000, 1)} s`,
       goalMark(r, "bridgeOverheadP99Ms"),
       "",
@@ -146,7 +146,8 @@ export function replaceBetween(text: string, [begin, end]: readonly [string, str
   const a = text.indexOf(begin);
   const b = text.indexOf(end);
   if (a < 0 || b < a) throw new Error(`markers ${begin} … ${end} not found`);
-  return `${text.slice(0, a + begin.length)}\n${body}\n${text.slice(b)}`;
+  // Blank lines around the body: what Prettier keeps between an HTML comment and Markdown.
+  return `${text.slice(0, a + begin.length)}\n\n${body}\n\n${text.slice(b)}`;
 }
 
 /** What lies between the markers, trimmed of the newlines `replaceBetween` adds. */
@@ -156,8 +157,8 @@ export function between(text: string, [begin, end]: readonly [string, string]): 
   if (a < 0 || b < a) return undefined;
   return text
     .slice(a + begin.length, b)
-    .replace(/^\n/, "")
-    .replace(/\n$/, "");
+    .replace(/^\n+/, "")
+    .replace(/\n+$/, "");
 }
 
 if (require.main === module) {
