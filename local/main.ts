@@ -263,10 +263,11 @@ function checkSettings(options: LocalStackOptions): void {
     });
   } catch (error) {
     if (error instanceof ConfigError) {
+      // The config loader never echoes a value (it may be a secret); a flag's own value is safe to repeat.
       const flag = /ACI_NODE_TAINT/.test(error.message)
-        ? "--taint: "
+        ? `--taint "${options.node?.taint ?? ""}": `
         : /ACI_NODE_NAMES/.test(error.message)
-          ? "--node: "
+          ? `--node "${options.node?.name ?? ""}": `
           : "";
       throw new UsageError(`${flag}${error.message}`);
     }
