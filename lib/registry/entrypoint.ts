@@ -11,7 +11,7 @@
  */
 import type { V1Secret } from "@kubernetes/client-node";
 import { NotFoundError, TransientError } from "../errors.js";
-import { normalizeRegistry } from "../translate/podToContainerGroup.js";
+import { normalizeRegistry } from "../translate/images.js";
 
 export interface EntrypointResolver {
   resolve(image: string, pullSecrets: V1Secret[]): Promise<string[]>;

@@ -40,3 +40,8 @@ export function readAnnotation(pod: V1Pod, ...keys: string[]): { key: string; va
 export function annotationField(key: string): string {
   return `metadata.annotations['${key}']`;
 }
+
+/** An annotation's boolean value as users write it ("true", "yes", "1"; anything else is false). */
+export function isTrue(value: string | undefined): boolean {
+  return value !== undefined && ["true", "yes", "1"].includes(value.toLowerCase());
+}

@@ -99,9 +99,12 @@ describe("podToContainerGroup over realistic manifests", () => {
       const [, reason, field] = /^error:([^:]+):(.*)$/.exec(intended ?? "") ?? [];
       expect(outcome["error"]).toMatchObject({ reason, field });
     }
-    // Compared as JSON (so Prettier may format the files); a missing file is written: delete it to regenerate.
+    // Compared as JSON (so Prettier may format the files). A missing expectation fails; it is written only on
+    // request (ACI_BRIDGE_WRITE_EXPECTED=1), to be reviewed like code before it is committed.
     const file = join(FIXTURES, `${name}.expected.json`);
-    if (!existsSync(file)) writeFileSync(file, `${JSON.stringify(outcome, null, 2)}\n`);
+    if (process.env["ACI_BRIDGE_WRITE_EXPECTED"] === "1")
+      writeFileSync(file, `${JSON.stringify(outcome, null, 2)}\n`);
+    expect(existsSync(file), `${file} is missing`).toBe(true);
     expect(JSON.parse(JSON.stringify(outcome))).toEqual(JSON.parse(readFileSync(file, "utf8")));
   });
 });
