@@ -22,7 +22,7 @@ import {
   isTrue,
   readAnnotation,
 } from "./annotations.js";
-import { podNamespace, warn, type TranslateContext } from "./context.js";
+import { PolicyRejection, podNamespace, warn, type TranslateContext } from "./context.js";
 
 export const ACI_MAX_PORTS_PER_IP = 5;
 
@@ -69,10 +69,22 @@ export function applyNetwork(ctx: TranslateContext, cg: ContainerGroup): void {
       );
     }
   }
-  if (list.length > ACI_MAX_PORTS_PER_IP) {
-    throw new InvalidPodSpecError(
+  // Ports matter only where the group gets an IP: without one they are informational (the NoIPAddress
+  // warning below). With one, ACI exposes at most 5: the node's policy decides.
+  const getsIp = wantsPublic || node.subnetId !== undefined;
+  if (getsIp && list.length > ACI_MAX_PORTS_PER_IP) {
+    if (ctx.policy.excessPorts === "reject") {
+      throw new PolicyRejection(
+        "spec.containers[*].ports",
+        `${list.length} distinct ports; ACI exposes at most ${ACI_MAX_PORTS_PER_IP} per IP address (the node-wide ACI_EXCESS_PORTS=first5 exposes the first ${ACI_MAX_PORTS_PER_IP} declared instead)`,
+      );
+    }
+    const hidden = list.splice(ACI_MAX_PORTS_PER_IP);
+    warn(
+      ctx,
+      "PortsNotExposed",
       "spec.containers[*].ports",
-      `${list.length} distinct ports; ACI exposes at most ${ACI_MAX_PORTS_PER_IP} per IP address`,
+      `ACI exposes at most ${ACI_MAX_PORTS_PER_IP} ports per IP address; ${hidden.map((p) => `${p.port}/${p.protocol ?? "TCP"}`).join(", ")} are not reachable on the group's IP (node policy ACI_EXCESS_PORTS=first5)`,
     );
   }
   if (label && !wantsPublic) {

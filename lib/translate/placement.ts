@@ -7,10 +7,13 @@ import { InvalidPodSpecError } from "../errors.js";
 import {
   ANN_CCE_POLICY,
   ANN_CCE_POLICY_VN2,
+  ANN_CCE_POLICY_VK,
+  ANN_GPU_TYPE_VK,
   ANN_MANAGED_IDENTITY,
   ANN_MANAGED_IDENTITY_VN2,
   ANN_PRIORITY,
   ANN_SKU,
+  ANN_SKU_VK,
   ANN_ZONE,
   annotationField,
   readAnnotation,
@@ -22,8 +25,15 @@ const USER_ASSIGNED_IDENTITY =
 
 export function applyPlacement(ctx: TranslateContext, cg: ContainerGroup): void {
   const { pod } = ctx;
-  const sku = readAnnotation(pod, ANN_SKU);
-  const policy = readAnnotation(pod, ANN_CCE_POLICY, ANN_CCE_POLICY_VN2);
+  const gpu = readAnnotation(pod, ANN_GPU_TYPE_VK);
+  if (gpu) {
+    throw new InvalidPodSpecError(
+      annotationField(gpu.key),
+      "ACI GPU SKUs were retired; GPUs are not available",
+    );
+  }
+  const sku = readAnnotation(pod, ANN_SKU, ANN_SKU_VK);
+  const policy = readAnnotation(pod, ANN_CCE_POLICY, ANN_CCE_POLICY_VN2, ANN_CCE_POLICY_VK);
   if (sku) {
     const match = ["Standard", "Confidential"].find((s) => s.toLowerCase() === sku.value.toLowerCase());
     if (!match)

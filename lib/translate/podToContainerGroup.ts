@@ -4,67 +4,141 @@
  * A pod that cannot run as written is an `InvalidPodSpecError` naming the field and why; messages never
  * carry secret values. docs/translation.md is the reader's version of every rule here.
  *
- * This file is the composition: pod-level checks, containers and init containers; each concern has its own
- * module (env, volumes, resources, securityContext, probes, images, registryCredentials, network, placement).
+ * This file is the composition: pod-level checks, containers, native sidecars and init containers; each
+ * concern has its own module (env, volumes, resources, securityContext, probes, images, registryCredentials,
+ * network, placement, workingDir). Every independent step runs even when another failed, and the most
+ * fundamental problem is reported (context.ts `throwFirstError`: what ACI truly cannot run comes first).
  */
-import type { Container, ContainerGroup, InitContainerDefinition } from "@azure/arm-containerinstance";
+import type {
+  Container,
+  ContainerGroup,
+  InitContainerDefinition,
+  ResourceRequirements,
+} from "@azure/arm-containerinstance";
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { InvalidPodSpecError } from "../errors.js";
-import { podNamespace, warn, type TranslateContext } from "./context.js";
-import { buildEnv, expandCommand, toAciEnv } from "./env.js";
+import {
+  attempt,
+  newContext,
+  record,
+  podNamespace,
+  throwFirstError,
+  warn,
+  type TranslateContext,
+} from "./context.js";
+import { buildEnv, expandCommand, toAciEnv, type EnvValue } from "./env.js";
 import { checkImageReference } from "./images.js";
 import { containerGroupName, containerGroupTags } from "./names.js";
 import { applyNetwork, containerPorts, dnsConfig } from "./network.js";
 import { applyPlacement } from "./placement.js";
 import { applyProbes } from "./probes.js";
 import { registryCredentials } from "./registryCredentials.js";
-import { checkGroupTotals, resourcesOf } from "./resources.js";
+import {
+  checkGroupTotals,
+  DEFAULT_CPU,
+  DEFAULT_MEMORY_GB,
+  podLevelShares,
+  resourcesOf,
+  type PodShare,
+} from "./resources.js";
 import { checkSecurityContext, securityContext } from "./securityContext.js";
 import type { NodeSettings, ResolvedReferences, TranslatedPod } from "./types.js";
-import { translateMounts, translateVolumes } from "./volumes.js";
+import { translateMounts, translateVolumes, type TranslatedVolumes } from "./volumes.js";
+import { applyWorkingDir } from "./workingDir.js";
 
 /** ACI per-group limits (docs: "Resource availability and quota limits"). */
 export const ACI_MAX_CONTAINERS = 60;
 export const ACI_MAX_VOLUMES = 20;
+
+/** A native sidecar: an init container with `restartPolicy: Always` (Kubernetes 1.33 GA). */
+export function isSidecar(c: V1Container): boolean {
+  return c.restartPolicy === "Always";
+}
 
 export function podToContainerGroup(pod: V1Pod, refs: ResolvedReferences, node: NodeSettings): TranslatedPod {
   const spec = pod.spec;
   if (!spec || !spec.containers || spec.containers.length === 0) {
     throw new InvalidPodSpecError("spec.containers", "a pod needs at least one container", "InvalidPodSpec");
   }
-  const ctx: TranslateContext = { pod, refs, node, warnings: [], resources: new Map() };
-  checkPodLevel(ctx);
+  const ctx = newContext(pod, refs, node);
+  attempt(ctx, () => checkPodLevel(ctx), undefined);
 
-  const initSpecs = spec.initContainers ?? [];
-  if (spec.containers.length + initSpecs.length > ACI_MAX_CONTAINERS) {
-    throw new InvalidPodSpecError(
-      "spec.containers",
-      `${spec.containers.length + initSpecs.length} containers (with init containers); ACI allows ${ACI_MAX_CONTAINERS} per group`,
+  const initSpecs = (spec.initContainers ?? []).map((c, i) => ({ c, path: `spec.initContainers[${i}]` }));
+  const mainSpecs = spec.containers.map((c, i) => ({ c, path: `spec.containers[${i}]` }));
+  // Native sidecars run beside the main containers: ACI starts a group's containers together, after its
+  // init containers (docs/translation.md "Native sidecars").
+  const sidecars = initSpecs.filter(({ c }) => isSidecar(c));
+  const inits = initSpecs.filter(({ c }) => !isSidecar(c));
+  const sized = [...mainSpecs, ...sidecars];
+  if (sized.length + inits.length > ACI_MAX_CONTAINERS) {
+    record(
+      ctx,
+      new InvalidPodSpecError(
+        "spec.containers",
+        `${sized.length + inits.length} containers (with init containers); ACI allows ${ACI_MAX_CONTAINERS} per group`,
+      ),
     );
   }
-  spec.containers.forEach((c, i) =>
-    ctx.resources.set(c.name, resourcesOf(c, `spec.containers[${i}]`).effective),
+  const shares = attempt(ctx, () => podLevelShares(ctx, sized), new Map<string, PodShare>());
+  const aciResources = new Map<string, ResourceRequirements>();
+  for (const { c, path } of [...sized, ...inits]) {
+    const r = attempt(ctx, () => resourcesOf(c, path, shares.get(c.name)), undefined);
+    if (r) {
+      ctx.resources.set(c.name, r.effective);
+      aciResources.set(c.name, r.aci);
+    }
+  }
+  const firstSidecar = initSpecs.findIndex(({ c }) => isSidecar(c));
+  const initAfterSidecar = initSpecs.findIndex(
+    ({ c }, i) => !isSidecar(c) && firstSidecar >= 0 && i > firstSidecar,
   );
-  initSpecs.forEach((c, i) =>
-    ctx.resources.set(c.name, resourcesOf(c, `spec.initContainers[${i}]`).effective),
-  );
+  if (initAfterSidecar >= 0) {
+    warn(
+      ctx,
+      "SidecarStartOrderApproximated",
+      `spec.initContainers[${initAfterSidecar}]`,
+      "ACI starts sidecars with the main containers, after every init container; this init container runs before the sidecars declared ahead of it are up",
+    );
+  }
 
-  const { volumes, dropped } = translateVolumes(ctx);
+  const translatedVolumes = translateVolumes(ctx, [...mainSpecs, ...initSpecs]);
+  const { volumes } = translatedVolumes;
   if (volumes.length > ACI_MAX_VOLUMES) {
-    throw new InvalidPodSpecError(
-      "spec.volumes",
-      `${volumes.length} volumes; ACI allows ${ACI_MAX_VOLUMES} per group`,
+    record(
+      ctx,
+      new InvalidPodSpecError(
+        "spec.volumes",
+        `${volumes.length} volumes (a subPath of an emptyDir counts as one); ACI allows ${ACI_MAX_VOLUMES} per group`,
+      ),
     );
   }
-  const volumeNames = new Set(volumes.map((v) => v.name));
-
-  const containers = spec.containers.map((c, i) =>
-    translateContainer(ctx, c, `spec.containers[${i}]`, volumeNames, dropped),
-  );
-  const initContainers = initSpecs.map((c, i) =>
-    translateInitContainer(ctx, c, `spec.initContainers[${i}]`, volumeNames, dropped),
-  );
-  checkGroupTotals(containers, node);
+  const defined = new Set((spec.volumes ?? []).map((v) => v.name));
+  const fallbackResources: ResourceRequirements = {
+    requests: { cpu: DEFAULT_CPU, memoryInGB: DEFAULT_MEMORY_GB },
+  };
+  const containers = sized
+    .map(({ c, path }) =>
+      attempt(
+        ctx,
+        () =>
+          translateContainer(
+            ctx,
+            c,
+            path,
+            defined,
+            translatedVolumes,
+            aciResources.get(c.name) ?? fallbackResources,
+          ),
+        undefined,
+      ),
+    )
+    .filter((c): c is Container => c !== undefined);
+  const initContainers = inits
+    .map(({ c, path }) =>
+      attempt(ctx, () => translateInitContainer(ctx, c, path, defined, translatedVolumes), undefined),
+    )
+    .filter((c): c is InitContainerDefinition => c !== undefined);
+  attempt(ctx, () => checkGroupTotals(containers, node), undefined);
 
   const namespace = podNamespace(pod);
   const podName = pod.metadata?.name ?? "";
@@ -84,12 +158,13 @@ export function podToContainerGroup(pod: V1Pod, refs: ResolvedReferences, node: 
   };
   if (initContainers.length > 0) cg.initContainers = initContainers;
   if (volumes.length > 0) cg.volumes = volumes;
-  const credentials = registryCredentials(ctx);
+  const credentials = attempt(ctx, () => registryCredentials(ctx), []);
   if (credentials.length > 0) cg.imageRegistryCredentials = credentials;
-  applyNetwork(ctx, cg);
-  const dns = dnsConfig(ctx, cg.subnetIds !== undefined);
+  attempt(ctx, () => applyNetwork(ctx, cg), undefined);
+  const dns = attempt(ctx, () => dnsConfig(ctx, cg.subnetIds !== undefined), undefined);
   if (dns) cg.dnsConfig = dns;
-  applyPlacement(ctx, cg);
+  attempt(ctx, () => applyPlacement(ctx, cg), undefined);
+  throwFirstError(ctx);
   return { name, containerGroup: cg, warnings: ctx.warnings };
 }
 
@@ -127,18 +202,17 @@ function checkPodLevel(ctx: TranslateContext): void {
 }
 
 /** Checks shared by containers and init containers: fields ACI cannot honour. */
-function checkContainer(ctx: TranslateContext, c: V1Container, path: string): void {
+function checkContainer(c: V1Container, path: string): void {
   const reject = (field: string, why: string): never => {
     throw new InvalidPodSpecError(`${path}.${field}`, why);
   };
-  if (c.workingDir)
-    reject(
-      "workingDir",
-      "ACI has no working-directory setting; set it in the image (WORKDIR) or cd in the command",
-    );
   if (c.volumeDevices?.length) reject("volumeDevices", "ACI cannot attach block devices");
   if (c.lifecycle?.postStart)
     reject("lifecycle.postStart", "ACI has no lifecycle hooks; run the step in the command");
+  checkSecurityContext(c, path);
+}
+
+function warnPreStop(ctx: TranslateContext, c: V1Container, path: string): void {
   if (c.lifecycle?.preStop) {
     warn(
       ctx,
@@ -147,7 +221,6 @@ function checkContainer(ctx: TranslateContext, c: V1Container, path: string): vo
       "ACI has no lifecycle hooks; containers get SIGTERM without the hook",
     );
   }
-  checkSecurityContext(c, path);
 }
 
 function commandOf(
@@ -171,31 +244,39 @@ function commandOf(
   return [...entrypoint, ...args];
 }
 
+/**
+ * Runs `step`; a failure is recorded and the container's other steps still run, so the most fundamental
+ * problem of the whole pod is the one reported.
+ */
+function part<T>(ctx: TranslateContext, step: () => T, fallback: T): T {
+  return attempt(ctx, step, fallback);
+}
+
+/** A regular container or a native sidecar (both are ACI containers). */
 function translateContainer(
   ctx: TranslateContext,
   c: V1Container,
   path: string,
-  volumes: ReadonlySet<string>,
-  dropped: ReadonlySet<string>,
+  defined: ReadonlySet<string>,
+  volumes: TranslatedVolumes,
+  resources: ResourceRequirements,
 ): Container {
-  checkContainer(ctx, c, path);
+  warnPreStop(ctx, c, path);
+  part(ctx, () => checkContainer(c, path), undefined);
   if (!c.image) throw new InvalidPodSpecError(`${path}.image`, "an image is required", "InvalidPodSpec");
-  checkImageReference(c.image, `${path}.image`);
-  const vars = buildEnv(ctx, c, path);
-  const command = commandOf(ctx, c, path, vars);
-  const ports = containerPorts(c, path);
-  const mounts = translateMounts(c, path, volumes, dropped);
+  const image = c.image;
+  part(ctx, () => checkImageReference(image, `${path}.image`), undefined);
+  const vars = part(ctx, () => buildEnv(ctx, c, path), new Map<string, EnvValue>());
+  const command = part(ctx, () => applyWorkingDir(ctx, c, path, commandOf(ctx, c, path, vars)), undefined);
+  const ports = part(ctx, () => containerPorts(c, path), []);
+  const mounts = part(ctx, () => translateMounts(c, path, defined, volumes), []);
   const env = toAciEnv(vars);
-  const out: Container = {
-    name: c.name,
-    image: c.image,
-    resources: resourcesOf(c, path).aci,
-  };
+  const out: Container = { name: c.name, image, resources };
   if (command) out.command = command;
   if (ports.length > 0) out.ports = ports;
   if (env.length > 0) out.environmentVariables = env;
   if (mounts.length > 0) out.volumeMounts = mounts;
-  applyProbes(ctx, c, path, out);
+  part(ctx, () => applyProbes(ctx, c, path, out), undefined);
   const sc = securityContext(ctx, c);
   if (sc) out.securityContext = sc;
   return out;
@@ -205,18 +286,14 @@ function translateInitContainer(
   ctx: TranslateContext,
   c: V1Container,
   path: string,
-  volumes: ReadonlySet<string>,
-  dropped: ReadonlySet<string>,
+  defined: ReadonlySet<string>,
+  volumes: TranslatedVolumes,
 ): InitContainerDefinition {
-  checkContainer(ctx, c, path);
-  if (c.restartPolicy === "Always") {
-    throw new InvalidPodSpecError(
-      `${path}.restartPolicy`,
-      "ACI has no sidecar init containers (restartPolicy: Always); make it a regular container if it need not start first",
-    );
-  }
+  warnPreStop(ctx, c, path);
+  part(ctx, () => checkContainer(c, path), undefined);
   if (!c.image) throw new InvalidPodSpecError(`${path}.image`, "an image is required", "InvalidPodSpec");
-  checkImageReference(c.image, `${path}.image`);
+  const image = c.image;
+  part(ctx, () => checkImageReference(image, `${path}.image`), undefined);
   if (c.ports?.length)
     warn(
       ctx,
@@ -224,11 +301,11 @@ function translateInitContainer(
       `${path}.ports`,
       "ACI init containers cannot expose ports; ignored",
     );
-  const vars = buildEnv(ctx, c, path);
-  const command = commandOf(ctx, c, path, vars);
-  const mounts = translateMounts(c, path, volumes, dropped);
+  const vars = part(ctx, () => buildEnv(ctx, c, path), new Map<string, EnvValue>());
+  const command = part(ctx, () => applyWorkingDir(ctx, c, path, commandOf(ctx, c, path, vars)), undefined);
+  const mounts = part(ctx, () => translateMounts(c, path, defined, volumes), []);
   const env = toAciEnv(vars);
-  const out: InitContainerDefinition = { name: c.name, image: c.image };
+  const out: InitContainerDefinition = { name: c.name, image };
   if (command) out.command = command;
   if (env.length > 0) out.environmentVariables = env;
   if (mounts.length > 0) out.volumeMounts = mounts;

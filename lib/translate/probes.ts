@@ -7,7 +7,7 @@ import type { Container, ContainerProbe } from "@azure/arm-containerinstance";
 import type { V1Container, V1Probe } from "@kubernetes/client-node";
 import { InvalidPodSpecError } from "../errors.js";
 import { ANN_UNSUPPORTED_PROBES, readAnnotation } from "./annotations.js";
-import { warn, type TranslateContext } from "./context.js";
+import { PolicyRejection, warn, type TranslateContext } from "./context.js";
 
 /** Sets `out.livenessProbe`/`readinessProbe` from the container's probes. */
 export function applyProbes(ctx: TranslateContext, c: V1Container, path: string, out: Container): void {
@@ -57,18 +57,29 @@ function translateProbe(
     };
   } else {
     const kind = probe.tcpSocket ? "tcpSocket" : probe.grpc ? "grpc" : "handler";
-    if (readAnnotation(ctx.pod, ANN_UNSUPPORTED_PROBES)?.value === "drop") {
+    if (kind === "handler") {
+      throw new InvalidPodSpecError(
+        field,
+        "a probe needs exec, httpGet, tcpSocket or grpc",
+        "InvalidPodSpec",
+      );
+    }
+    const own = readAnnotation(ctx.pod, ANN_UNSUPPORTED_PROBES)?.value.toLowerCase();
+    const choice = own === "drop" || own === "reject" ? own : ctx.policy.unsupportedProbes;
+    if (choice === "drop") {
       warn(
         ctx,
         "ProbeDropped",
         `${field}.${kind}`,
-        `ACI has no ${kind} probes; this probe is not run (${ANN_UNSUPPORTED_PROBES}: drop)`,
+        own === "drop"
+          ? `ACI has no ${kind} probes; this probe is not run (${ANN_UNSUPPORTED_PROBES}: drop)`
+          : `ACI has no ${kind} probes; this probe is not run (node policy ACI_UNSUPPORTED_PROBES=drop)`,
       );
       return undefined;
     }
-    throw new InvalidPodSpecError(
+    throw new PolicyRejection(
       `${field}.${kind}`,
-      `ACI supports exec and httpGet probes only; use one of those, or set the annotation ${ANN_UNSUPPORTED_PROBES}: drop to run the pod without this probe`,
+      `ACI supports exec and httpGet probes only; use one of those, or set the annotation ${ANN_UNSUPPORTED_PROBES}: drop (or the node-wide ACI_UNSUPPORTED_PROBES=drop) to run the pod without this probe`,
     );
   }
   if (probe.initialDelaySeconds !== undefined) out.initialDelaySeconds = probe.initialDelaySeconds;
