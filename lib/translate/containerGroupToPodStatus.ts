@@ -14,6 +14,7 @@ import type {
 } from "@kubernetes/client-node";
 import { containerGroupName } from "./names.js";
 import { condition, toTime } from "./podStatusTime.js";
+import { mainContainersOutcome, sidecarNames } from "./sidecars.js";
 import type { NodeSettings } from "./types.js";
 
 export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
@@ -161,7 +162,11 @@ function buildConditions(
   now: Date,
 ): V1PodCondition[] {
   const final = phase === "Succeeded" || phase === "Failed";
-  const notInitialized = init.filter((s) => !s.ready).map((s) => s.name);
+  // A sidecar counts as initialized once started (the kubelet's rule); other init containers once exited 0.
+  const sidecars = sidecarNames(pod);
+  const notInitialized = init
+    .filter((s) => (sidecars.has(s.name) ? !s.started : !s.ready))
+    .map((s) => s.name);
   const initialized = notInitialized.length === 0 || phase === "Running" || phase === "Succeeded";
   const unready = main.filter((s) => !s.ready).map((s) => s.name);
   const gates = (pod.spec?.readinessGates ?? []).map((g) => g.conditionType);
@@ -212,10 +217,18 @@ export function containerGroupToPodStatus(
   const current = pod.status;
   const cgName =
     cg.name ?? containerGroupName(pod.metadata?.namespace ?? "default", pod.metadata?.name ?? "");
-  const phase = containerGroupPhase(cg, current?.phase);
-  const groupRunning = phase === "Running";
+  const sidecars = sidecarNames(pod);
+  // A completing pod with sidecars is done when its main containers are, whatever the sidecars (and so the
+  // group) do: its phase comes from the main containers (sidecars.ts).
+  const outcome = sidecars.size > 0 ? mainContainersOutcome(cg, pod) : { finished: false };
+  const groupPhase = containerGroupPhase(cg, current?.phase);
+  const phase = outcome.finished && outcome.phase ? outcome.phase : groupPhase;
+  const groupRunning = groupPhase === "Running";
+  // Sidecars run as ACI containers; the kubelet reports them among the init container statuses.
   const init = (pod.spec?.initContainers ?? []).map((c) =>
-    containerStatus(cgName, c.name, c.image ?? "", containerView(cg, c.name, true), true, groupRunning),
+    sidecars.has(c.name)
+      ? containerStatus(cgName, c.name, c.image ?? "", containerView(cg, c.name, false), false, groupRunning)
+      : containerStatus(cgName, c.name, c.image ?? "", containerView(cg, c.name, true), true, groupRunning),
   );
   const main = (pod.spec?.containers ?? []).map((c) =>
     containerStatus(cgName, c.name, c.image ?? "", containerView(cg, c.name, false), false, groupRunning),
@@ -225,7 +238,11 @@ export function containerGroupToPodStatus(
   if (provisioning === "failed") {
     status.reason = REASON_PROVIDER_FAILED;
     status.message = `ACI could not create container group ${cgName}${lastWarning(cg) ? `: ${lastWarning(cg)}` : ""}`;
-  } else if (provisioning === "succeeded" && cg.instanceView?.state?.toLowerCase() === "stopped") {
+  } else if (
+    !outcome.finished &&
+    provisioning === "succeeded" &&
+    cg.instanceView?.state?.toLowerCase() === "stopped"
+  ) {
     status.reason = REASON_STOPPED;
     status.message = `container group ${cgName} was stopped in ACI`;
   }

@@ -13,6 +13,12 @@ export {
 } from "./containerGroupToPodStatus.js";
 export { containerGroupGoneStatus, failedPodStatus, isPodFinal, REASON_GONE } from "./failedPodStatus.js";
 export { podStatusChanged } from "./podStatusChanged.js";
+export {
+  isSidecar,
+  mainContainersOutcome,
+  shouldStopForCompletedSidecarPod,
+  type MainContainersOutcome,
+} from "./sidecars.js";
 export { containerGroupEvents } from "./containerGroupEvents.js";
 export { containerGroupName, containerGroupTags } from "./names.js";
 export { parseQuantity } from "./quantity.js";

@@ -44,16 +44,12 @@ import {
 import { checkSecurityContext, securityContext } from "./securityContext.js";
 import type { NodeSettings, ResolvedReferences, TranslatedPod } from "./types.js";
 import { translateMounts, translateVolumes, type TranslatedVolumes } from "./volumes.js";
+import { isSidecar } from "./sidecars.js";
 import { applyWorkingDir } from "./workingDir.js";
 
 /** ACI per-group limits (docs: "Resource availability and quota limits"). */
 export const ACI_MAX_CONTAINERS = 60;
 export const ACI_MAX_VOLUMES = 20;
-
-/** A native sidecar: an init container with `restartPolicy: Always` (Kubernetes 1.33 GA). */
-export function isSidecar(c: V1Container): boolean {
-  return c.restartPolicy === "Always";
-}
 
 export function podToContainerGroup(pod: V1Pod, refs: ResolvedReferences, node: NodeSettings): TranslatedPod {
   const spec = pod.spec;

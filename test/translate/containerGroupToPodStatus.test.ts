@@ -92,6 +92,52 @@ const pullFailure = group({
   ],
 });
 
+/** A pod with a native sidecar (`shipper`) and one main container (`report`). */
+function sidecarJob(restartPolicy: "Never" | "OnFailure" | "Always"): V1Pod {
+  return {
+    ...pod,
+    spec: {
+      restartPolicy,
+      initContainers: [{ name: "shipper", image: "fluent-bit", restartPolicy: "Always" }],
+      containers: [{ name: "report", image: "busybox" }],
+    },
+  };
+}
+
+/** Its group as ACI reports it: the sidecar is an ACI container; `exit` undefined = main still running. */
+function sidecarGroup(
+  state: "Running" | "Stopped",
+  exit: number | undefined,
+  stopped = false,
+): ContainerGroup {
+  const sidecarState = stopped
+    ? {
+        state: "Terminated",
+        exitCode: 143,
+        startTime: "2026-11-26T09:59:30Z",
+        finishTime: "2026-11-26T09:59:55Z",
+      }
+    : { state: "Running", startTime: "2026-11-26T09:59:30Z" };
+  const mainState =
+    exit === undefined
+      ? { state: "Running", startTime: "2026-11-26T09:59:31Z" }
+      : {
+          state: "Terminated",
+          exitCode: exit,
+          detailStatus: exit === 0 ? "Completed" : "Error",
+          startTime: "2026-11-26T09:59:31Z",
+          finishTime: "2026-11-26T09:59:50Z",
+        };
+  return group({
+    provisioningState: "Succeeded",
+    instanceView: { state },
+    containers: [
+      { name: "report", image: "busybox", instanceView: { restartCount: 0, currentState: mainState } },
+      { name: "shipper", image: "fluent-bit", instanceView: { restartCount: 0, currentState: sidecarState } },
+    ],
+  } as Record<string, unknown>);
+}
+
 interface Row {
   name: string;
   pod?: V1Pod;
@@ -358,6 +404,64 @@ const ROWS: Row[] = [
     }),
     want: { phase: "Failed", reason: "ContainerGroupStopped" },
     final: true,
+  },
+  {
+    name: "a Job whose main container finished while its native sidecar runs: Succeeded from the main container",
+    pod: sidecarJob("Never"),
+    group: sidecarGroup("Running", 0),
+    want: {
+      phase: "Succeeded",
+      initContainerStatuses: [{ name: "shipper", started: true }],
+      containerStatuses: [{ name: "report", ready: false }],
+    },
+    initStates: [{ running: { startedAt: new Date("2026-11-26T09:59:30Z") } }],
+    states: [
+      {
+        terminated: {
+          exitCode: 0,
+          reason: "Completed",
+          startedAt: new Date("2026-11-26T09:59:31Z"),
+          finishedAt: new Date("2026-11-26T09:59:50Z"),
+        },
+      },
+    ],
+    final: true,
+  },
+  {
+    name: "the same Job once the bridge stopped its group: still Succeeded, not ContainerGroupStopped",
+    pod: sidecarJob("Never"),
+    group: sidecarGroup("Stopped", 0, true),
+    want: { phase: "Succeeded" },
+    final: true,
+  },
+  {
+    name: "a Job (Never) whose main container failed beside a running sidecar: Failed",
+    pod: sidecarJob("Never"),
+    group: sidecarGroup("Running", 3),
+    want: { phase: "Failed" },
+    final: true,
+  },
+  {
+    name: "OnFailure: a failed main container is restarted, so the pod keeps running",
+    pod: sidecarJob("OnFailure"),
+    group: sidecarGroup("Running", 3),
+    want: { phase: "Running" },
+    final: false,
+  },
+  {
+    name: "a Deployment pod with a native sidecar: the sidecar is reported among init containers",
+    pod: sidecarJob("Always"),
+    group: sidecarGroup("Running", undefined),
+    want: {
+      phase: "Running",
+      initContainerStatuses: [{ name: "shipper", ready: true, started: true }],
+      containerStatuses: [{ name: "report", ready: true }],
+    },
+    conditions: [
+      ["Initialized", "True"],
+      ["Ready", "True"],
+    ],
+    final: false,
   },
 ];
 
