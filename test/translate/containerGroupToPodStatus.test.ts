@@ -135,7 +135,7 @@ function sidecarGroup(
       { name: "report", image: "busybox", instanceView: { restartCount: 0, currentState: mainState } },
       { name: "shipper", image: "fluent-bit", instanceView: { restartCount: 0, currentState: sidecarState } },
     ],
-  } as Record<string, unknown>);
+  });
 }
 
 interface Row {
