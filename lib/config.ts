@@ -84,7 +84,9 @@ export function loadTranslationPolicy(r: Reader): TranslationPolicy {
   if (substitute !== undefined) {
     // An address a process can bind or print: IPv4 or IPv6 literal, nothing a shell would interpret.
     if (!/^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$/.test(substitute)) {
-      throw new ConfigError(`ACI_POD_IP_SUBSTITUTE must be an IP address (e.g. 0.0.0.0), got "${substitute}"`);
+      throw new ConfigError(
+        `ACI_POD_IP_SUBSTITUTE must be an IP address (e.g. 0.0.0.0), got "${substitute}"`,
+      );
     }
     policy.podIpSubstitute = substitute;
   }
