@@ -240,14 +240,6 @@ function commandOf(
   return [...entrypoint, ...args];
 }
 
-/**
- * Runs `step`; a failure is recorded and the container's other steps still run, so the most fundamental
- * problem of the whole pod is the one reported.
- */
-function part<T>(ctx: TranslateContext, step: () => T, fallback: T): T {
-  return attempt(ctx, step, fallback);
-}
-
 /** A regular container or a native sidecar (both are ACI containers). */
 function translateContainer(
   ctx: TranslateContext,
@@ -258,21 +250,21 @@ function translateContainer(
   resources: ResourceRequirements,
 ): Container {
   warnPreStop(ctx, c, path);
-  part(ctx, () => checkContainer(c, path), undefined);
+  attempt(ctx, () => checkContainer(c, path), undefined);
   if (!c.image) throw new InvalidPodSpecError(`${path}.image`, "an image is required", "InvalidPodSpec");
   const image = c.image;
-  part(ctx, () => checkImageReference(image, `${path}.image`), undefined);
-  const vars = part(ctx, () => buildEnv(ctx, c, path), new Map<string, EnvValue>());
-  const command = part(ctx, () => applyWorkingDir(ctx, c, path, commandOf(ctx, c, path, vars)), undefined);
-  const ports = part(ctx, () => containerPorts(c, path), []);
-  const mounts = part(ctx, () => translateMounts(c, path, defined, volumes), []);
+  attempt(ctx, () => checkImageReference(image, `${path}.image`), undefined);
+  const vars = attempt(ctx, () => buildEnv(ctx, c, path), new Map<string, EnvValue>());
+  const command = attempt(ctx, () => applyWorkingDir(ctx, c, path, commandOf(ctx, c, path, vars)), undefined);
+  const ports = attempt(ctx, () => containerPorts(c, path), []);
+  const mounts = attempt(ctx, () => translateMounts(c, path, defined, volumes), []);
   const env = toAciEnv(vars);
   const out: Container = { name: c.name, image, resources };
   if (command) out.command = command;
   if (ports.length > 0) out.ports = ports;
   if (env.length > 0) out.environmentVariables = env;
   if (mounts.length > 0) out.volumeMounts = mounts;
-  part(ctx, () => applyProbes(ctx, c, path, out), undefined);
+  attempt(ctx, () => applyProbes(ctx, c, path, out), undefined);
   const sc = securityContext(ctx, c);
   if (sc) out.securityContext = sc;
   return out;
@@ -286,10 +278,10 @@ function translateInitContainer(
   volumes: TranslatedVolumes,
 ): InitContainerDefinition {
   warnPreStop(ctx, c, path);
-  part(ctx, () => checkContainer(c, path), undefined);
+  attempt(ctx, () => checkContainer(c, path), undefined);
   if (!c.image) throw new InvalidPodSpecError(`${path}.image`, "an image is required", "InvalidPodSpec");
   const image = c.image;
-  part(ctx, () => checkImageReference(image, `${path}.image`), undefined);
+  attempt(ctx, () => checkImageReference(image, `${path}.image`), undefined);
   if (c.ports?.length)
     warn(
       ctx,
@@ -297,9 +289,9 @@ function translateInitContainer(
       `${path}.ports`,
       "ACI init containers cannot expose ports; ignored",
     );
-  const vars = part(ctx, () => buildEnv(ctx, c, path), new Map<string, EnvValue>());
-  const command = part(ctx, () => applyWorkingDir(ctx, c, path, commandOf(ctx, c, path, vars)), undefined);
-  const mounts = part(ctx, () => translateMounts(c, path, defined, volumes), []);
+  const vars = attempt(ctx, () => buildEnv(ctx, c, path), new Map<string, EnvValue>());
+  const command = attempt(ctx, () => applyWorkingDir(ctx, c, path, commandOf(ctx, c, path, vars)), undefined);
+  const mounts = attempt(ctx, () => translateMounts(c, path, defined, volumes), []);
   const env = toAciEnv(vars);
   const out: InitContainerDefinition = { name: c.name, image };
   if (command) out.command = command;
