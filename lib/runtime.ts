@@ -121,6 +121,7 @@ export function nodeSettings(config: Readonly<BridgeConfig>): Map<string, NodeSe
         ...(config.aci.apiServer ? { apiServer: { ...config.aci.apiServer } } : {}),
         maxCpuPerGroup: config.aci.maxCpuPerGroup,
         maxMemoryGbPerGroup: config.aci.maxMemoryGbPerGroup,
+        policy: { ...config.aci.translation },
       },
     ]),
   );

@@ -521,22 +521,29 @@ const specCases: CorpusCase[] = inCategory("podSpec", [
   },
   {
     id: "spec-subpath",
-    description: "volumeMount with subPath",
+    description: "volumeMount with a subPath of an emptyDir that is also mounted whole",
     input: {
       kind: "pod",
       pod: corpusPod(
         "spec-subpath",
         { volumes: [{ name: "e", emptyDir: {} }] },
-        { volumeMounts: [{ name: "e", mountPath: "/data", subPath: "sub" }] },
+        {
+          volumeMounts: [
+            { name: "e", mountPath: "/data" },
+            { name: "e", mountPath: "/sub", subPath: "sub" },
+          ],
+        },
       ),
     },
-    expect: failed("UnsupportedPodSpec", "spec.containers[0].volumeMounts[0].subPath"),
+    expect: failed("UnsupportedPodSpec", "spec.containers[0].volumeMounts[1].subPath"),
+    note: "a subPath no container also mounts whole runs (one ACI emptyDir per subPath, docs/translation.md)",
   },
   {
     id: "spec-working-dir",
-    description: "workingDir (ACI has no such setting)",
+    description: "workingDir the bridge can neither match nor wrap (image config unknown)",
     input: { kind: "pod", pod: corpusPod("spec-working-dir", {}, { workingDir: "/app" }) },
-    expect: failed("UnsupportedPodSpec", "spec.containers[0].workingDir"),
+    expect: { outcome: "runs", warnings: ["WorkingDirDropped"] },
+    note: "node policy ACI_WORKING_DIR=drop (the default); ACI_WORKING_DIR=reject fails the pod instead",
   },
   {
     id: "spec-post-start",
@@ -978,7 +985,15 @@ const specCases: CorpusCase[] = inCategory("podSpec", [
         initContainers: [{ name: "proxy", image: "envoy", restartPolicy: "Always" }],
       }),
     },
-    expect: failed("UnsupportedPodSpec", "spec.initContainers[0].restartPolicy"),
+    expect: {
+      outcome: "runs",
+      check: (g) =>
+        assertThat(
+          g.properties.containers.some((c) => c.name === "proxy"),
+          "the sidecar runs as an ACI container beside the main one",
+        ),
+    },
+    note: 'a native sidecar runs beside the main containers (docs/translation.md "Native sidecars")',
   },
   {
     id: "spec-windows-pod",
