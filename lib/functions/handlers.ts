@@ -37,23 +37,7 @@ export function createPodEventsHandler(getRuntime: RuntimeProvider) {
     const podLog: Logger = invocationLogger(context, { reason: parsed.reason });
     try {
       const pod = parsed;
-      await runtime.podLocks.run(podKey(pod.ns, pod.name), () =>
-        reconcilePod(pod, {
-          kube: runtime.kube,
-          aci: runtime.aci,
-          followUps: runtime.followUps,
-          throttle: runtime.throttle,
-          entrypoints: runtime.entrypoints,
-          clusterName: runtime.config.clusterName,
-          nodes: runtime.nodes,
-          resourceGroup: runtime.config.aci.resourceGroup,
-          statusFastSeconds: runtime.config.timings.statusFastSeconds,
-          statusSlowSeconds: runtime.config.timings.statusSlowSeconds,
-          instance: runtime.instance,
-          now: runtime.now,
-          log: podLog,
-        }),
-      );
+      await runtime.podLocks.run(podKey(pod.ns, pod.name), () => reconcilePod(pod, runtime, podLog));
     } catch (error) {
       log.warn("message.retry", {
         pod: podKey(parsed.ns, parsed.name),

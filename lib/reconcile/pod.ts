@@ -1,68 +1,76 @@
 /**
  * Converges one pod with its container group (DESIGN: level-triggered; a message only names the pod).
- * Reads the pod (Kubernetes) and the group (one ARM GET), then does at most one write:
- * create, delete, finalize the pod object, or patch the pod status. Follow-up checks are scheduled here.
+ * The executor half of "decide, then act": reads the pod (Kubernetes) and, when the plan needs it, the group
+ * (one ARM GET), asks `planPod` what to do, does it (at most one ARM write), and schedules the follow-up the
+ * plan asked for.
  *
  * Contract: may be called any number of times, concurrently, in any order, for the same pod; each call
  * re-reads the world. Transient errors are thrown (the host retries); throttling defers the message;
  * terminal errors mark the pod Failed with a reason and an Event and complete the message.
  */
-import type { ContainerGroup } from "@azure/arm-containerinstance";
-import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import { InvalidPodSpecError, ThrottledError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { podKey, type PodEventMessage } from "../queue/message.js";
 import {
   collectReferences,
-  containerGroupEvents,
   containerGroupToPodStatus,
   failedPodStatus,
-  isPodFinal,
   podStatusChanged,
   podToContainerGroup,
 } from "../translate/index.js";
-import { containerGroupName, isOwnedBy, ownerFromTags } from "../translate/names.js";
+import { containerGroupName } from "../translate/names.js";
 import type { NodeSettings, PodEventSpec, ResolvedReferences } from "../translate/types.js";
 import type { FollowUpScheduler, ThrottleGate } from "./followUps.js";
+import {
+  jitterSeconds,
+  planPod,
+  UNREAD,
+  type Next,
+  type PlanContext,
+  type PodAction,
+  type PodOutcome,
+} from "./planPod.js";
 import type { ContainerGroupApi, PodReader, PodWriter, ReferenceReader } from "./ports.js";
 import { resolveReferences, scrub, secretValues, type EntrypointResolver } from "./references.js";
 
-export interface PodReconcilerDeps {
+/** What the pod reconciler needs from the runtime (`BridgeRuntime` provides it as is). */
+export interface PodRuntime {
   kube: PodReader & PodWriter & ReferenceReader;
   aci: ContainerGroupApi;
   followUps: FollowUpScheduler;
   throttle: ThrottleGate;
   entrypoints: EntrypointResolver;
-  clusterName: string;
   /** The virtual nodes this deployment serves, by name. */
   nodes: ReadonlyMap<string, NodeSettings>;
-  resourceGroup: string;
-  statusFastSeconds: number;
-  statusSlowSeconds: number;
+  config: {
+    readonly clusterName: string;
+    readonly aci: { readonly resourceGroup: string };
+    readonly timings: { readonly statusFastSeconds: number; readonly statusSlowSeconds: number };
+  };
   /** Reported as the Events' reportingInstance (e.g. the Functions instance id). */
   instance: string;
   now: () => Date;
+}
+
+/** The runtime's parts plus the invocation's logger. */
+interface Deps extends PodRuntime {
   log: Logger;
 }
 
-export type PodOutcome =
-  | "created"
-  | "deleting"
-  | "finalized"
-  | "status-updated"
-  | "unchanged"
-  | "ignored"
-  | "failed"
-  | "orphan-deleted"
-  | "deferred"
-  | "conflict";
+export type { PodOutcome };
 
-/** ARM states while a group is on its way out. */
-const DELETING_STATES = new Set(["Deleting"]);
-
-export async function reconcilePod(message: PodEventMessage, deps: PodReconcilerDeps): Promise<PodOutcome> {
-  const { ns, name } = message;
-  const key = podKey(ns, name);
+/**
+ * Converges the pod the message names. May be called any number of times, concurrently, for the same pod:
+ * each call re-reads the world (idempotent).
+ */
+export async function reconcilePod(
+  message: PodEventMessage,
+  runtime: PodRuntime,
+  log: Logger,
+): Promise<PodOutcome> {
+  const deps: Deps = { ...runtime, log };
+  const key = podKey(message.ns, message.name);
   try {
     return await converge(message, deps);
   } catch (error) {
@@ -84,131 +92,107 @@ export async function reconcilePod(message: PodEventMessage, deps: PodReconciler
   }
 }
 
-async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Promise<PodOutcome> {
-  const { ns, name } = message;
-  const key = podKey(ns, name);
-  const { log } = deps;
-  const nodeNames = [...deps.nodes.keys()];
-  const cgName = containerGroupName(ns, name);
-
-  const pod = await deps.kube.getPod(ns, name);
-  if (!pod) {
-    const cg = await deps.aci.get(cgName);
-    const owner = ownerFromTags(cg?.tags);
-    if (!cg || !owner || !isOwnedBy(cg.tags, deps.clusterName, nodeNames)) {
-      if (cg) log.info("cg.foreign.skipped", { pod: key, containerGroup: cgName });
-      else log.info("pod.gone", { pod: key });
-      return "unchanged";
-    }
-    if (owner.namespace !== ns || owner.pod !== name) return "unchanged"; // another pod's group (name clash)
-    deps.followUps.forget({ ns, name, uid: owner.uid });
-    return deleteGroup(cg, cgName, deps, { pod: key, uid: owner.uid, why: "pod gone" });
+/** Read, plan, act, schedule the follow-up the plan asked for. */
+async function converge(message: PodEventMessage, deps: Deps): Promise<PodOutcome> {
+  const pod = await deps.kube.getPod(message.ns, message.name);
+  const ctx = planContext(message, pod, deps);
+  let plan = planPod(pod, UNREAD, ctx);
+  if (plan.action.kind === "read-group") {
+    const group = await deps.aci.get(containerGroupName(message.ns, message.name));
+    plan = planPod(pod, group, ctx);
   }
-
-  const uid = pod.metadata?.uid ?? "";
-  const node = deps.nodes.get(pod.spec?.nodeName ?? "");
-  if (!node) {
-    log.info("pod.ignored", { pod: key, node: pod.spec?.nodeName ?? null });
-    return "ignored";
-  }
-
-  if (isPodFinal(pod.status) && !pod.metadata?.deletionTimestamp) {
-    // Finished: its group (if any) stays until the pod is deleted, for its logs. Nothing to read or write.
-    deps.followUps.forget({ ns, name, uid });
-    return "unchanged";
-  }
-
-  if (
-    message.reason === "resync" &&
-    !pod.metadata?.deletionTimestamp &&
-    hasGroupStatus(pod.status) &&
-    deps.followUps.hasPending({ ns, name, uid })
-  ) {
-    // The repair's safety-net resync of a pod whose follow-up chain is alive here: that check will look.
-    return "unchanged";
-  }
-
-  if (!pod.metadata?.deletionTimestamp && !hasGroupStatus(pod.status) && deps.throttle.remainingMs() > 0) {
-    // Creates are paused after a throttled write; a pod that never saw its group would only create one.
-    // Defer it without spending an ARM read on the GET.
-    return deferCreate(message, deps);
-  }
-
-  const cg = await deps.aci.get(cgName);
-  if (cg && !isOwnedBy(cg.tags, deps.clusterName, nodeNames)) {
-    // Never touch a group without our tags (DESIGN principle 2): the pod cannot get its name.
-    log.warn("cg.foreign.conflict", { pod: key, containerGroup: cgName });
-    if (isPodFinal(pod.status) || pod.metadata?.deletionTimestamp) {
-      if (pod.metadata?.deletionTimestamp) return finalize(pod, deps);
-      return "conflict";
-    }
-    await failPod(
-      pod,
-      deps,
-      "ContainerGroupNameConflict",
-      `container group ${cgName} exists in resource group ${deps.resourceGroup} and is not managed by aci-bridge; the pod cannot use its name`,
-    );
-    return "conflict";
-  }
-  const owner = ownerFromTags(cg?.tags);
-  if (cg && owner && (owner.namespace !== ns || owner.pod !== name)) {
-    log.warn("cg.name.clash", { pod: key, containerGroup: cgName, owner: `${owner.namespace}/${owner.pod}` });
-    if (!isPodFinal(pod.status) && !pod.metadata?.deletionTimestamp) {
-      await failPod(
-        pod,
-        deps,
-        "ContainerGroupNameConflict",
-        `container group ${cgName} belongs to pod ${owner.namespace}/${owner.pod}`,
-      );
-    } else if (pod.metadata?.deletionTimestamp) {
-      return finalize(pod, deps);
-    }
-    return "conflict";
-  }
-  if (cg && owner && owner.uid !== uid) {
-    // The group of an earlier pod with the same name (e.g. a StatefulSet pod recreated): remove it first,
-    // then the follow-up creates the new one.
-    const outcome = await deleteGroup(cg, cgName, deps, {
-      pod: key,
-      uid: owner.uid,
-      why: "replaced by a new pod",
-    });
-    if (pod.metadata?.deletionTimestamp) return finalize(pod, deps);
-    await deps.followUps.schedule({ ns, name, uid }, deps.statusFastSeconds, message);
-    return outcome;
-  }
-
-  if (pod.metadata?.deletionTimestamp) {
-    if (cg) {
-      const outcome = await deleteGroup(cg, cgName, deps, { pod: key, uid, why: "pod terminating" });
-      if (outcome === "deleting") {
-        await deps.followUps.schedule({ ns, name, uid }, deps.statusFastSeconds, message);
-        return outcome;
-      }
-    }
-    return finalize(pod, deps);
-  }
-
-  if (!cg) {
-    if (isPodFinal(pod.status)) return "unchanged";
-    if (hasRun(pod.status)) {
-      await failPod(pod, deps, "ContainerGroupLost", `container group ${cgName} no longer exists in ACI`);
-      return "failed";
-    }
-    return create(pod, node, message, deps);
-  }
-
-  return syncStatus(pod, cg, node, message, deps);
+  for (const note of plan.log ?? []) deps.log[note.level](note.event, note.fields);
+  const outcome = await execute(plan.action, pod, deps);
+  await scheduleNext(plan.next, outcome, message, pod, deps);
+  return outcome;
 }
 
-async function create(
-  pod: V1Pod,
-  node: NodeSettings,
+function planContext(message: PodEventMessage, pod: V1Pod | undefined, deps: Deps): PlanContext {
+  const uid = pod?.metadata?.uid ?? "";
+  return {
+    ns: message.ns,
+    name: message.name,
+    reason: message.reason,
+    clusterName: deps.config.clusterName,
+    nodes: deps.nodes,
+    resourceGroup: deps.config.aci.resourceGroup,
+    statusFastSeconds: deps.config.timings.statusFastSeconds,
+    statusSlowSeconds: deps.config.timings.statusSlowSeconds,
+    followUpPending: pod ? deps.followUps.hasPending({ ns: message.ns, name: message.name, uid }) : false,
+    createGateMs: deps.throttle.remainingMs(),
+    now: deps.now(),
+  };
+}
+
+async function execute(action: PodAction, pod: V1Pod | undefined, deps: Deps): Promise<PodOutcome> {
+  switch (action.kind) {
+    case "none":
+      return action.outcome;
+    case "read-group":
+      throw new Error("planPod asked to read the group twice"); // a planner bug, never a pod's fault
+    case "create":
+      return create(required(pod), action.node, deps);
+    case "delete-group": {
+      const key = pod ? identity(pod).key : undefined;
+      const result = await deps.aci.beginDelete(action.cgName);
+      deps.log.info("cg.deleted", {
+        pod: key ?? action.cgName,
+        uid: action.uid,
+        why: action.why,
+        containerGroup: action.cgName,
+        done: result === "gone",
+      });
+      if (pod && (action.then === "finalize" || (action.then === "finalize-if-gone" && result === "gone"))) {
+        return finalize(pod, deps);
+      }
+      return result === "gone" ? "orphan-deleted" : "deleting";
+    }
+    case "finalize":
+      return finalize(required(pod), deps);
+    case "fail":
+      await failPod(required(pod), deps, action.reason, action.message);
+      return action.outcome;
+    case "patch-status":
+      return patchStatus(required(pod), action, deps);
+  }
+}
+
+/** The follow-up, once, from the plan; an action that ended the pod's story (finalized, failed) ends its chain. */
+async function scheduleNext(
+  next: Next,
+  outcome: PodOutcome,
   message: PodEventMessage,
-  deps: PodReconcilerDeps,
-): Promise<PodOutcome> {
+  pod: V1Pod | undefined,
+  deps: Deps,
+): Promise<void> {
+  const ns = message.ns;
+  const name = message.name;
+  if (outcome === "finalized" || outcome === "failed") {
+    deps.followUps.forget({ ns, name, uid: pod?.metadata?.uid });
+    return;
+  }
+  switch (next.kind) {
+    case "follow-up":
+      await deps.followUps.schedule({ ns, name, uid: pod?.metadata?.uid ?? "" }, next.seconds, message);
+      return;
+    case "defer":
+      await deps.followUps.defer(message, next.seconds);
+      return;
+    case "forget":
+      deps.followUps.forget({ ns, name, uid: next.uid });
+      return;
+    case "keep":
+      return;
+  }
+}
+
+function required(pod: V1Pod | undefined): V1Pod {
+  if (!pod) throw new Error("planPod chose an action on a pod that does not exist");
+  return pod;
+}
+
+async function create(pod: V1Pod, node: NodeSettings, deps: Deps): Promise<PodOutcome> {
   const { ns, name, uid, key } = identity(pod);
-  if (deps.throttle.remainingMs() > 0) return deferCreate(message, deps);
   let refs: ResolvedReferences | undefined;
   try {
     refs = await resolveReferences(pod, collectReferences(pod), deps.kube, deps.entrypoints, deps.log);
@@ -228,7 +212,7 @@ async function create(
       {
         type: "Normal",
         reason: "ContainerGroupCreated",
-        message: `Created container group ${translated.name} in ${deps.resourceGroup} (${node.region})`,
+        message: `Created container group ${translated.name} in ${deps.config.aci.resourceGroup} (${node.region})`,
         key: `created/${translated.name}`,
         count: 1,
       },
@@ -251,68 +235,34 @@ async function create(
     }
     throw error;
   }
-  await deps.followUps.schedule({ ns, name, uid }, deps.statusFastSeconds, message);
   return "created";
 }
 
-async function syncStatus(
+async function patchStatus(
   pod: V1Pod,
-  cg: ContainerGroup,
-  node: NodeSettings,
-  message: PodEventMessage,
-  deps: PodReconcilerDeps,
+  action: Extract<PodAction, { kind: "patch-status" }>,
+  deps: Deps,
 ): Promise<PodOutcome> {
-  const { ns, name, uid, key } = identity(pod);
-  const status = containerGroupToPodStatus(cg, pod, node, deps.now());
-  let outcome: PodOutcome = "unchanged";
-  if (podStatusChanged(pod.status, status)) {
-    await deps.kube.patchPodStatus(ns, name, status);
-    deps.log.info("pod.status.updated", {
-      pod: key,
-      phase: status.phase,
-      from: pod.status?.phase ?? null,
-      containerGroupState: cg.instanceView?.state ?? cg.provisioningState ?? null,
-    });
-    if (status.phase === "Failed" && pod.status?.phase !== "Failed") {
-      deps.log.warn("pod.failed", { pod: key, reason: status.reason ?? "Failed", source: "aci" });
-    }
-    await emitEvents(pod, deps, containerGroupEvents(cg, pod));
-    outcome = "status-updated";
+  const { ns, name, key } = identity(pod);
+  const { status } = action;
+  await deps.kube.patchPodStatus(ns, name, status);
+  deps.log.info("pod.status.updated", {
+    pod: key,
+    phase: status.phase,
+    from: pod.status?.phase ?? null,
+    containerGroupState: action.groupState,
+  });
+  if (status.phase === "Failed" && pod.status?.phase !== "Failed") {
+    deps.log.warn("pod.failed", { pod: key, reason: status.reason ?? "Failed", source: "aci" });
   }
-  if (isPodFinal(status)) {
-    deps.followUps.forget({ ns, name, uid });
-  } else {
-    const settled =
-      status.phase === "Running" &&
-      status.conditions?.some(
-        (c: { type?: string; status?: string }) => c.type === "Ready" && c.status === "True",
-      );
-    await deps.followUps.schedule(
-      { ns, name, uid },
-      settled ? deps.statusSlowSeconds : deps.statusFastSeconds,
-      message,
-    );
-  }
-  return outcome;
-}
-
-async function deleteGroup(
-  cg: ContainerGroup,
-  cgName: string,
-  deps: PodReconcilerDeps,
-  context: { pod: string; uid: string; why: string },
-): Promise<PodOutcome> {
-  if (DELETING_STATES.has(cg.provisioningState ?? "")) return "deleting";
-  const result = await deps.aci.beginDelete(cgName);
-  deps.log.info("cg.deleted", { ...context, containerGroup: cgName, done: result === "gone" });
-  return result === "gone" ? "orphan-deleted" : "deleting";
+  await emitEvents(pod, deps, action.events);
+  return "status-updated";
 }
 
 /** The kubelet's last step: remove the pod object once its containers are gone (grace 0, uid precondition). */
-async function finalize(pod: V1Pod, deps: PodReconcilerDeps): Promise<PodOutcome> {
+async function finalize(pod: V1Pod, deps: Deps): Promise<PodOutcome> {
   const { ns, name, uid } = identity(pod);
   await deps.kube.deletePodNow(ns, name, uid);
-  deps.followUps.forget({ ns, name, uid });
   deps.log.info("pod.finalized", { pod: podKey(ns, name), uid });
   return "finalized";
 }
@@ -321,23 +271,17 @@ async function finalize(pod: V1Pod, deps: PodReconcilerDeps): Promise<PodOutcome
 /** Pod status messages and log fields stay readable even when a hostile annotation value is echoed. */
 const MAX_MESSAGE_CHARS = 1024;
 
-async function failPod(
-  pod: V1Pod,
-  deps: PodReconcilerDeps,
-  reason: string,
-  fullMessage: string,
-): Promise<void> {
+async function failPod(pod: V1Pod, deps: Deps, reason: string, fullMessage: string): Promise<void> {
   const message = truncate(fullMessage);
   const { ns, name } = identity(pod);
   const status = failedPodStatus(pod, reason, message, deps.now());
   await deps.kube.patchPodStatus(ns, name, status);
-  deps.followUps.forget({ ns, name, uid: pod.metadata?.uid });
   deps.log.warn("pod.failed", { pod: podKey(ns, name), reason, message, source: "bridge" });
   await emitEvents(pod, deps, [{ type: "Warning", reason, message, key: `failed/${reason}`, count: 1 }]);
 }
 
 /** Events are best effort: a failure to record one is logged, never fails the reconcile. */
-async function emitEvents(pod: V1Pod, deps: PodReconcilerDeps, events: PodEventSpec[]): Promise<void> {
+async function emitEvents(pod: V1Pod, deps: Deps, events: PodEventSpec[]): Promise<void> {
   for (const event of events) {
     try {
       await deps.kube.recordEvent(pod, event, deps.instance);
@@ -355,35 +299,6 @@ function identity(pod: V1Pod): { ns: string; name: string; uid: string; key: str
   const ns = pod.metadata?.namespace ?? "";
   const name = pod.metadata?.name ?? "";
   return { ns, name, uid: pod.metadata?.uid ?? "", key: podKey(ns, name) };
-}
-
-async function deferCreate(message: PodEventMessage, deps: PodReconcilerDeps): Promise<PodOutcome> {
-  const key = podKey(message.ns, message.name);
-  const delaySeconds = Math.ceil(deps.throttle.remainingMs() / 1000) + jitterSeconds(key);
-  deps.log.info("cg.create.deferred", { pod: key, deferSeconds: delaySeconds });
-  await deps.followUps.defer(message, delaySeconds);
-  return "deferred";
-}
-
-/** Whether the bridge already reported a group for this pod (container statuses come only from a group). */
-function hasGroupStatus(status: V1PodStatus | undefined): boolean {
-  return (status?.containerStatuses?.length ?? 0) > 0 || (status?.initContainerStatuses?.length ?? 0) > 0;
-}
-
-/** Whether the pod's status shows it ran on a container group (so a missing group was lost, not never made). */
-function hasRun(status: V1PodStatus | undefined): boolean {
-  if (!status) return false;
-  if (status.podIP) return true;
-  return [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? [])].some(
-    (c) => c.state?.running !== undefined || c.state?.terminated !== undefined || (c.restartCount ?? 0) > 0,
-  );
-}
-
-/** 0–4 s spread per pod, so deferred messages do not all come back in the same second. */
-function jitterSeconds(key: string): number {
-  let h = 0;
-  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
-  return h % 5;
 }
 
 function truncate(text: string): string {
