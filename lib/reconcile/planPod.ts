@@ -8,7 +8,7 @@
  * throttle gate cost no ARM read. The executor plans again once it has the group.
  */
 import type { ContainerGroup } from "@azure/arm-containerinstance";
-import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
+import type { V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from "@kubernetes/client-node";
 import type { LogFields } from "../log.js";
 import type { EventName } from "../events/index.js";
 import { podKey, type MessageReason } from "../queue/message.js";
@@ -20,6 +20,7 @@ import {
 } from "../translate/index.js";
 import { containerGroupName, isOwnedBy, ownerFromTags } from "../translate/names.js";
 import type { NodeSettings, PodEventSpec } from "../translate/types.js";
+import { claimedElsewhere, readMark } from "./createClaim.js";
 
 /** The group has not been read yet: the plan may ask for it. */
 export const UNREAD: unique symbol = Symbol("container group not read");
@@ -40,6 +41,8 @@ export interface PlanContext {
   /** Milliseconds creates must still wait after a throttled write (0 when the gate is open). */
   createGateMs: number;
   now: Date;
+  /** This instance's id: the holder name of its create claims. */
+  instance: string;
 }
 
 export interface LogNote {
@@ -58,11 +61,19 @@ export type PodOutcome =
   | "failed"
   | "orphan-deleted"
   | "deferred"
-  | "conflict";
+  | "conflict"
+  /** Waiting for a Secret/ConfigMap, or for another instance's claimed create. */
+  | "waiting"
+  /** Another instance claimed the create first (the claim's precondition failed). */
+  | "claim-lost"
+  /** activeDeadlineSeconds passed: containers killed, pod Failed DeadlineExceeded. */
+  | "deadline-exceeded"
+  /** A Job-style pod's main containers finished while sidecars ran: group deleted, result reported. */
+  | "completed";
 
 export type PodAction =
   /** Nothing to write; `outcome` says why. */
-  | { kind: "none"; outcome: "unchanged" | "ignored" | "conflict" | "deleting" | "deferred" }
+  | { kind: "none"; outcome: "unchanged" | "ignored" | "conflict" | "deleting" | "deferred" | "waiting" }
   /** One ARM GET of the group, then plan again. */
   | { kind: "read-group" }
   | { kind: "create"; node: NodeSettings }
@@ -73,8 +84,20 @@ export type PodAction =
   | { kind: "delete-group"; cgName: string; uid: string; why: string; then?: "finalize" | "finalize-if-gone" }
   /** The kubelet's last step: delete the pod object (grace 0, uid precondition). */
   | { kind: "finalize" }
-  /** Mark the pod Failed with a reason and an Event. */
-  | { kind: "fail"; reason: string; message: string; outcome: "failed" | "conflict" }
+  /**
+   * Mark the pod Failed with a reason and an Event. `kill`: delete this group first (the kubelet kills the
+   * containers of a pod it fails), so a failed status never leaves a running group behind.
+   */
+  | {
+      kind: "fail";
+      reason: string;
+      message: string;
+      outcome: "failed" | "conflict" | "deadline-exceeded";
+      kill?: string;
+      eventType?: "Normal" | "Warning";
+    }
+  /** Delete the group (its sidecars still run), then patch the final status of the main containers. */
+  | { kind: "complete"; cgName: string; status: V1PodStatus }
   /** Patch the status computed from the group and emit the group's events. */
   | { kind: "patch-status"; status: V1PodStatus; events: PodEventSpec[]; groupState: string | null };
 
@@ -139,10 +162,35 @@ export function planPod(pod: V1Pod | undefined, group: GroupView, ctx: PlanConte
     // The repair's safety-net resync of a pod whose follow-up chain is alive here: that check will look.
     return unchanged();
   }
+  const mark = readMark(pod.status);
+  const waiting = !deleting && mark?.state === "waiting";
+  if (!deleting && deadlinePassed(pod, ctx.now)) {
+    // The kubelet's activeDeadlineHandler: fail the pod and kill its containers. A pod still waiting for
+    // its references has no group to kill.
+    if (group === UNREAD && !waiting) return { action: { kind: "read-group" }, next: { kind: "keep" } };
+    const cg = group === UNREAD ? undefined : group;
+    const own = cg && isOwnedBy(cg.tags, ctx.clusterName, nodeNames) && ownerFromTags(cg.tags)?.uid === uid;
+    return {
+      action: {
+        kind: "fail",
+        reason: REASON_DEADLINE_EXCEEDED,
+        message: MESSAGE_DEADLINE_EXCEEDED,
+        outcome: "deadline-exceeded",
+        eventType: "Normal",
+        ...(own && !isDeleting(cg) ? { kill: cgName } : {}),
+      },
+      next: forget(uid),
+    };
+  }
   if (!deleting && !hasGroupStatus(pod.status) && ctx.createGateMs > 0) {
     // Creates are paused after a throttled write; a pod that never saw its group would only create one.
     // Defer it without spending an ARM read on the GET.
     return deferCreate(key, ctx);
+  }
+  if (waiting && group === UNREAD) {
+    // No group was ever created for a pod waiting for a Secret/ConfigMap: look at the references, not ARM.
+    if (ctx.createGateMs > 0) return deferCreate(key, ctx);
+    return { action: { kind: "create", node }, next: withDeadline(fast(ctx), pod, ctx) };
   }
   if (group === UNREAD) return { action: { kind: "read-group" }, next: { kind: "keep" } };
 
@@ -228,17 +276,56 @@ export function planPod(pod: V1Pod | undefined, group: GroupView, ctx: PlanConte
         next: forget(uid),
       };
     }
+    if (claimedElsewhere(mark, ctx.instance, ctx.now)) {
+      // Another instance claimed the create and has not sent its PUT yet (or is sending it): look again.
+      return { action: { kind: "none", outcome: "waiting" }, next: withDeadline(fast(ctx), pod, ctx) };
+    }
     if (ctx.createGateMs > 0) return deferCreate(key, ctx);
-    return { action: { kind: "create", node }, next: fast(ctx) };
+    return { action: { kind: "create", node }, next: withDeadline(fast(ctx), pod, ctx) };
   }
 
-  return planStatus(pod, cg, node, ctx);
+  const plan = planStatus(pod, cg, node, ctx);
+  return { ...plan, next: withDeadline(plan.next, pod, ctx) };
+}
+
+export const REASON_DEADLINE_EXCEEDED = "DeadlineExceeded";
+/** The kubelet's words (pkg/kubelet/active_deadline.go). */
+export const MESSAGE_DEADLINE_EXCEEDED = "Pod was active on the node longer than the specified deadline";
+
+/** When `activeDeadlineSeconds` runs out, counted from the pod's startTime like the kubelet does. */
+export function activeDeadline(pod: V1Pod): Date | undefined {
+  const seconds = pod.spec?.activeDeadlineSeconds;
+  const start = pod.status?.startTime;
+  if (seconds === undefined || seconds === null || !start) return undefined;
+  return new Date(new Date(start).getTime() + seconds * 1000);
+}
+
+function deadlinePassed(pod: V1Pod, now: Date): boolean {
+  const deadline = activeDeadline(pod);
+  return deadline !== undefined && now.getTime() >= deadline.getTime();
+}
+
+/** The next look comes no later than the deadline: no timer of its own, no extra ARM read. */
+export function withDeadline(next: Next, pod: V1Pod, ctx: { now: Date }): Next {
+  const deadline = activeDeadline(pod);
+  if (!deadline || next.kind !== "follow-up") return next;
+  const left = Math.max(0, Math.ceil((deadline.getTime() - ctx.now.getTime()) / 1000));
+  return left < next.seconds ? { kind: "follow-up", seconds: left } : next;
 }
 
 /** The group exists and is this pod's: report its state; look again soon, slowly, or never. */
 function planStatus(pod: V1Pod, cg: ContainerGroup, node: NodeSettings, ctx: PlanContext): PodPlan {
   const uid = pod.metadata?.uid ?? "";
   const status = containerGroupToPodStatus(cg, pod, node, ctx.now);
+  const finished = mainContainersFinished(pod, status, ctx.now);
+  if (finished) {
+    // Native sidecars (init containers with restartPolicy Always) keep the group running after a Job-style
+    // pod's main containers finished; the kubelet stops them then, and so does the bridge.
+    return {
+      action: { kind: "complete", cgName: cg.name ?? containerGroupName(ctx.ns, ctx.name), status: finished },
+      next: forget(uid),
+    };
+  }
   const next: Next = isPodFinal(status)
     ? forget(uid)
     : { kind: "follow-up", seconds: isSettled(status) ? ctx.statusSlowSeconds : ctx.statusFastSeconds };
@@ -251,6 +338,64 @@ function planStatus(pod: V1Pod, cg: ContainerGroup, node: NodeSettings, ctx: Pla
       groupState: cg.instanceView?.state ?? cg.provisioningState ?? null,
     },
     next,
+  };
+}
+
+/**
+ * For a pod with restartPolicy Never/OnFailure and native sidecars whose group still runs: the final status
+ * once every main container terminated for good (OnFailure: with exit code 0), else undefined. Phase from the
+ * main containers only (sidecars do not count, as in Kubernetes); sidecars reported killed.
+ */
+function mainContainersFinished(pod: V1Pod, status: V1PodStatus, now: Date): V1PodStatus | undefined {
+  const policy = pod.spec?.restartPolicy ?? "Always";
+  if (policy === "Always" || isPodFinal(status)) return undefined;
+  const sidecars = new Set(
+    (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === "Always").map((c) => c.name),
+  );
+  if (sidecars.size === 0) return undefined;
+  const main = status.containerStatuses ?? [];
+  if (main.length === 0) return undefined;
+  const done = main.every((c) => {
+    const t = c.state?.terminated;
+    return t !== undefined && (policy === "Never" || t.exitCode === 0);
+  });
+  if (!done) return undefined;
+  const succeeded = main.every((c) => c.state?.terminated?.exitCode === 0);
+  const killed = (c: V1ContainerStatus): V1ContainerStatus => {
+    if (!sidecars.has(c.name) || c.state?.terminated) return { ...c, ready: false, started: false };
+    const startedAt = c.state?.running?.startedAt;
+    return {
+      ...c,
+      ready: false,
+      started: false,
+      state: {
+        terminated: {
+          exitCode: 137,
+          reason: "Error",
+          message: "stopped by aci-bridge: the pod's main containers finished",
+          ...(startedAt ? { startedAt } : {}),
+        },
+      },
+    };
+  };
+  const at = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const conditions = (status.conditions ?? []).map((c): V1PodCondition =>
+    c.type === "Ready" || c.type === "ContainersReady"
+      ? {
+          type: c.type,
+          status: "False",
+          reason: "PodCompleted",
+          lastTransitionTime: c.status === "False" && c.lastTransitionTime ? c.lastTransitionTime : at,
+        }
+      : c,
+  );
+  return {
+    ...status,
+    phase: succeeded ? "Succeeded" : "Failed",
+    conditions,
+    ...(status.initContainerStatuses
+      ? { initContainerStatuses: status.initContainerStatuses.map(killed) }
+      : {}),
   };
 }
 

@@ -9,7 +9,7 @@
  * terminal errors mark the pod Failed with a reason and an Event and complete the message.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import { InvalidPodSpecError, ThrottledError } from "../errors.js";
+import { ConflictError, InvalidPodSpecError, ThrottledError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { podKey, type PodEventMessage } from "../queue/message.js";
 import {
@@ -30,9 +30,19 @@ import {
   type PlanContext,
   type PodAction,
   type PodOutcome,
+  withDeadline,
 } from "./planPod.js";
 import type { ContainerGroupApi, PodReader, PodWriter, ReferenceReader } from "./ports.js";
-import { resolveReferences, scrub, secretValues, type EntrypointResolver } from "./references.js";
+import { pendingPodStatus } from "../translate/pendingPodStatus.js";
+import { claimCondition, readMark, waitingCondition } from "./createClaim.js";
+import { findMissingReference, referenceWait, type MissingReference } from "./missingReferences.js";
+import {
+  readReferencedObjects,
+  resolveReferences,
+  scrub,
+  secretValues,
+  type EntrypointResolver,
+} from "./references.js";
 
 /** What the pod reconciler needs from the runtime (`BridgeRuntime` provides it as is). */
 export interface PodRuntime {
@@ -102,9 +112,10 @@ async function converge(message: PodEventMessage, deps: Deps): Promise<PodOutcom
     plan = planPod(pod, group, ctx);
   }
   for (const note of plan.log ?? []) deps.log[note.level](note.event, note.fields);
-  const outcome = await execute(plan.action, pod, deps);
-  await scheduleNext(plan.next, outcome, message, pod, deps);
-  return outcome;
+  const done = await execute(plan.action, pod, deps);
+  const next = done.next ? withDeadline(done.next, pod as V1Pod, ctx) : plan.next;
+  await scheduleNext(next, done.outcome, message, pod, deps);
+  return done.outcome;
 }
 
 function planContext(message: PodEventMessage, pod: V1Pod | undefined, deps: Deps): PlanContext {
@@ -121,40 +132,75 @@ function planContext(message: PodEventMessage, pod: V1Pod | undefined, deps: Dep
     followUpPending: pod ? deps.followUps.hasPending({ ns: message.ns, name: message.name, uid }) : false,
     createGateMs: deps.throttle.remainingMs(),
     now: deps.now(),
+    instance: deps.instance,
   };
 }
 
-async function execute(action: PodAction, pod: V1Pod | undefined, deps: Deps): Promise<PodOutcome> {
+/** What an action came to; `next` replaces the plan's when the action learnt more (a reference wait). */
+interface Done {
+  outcome: PodOutcome;
+  next?: Next;
+}
+
+async function execute(action: PodAction, pod: V1Pod | undefined, deps: Deps): Promise<Done> {
   switch (action.kind) {
     case "none":
-      return action.outcome;
+      return { outcome: action.outcome };
     case "read-group":
       throw new Error("planPod asked to read the group twice"); // a planner bug, never a pod's fault
     case "create":
       return create(required(pod), action.node, deps);
     case "delete-group": {
-      const key = pod ? identity(pod).key : undefined;
-      const result = await deps.aci.beginDelete(action.cgName);
-      deps.log.info("cg.deleted", {
-        pod: key ?? action.cgName,
-        uid: action.uid,
-        why: action.why,
-        containerGroup: action.cgName,
-        done: result === "gone",
-      });
+      const result = await deleteGroup(action.cgName, pod, deps, { uid: action.uid, why: action.why });
       if (pod && (action.then === "finalize" || (action.then === "finalize-if-gone" && result === "gone"))) {
-        return finalize(pod, deps);
+        return { outcome: await finalize(pod, deps) };
       }
-      return result === "gone" ? "orphan-deleted" : "deleting";
+      return { outcome: result === "gone" ? "orphan-deleted" : "deleting" };
     }
     case "finalize":
-      return finalize(required(pod), deps);
-    case "fail":
-      await failPod(required(pod), deps, action.reason, action.message);
-      return action.outcome;
+      return { outcome: await finalize(required(pod), deps) };
+    case "fail": {
+      const target = required(pod);
+      // Kill first: a Failed status written before a failed DELETE would leave the group running for good.
+      if (action.kill) {
+        await deleteGroup(action.kill, target, deps, { uid: target.metadata?.uid ?? "", why: action.reason });
+      }
+      await failPod(target, deps, action.reason, action.message, action.eventType);
+      return { outcome: action.outcome === "deadline-exceeded" ? "deadline-exceeded" : action.outcome };
+    }
+    case "complete": {
+      const target = required(pod);
+      await deleteGroup(action.cgName, target, deps, {
+        uid: target.metadata?.uid ?? "",
+        why: "main containers finished",
+      });
+      await patchStatus(
+        target,
+        { kind: "patch-status", status: action.status, events: [], groupState: null },
+        deps,
+      );
+      return { outcome: "completed" };
+    }
     case "patch-status":
-      return patchStatus(required(pod), action, deps);
+      return { outcome: await patchStatus(required(pod), action, deps) };
   }
+}
+
+async function deleteGroup(
+  cgName: string,
+  pod: V1Pod | undefined,
+  deps: Deps,
+  context: { uid: string; why: string },
+): Promise<"gone" | "deleting"> {
+  const result = await deps.aci.beginDelete(cgName);
+  deps.log.info("cg.deleted", {
+    pod: pod ? identity(pod).key : cgName,
+    uid: context.uid,
+    why: context.why,
+    containerGroup: cgName,
+    done: result === "gone",
+  });
+  return result;
 }
 
 /** The follow-up, once, from the plan; an action that ended the pod's story (finalized, failed) ends its chain. */
@@ -167,7 +213,12 @@ async function scheduleNext(
 ): Promise<void> {
   const ns = message.ns;
   const name = message.name;
-  if (outcome === "finalized" || outcome === "failed") {
+  if (
+    outcome === "finalized" ||
+    outcome === "failed" ||
+    outcome === "deadline-exceeded" ||
+    outcome === "completed"
+  ) {
     deps.followUps.forget({ ns, name, uid: pod?.metadata?.uid });
     return;
   }
@@ -191,22 +242,46 @@ function required(pod: V1Pod | undefined): V1Pod {
   return pod;
 }
 
-async function create(pod: V1Pod, node: NodeSettings, deps: Deps): Promise<PodOutcome> {
+/**
+ * Reads what the pod references; waits (Pending, the kubelet's reason and Event, a back-off) while a
+ * Secret/ConfigMap is missing; else translates, claims the create on the pod (one create across instances,
+ * docs/adr/0004-one-create-across-instances.md) and sends the PUT.
+ */
+async function create(pod: V1Pod, node: NodeSettings, deps: Deps): Promise<Done> {
   const { ns, name, uid, key } = identity(pod);
+  const request = collectReferences(pod);
+  const objects = await readReferencedObjects(pod, request, deps.kube);
+  const missing = findMissingReference(pod, objects);
+  if (missing) return waitForReference(pod, node, missing, deps);
   let refs: ResolvedReferences | undefined;
   try {
-    refs = await resolveReferences(pod, collectReferences(pod), deps.kube, deps.entrypoints, deps.log);
+    refs = await resolveReferences(pod, request, deps.kube, deps.entrypoints, deps.log, objects);
     const translated = podToContainerGroup(pod, refs, node);
-    await deps.aci.beginCreate(translated.name, translated.containerGroup);
-    deps.log.info("cg.created", { pod: key, uid, containerGroup: translated.name, region: node.region });
-    // Show ContainerCreating at once, like a kubelet, from what ARM accepted (no extra ARM read).
+    // Show ContainerCreating at once, like a kubelet, from what will be sent (no extra ARM read), and claim
+    // the create in the same patch: the pod's resourceVersion is the precondition, so of two instances that
+    // read this version of the pod only one gets past here.
+    const now = deps.now();
     const creating = containerGroupToPodStatus(
       { ...translated.containerGroup, name: translated.name, provisioningState: "Pending" },
       pod,
       node,
-      deps.now(),
+      now,
     );
-    if (podStatusChanged(pod.status, creating)) await deps.kube.patchPodStatus(ns, name, creating);
+    creating.conditions = [
+      ...(creating.conditions ?? []),
+      claimCondition(deps.instance, translated.name, now),
+    ];
+    try {
+      await deps.kube.patchPodStatus(ns, name, creating, {
+        resourceVersion: pod.metadata?.resourceVersion,
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      deps.log.info("cg.create.claim.lost", { pod: key, uid, containerGroup: translated.name });
+      return { outcome: "claim-lost" };
+    }
+    await deps.aci.beginCreate(translated.name, translated.containerGroup);
+    deps.log.info("cg.created", { pod: key, uid, containerGroup: translated.name, region: node.region });
     await emitEvents(pod, deps, [
       ...(translated.warnings ?? []),
       {
@@ -228,14 +303,43 @@ async function create(pod: V1Pod, node: NodeSettings, deps: Deps): Promise<PodOu
         error: text,
       });
       await failPod(pod, deps, error.reason, text);
-      return "failed";
+      return { outcome: "failed" };
     }
     if (!(error instanceof ThrottledError)) {
       deps.log.warn("cg.create.retry", { pod: key, uid, error: scrub(errorText(error), secretValues(refs)) });
     }
     throw error;
   }
-  return "created";
+  return { outcome: "created" };
+}
+
+/**
+ * The kubelet keeps such a pod Pending and retries: the same status, the same Event (its count bumped), and
+ * a follow-up after the back-off. Costs Kubernetes reads only; no ARM call, no poison budget.
+ */
+async function waitForReference(
+  pod: V1Pod,
+  node: NodeSettings,
+  missing: MissingReference,
+  deps: Deps,
+): Promise<Done> {
+  const { ns, name, key } = identity(pod);
+  const now = deps.now();
+  const mark = readMark(pod.status);
+  const since = (mark?.state === "waiting" && mark.since) || now;
+  const wait = referenceWait(missing, since, now);
+  const status = pendingPodStatus(pod, wait.waiting, node, now, [
+    waitingCondition(pod.status, since, missing.message),
+  ]);
+  if (podStatusChanged(pod.status, status)) await deps.kube.patchPodStatus(ns, name, status);
+  deps.log.info("pod.waiting.reference", {
+    pod: key,
+    reason: wait.event.reason,
+    message: missing.message,
+    retrySeconds: wait.retrySeconds,
+  });
+  await emitEvents(pod, deps, [wait.event]);
+  return { outcome: "waiting", next: { kind: "follow-up", seconds: wait.retrySeconds } };
 }
 
 async function patchStatus(
@@ -271,13 +375,19 @@ async function finalize(pod: V1Pod, deps: Deps): Promise<PodOutcome> {
 /** Pod status messages and log fields stay readable even when a hostile annotation value is echoed. */
 const MAX_MESSAGE_CHARS = 1024;
 
-async function failPod(pod: V1Pod, deps: Deps, reason: string, fullMessage: string): Promise<void> {
+async function failPod(
+  pod: V1Pod,
+  deps: Deps,
+  reason: string,
+  fullMessage: string,
+  eventType: "Normal" | "Warning" = "Warning",
+): Promise<void> {
   const message = truncate(fullMessage);
   const { ns, name } = identity(pod);
   const status = failedPodStatus(pod, reason, message, deps.now());
   await deps.kube.patchPodStatus(ns, name, status);
   deps.log.warn("pod.failed", { pod: podKey(ns, name), reason, message, source: "bridge" });
-  await emitEvents(pod, deps, [{ type: "Warning", reason, message, key: `failed/${reason}`, count: 1 }]);
+  await emitEvents(pod, deps, [{ type: eventType, reason, message, key: `failed/${reason}`, count: 1 }]);
 }
 
 /** Events are best effort: a failure to record one is logged, never fails the reconcile. */

@@ -39,6 +39,7 @@ function ctx(over: Partial<PlanContext> = {}): PlanContext {
     followUpPending: false,
     createGateMs: 0,
     now: NOW,
+    instance: "me",
     ...over,
   };
 }
