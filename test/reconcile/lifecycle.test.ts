@@ -3,7 +3,7 @@
  * API fake, Azurite). Bridge time runs ×10 (`timeScale`): the pod's timeline (back-offs, deadlines, status
  * times) is in bridge seconds, the test waits a tenth of it.
  */
-import type { CoreV1Event, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { added, simplePod, startBridgeHarness, type BridgeHarness } from "../support/bridge.js";
 
@@ -114,7 +114,7 @@ describe("activeDeadlineSeconds", () => {
     await h.runUntil(() => h.pod("default", "deadline")?.status?.phase === "Running", 10_000);
     const readsWhileRunning = h.aci.countCalls({ kind: "read" });
     await h.runUntil(() => h.pod("default", "deadline")?.status?.phase === "Failed", 10_000);
-    const p = h.pod("default", "deadline")! as V1Pod;
+    const p = h.pod("default", "deadline")!;
     expect(p.status).toMatchObject({
       reason: "DeadlineExceeded",
       message: "Pod was active on the node longer than the specified deadline",

@@ -45,7 +45,13 @@ function ctx(over: Partial<PlanContext> = {}): PlanContext {
 }
 
 function pod(
-  over: { status?: V1PodStatus; deleting?: boolean; nodeName?: string; uid?: string } = {},
+  over: {
+    status?: V1PodStatus;
+    deleting?: boolean;
+    nodeName?: string;
+    uid?: string;
+    spec?: Partial<V1Pod["spec"]>;
+  } = {},
 ): V1Pod {
   return {
     metadata: {
@@ -54,7 +60,11 @@ function pod(
       uid: over.uid ?? UID,
       ...(over.deleting ? { deletionTimestamp: NOW } : {}),
     },
-    spec: { nodeName: over.nodeName ?? "vn", containers: [{ name: "app", image: "nginx" }] },
+    spec: {
+      nodeName: over.nodeName ?? "vn",
+      containers: [{ name: "app", image: "nginx" }],
+      ...over.spec,
+    },
     ...(over.status ? { status: over.status } : {}),
   };
 }
@@ -126,6 +136,78 @@ const creating: V1PodStatus = {
   ],
 };
 const succeeded: V1PodStatus = { phase: "Succeeded" };
+
+const waitingForSecret: V1PodStatus = {
+  phase: "Pending",
+  containerStatuses: [
+    {
+      name: "app",
+      image: "nginx",
+      imageID: "",
+      ready: false,
+      restartCount: 0,
+      state: { waiting: { reason: "CreateContainerConfigError", message: 'secret "db" not found' } },
+    },
+  ],
+  conditions: [
+    {
+      type: "aci-bridge.io/ContainerGroup",
+      status: "False",
+      reason: "WaitingForReferences",
+      message: 'secret "db" not found',
+      lastTransitionTime: NOW,
+    },
+  ],
+};
+
+function claimedBy(instance: string, at: Date): V1PodStatus {
+  return {
+    ...creating,
+    conditions: [
+      {
+        type: "aci-bridge.io/ContainerGroup",
+        status: "True",
+        reason: "CreateClaimed",
+        message: `claimed by ${instance} to create container group default-web`,
+        lastTransitionTime: at,
+      },
+    ],
+  };
+}
+
+const sidecarSpec: Partial<V1Pod["spec"]> = {
+  restartPolicy: "Never",
+  initContainers: [{ name: "proxy", image: "envoy", restartPolicy: "Always" }],
+};
+
+/** The group as ACI runs a native sidecar next to the main container: main terminated, sidecar running. */
+function sidecarGroup(exitCode: number): ContainerGroup {
+  const g = group();
+  return {
+    ...g,
+    containers: [
+      {
+        name: "app",
+        image: "nginx",
+        resources: { requests: { cpu: 1, memoryInGB: 1.5 } },
+        instanceView: {
+          restartCount: 0,
+          currentState: { state: "Terminated", exitCode, startTime: new Date("2026-12-01T11:59:00Z") },
+        },
+      },
+      {
+        name: "proxy",
+        image: "envoy",
+        resources: { requests: { cpu: 1, memoryInGB: 1.5 } },
+        instanceView: {
+          restartCount: 0,
+          currentState: { state: "Running", startTime: new Date("2026-12-01T11:59:00Z") },
+        },
+      },
+    ],
+    instanceView: { state: "Running" },
+  };
+}
 
 interface Row {
   name: string;
@@ -299,6 +381,91 @@ const rows: Row[] = [
     group: group({ state: "Succeeded" }),
     action: "patch-status",
     next: "forget",
+  },
+  {
+    name: "pod waiting for a Secret → look at the references again, no ARM read",
+    pod: pod({ status: waitingForSecret }),
+    group: UNREAD,
+    action: "create",
+    next: "follow-up",
+  },
+  {
+    name: "another instance's fresh claim, no group yet → wait, no PUT",
+    pod: pod({ status: claimedBy("other", NOW) }),
+    group: undefined,
+    action: "none",
+    detail: { outcome: "waiting" },
+    next: "follow-up",
+  },
+  {
+    name: "this instance's own claim (a retry after a failed PUT) → create",
+    pod: pod({ status: claimedBy("me", NOW) }),
+    group: undefined,
+    action: "create",
+    next: "follow-up",
+  },
+  {
+    name: "another instance's claim older than 60 s (it died) → create",
+    pod: pod({ status: claimedBy("other", new Date(NOW.getTime() - 61_000)) }),
+    group: undefined,
+    action: "create",
+    next: "follow-up",
+  },
+  {
+    name: "activeDeadlineSeconds passed, group running → kill it and fail DeadlineExceeded",
+    pod: pod({
+      status: { ...running, startTime: new Date(NOW.getTime() - 31_000) },
+      spec: { activeDeadlineSeconds: 30 },
+    }),
+    group: group(),
+    action: "fail",
+    detail: { reason: "DeadlineExceeded", kill: "default-web", eventType: "Normal" },
+    next: "forget",
+  },
+  {
+    name: "activeDeadlineSeconds passed while waiting for a Secret → fail without an ARM read",
+    pod: pod({
+      status: { ...waitingForSecret, startTime: new Date(NOW.getTime() - 31_000) },
+      spec: { activeDeadlineSeconds: 30 },
+    }),
+    group: UNREAD,
+    action: "fail",
+    detail: { reason: "DeadlineExceeded" },
+    next: "forget",
+  },
+  {
+    name: "activeDeadlineSeconds 10 s away, Running and Ready → next look at the deadline, not the slow period",
+    pod: pod({
+      status: { ...creating, startTime: new Date(NOW.getTime() - 20_000) },
+      spec: { activeDeadlineSeconds: 30 },
+    }),
+    group: group(),
+    action: "patch-status",
+    next: "follow-up",
+    seconds: 10,
+  },
+  {
+    name: "Job pod, main container done, native sidecar still running → delete the group, report Succeeded",
+    pod: pod({ status: running, spec: sidecarSpec }),
+    group: sidecarGroup(0),
+    action: "complete",
+    detail: { cgName: "default-web", status: { phase: "Succeeded" } },
+    next: "forget",
+  },
+  {
+    name: "Job pod, main container failed, sidecar running → Failed with the main container's result",
+    pod: pod({ status: running, spec: sidecarSpec }),
+    group: sidecarGroup(2),
+    action: "complete",
+    detail: { status: { phase: "Failed" } },
+    next: "forget",
+  },
+  {
+    name: "restartPolicy Always with a sidecar: a terminated main container is not the end",
+    pod: pod({ status: running, spec: { ...sidecarSpec, restartPolicy: "Always" } }),
+    group: sidecarGroup(0),
+    action: "patch-status",
+    next: "follow-up",
   },
 ];
 
