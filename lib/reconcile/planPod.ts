@@ -81,7 +81,15 @@ export type PodAction =
    * DELETE the group. `then`: `finalize` deletes the pod object afterwards in any case (the group was another
    * pod's); `finalize-if-gone` only when ARM answered that nothing is left (204/404).
    */
-  | { kind: "delete-group"; cgName: string; uid: string; why: string; then?: "finalize" | "finalize-if-gone" }
+  | {
+      kind: "delete-group";
+      cgName: string;
+      uid: string;
+      why: string;
+      then?: "finalize" | "finalize-if-gone";
+      /** Events to record once the DELETE was sent (the kubelet's `Killing` per container). */
+      events?: PodEventSpec[];
+    }
   /** The kubelet's last step: delete the pod object (grace 0, uid precondition). */
   | { kind: "finalize" }
   /**
@@ -258,7 +266,14 @@ export function planPod(pod: V1Pod | undefined, group: GroupView, ctx: PlanConte
     if (!cg) return { action: { kind: "finalize" }, next: forget(uid) };
     if (isDeleting(cg)) return { action: { kind: "none", outcome: "deleting" }, next: fast(ctx) };
     return {
-      action: { kind: "delete-group", cgName, uid, why: "pod terminating", then: "finalize-if-gone" },
+      action: {
+        kind: "delete-group",
+        cgName,
+        uid,
+        why: "pod terminating",
+        then: "finalize-if-gone",
+        events: killingEvents(pod),
+      },
       next: fast(ctx),
     };
   }
@@ -397,6 +412,28 @@ function mainContainersFinished(pod: V1Pod, status: V1PodStatus, now: Date): V1P
       ? { initContainerStatuses: status.initContainerStatuses.map(killed) }
       : {}),
   };
+}
+
+/**
+ * The kubelet records `Killing` / `Stopping container <name>` per container it stops. ACI stops a group's
+ * containers without a grace period (docs/adr/0006-termination-grace-period.md), so the Events say so.
+ */
+function killingEvents(pod: V1Pod): PodEventSpec[] {
+  const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+  const note =
+    grace > 0 ? ` (ACI gives no grace period: terminationGracePeriodSeconds ${grace} not honoured)` : "";
+  const sidecars = (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === "Always");
+  return [
+    ...(pod.spec?.containers ?? []).map((c) => ({ c, field: "containers" })),
+    ...sidecars.map((c) => ({ c, field: "initContainers" })),
+  ].map(({ c, field }) => ({
+    type: "Normal" as const,
+    reason: "Killing",
+    message: `Stopping container ${c.name}${note}`,
+    key: `killing/${field}/${c.name}`,
+    count: 1,
+    fieldPath: `spec.${field}{${c.name}}`,
+  }));
 }
 
 function isSettled(status: V1PodStatus): boolean {

@@ -152,6 +152,7 @@ async function execute(action: PodAction, pod: V1Pod | undefined, deps: Deps): P
       return create(required(pod), action.node, deps);
     case "delete-group": {
       const result = await deleteGroup(action.cgName, pod, deps, { uid: action.uid, why: action.why });
+      if (pod && action.events) await emitEvents(pod, deps, action.events);
       if (pod && (action.then === "finalize" || (action.then === "finalize-if-gone" && result === "gone"))) {
         return { outcome: await finalize(pod, deps) };
       }

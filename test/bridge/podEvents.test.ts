@@ -100,6 +100,13 @@ describe("a pod bound to the virtual node", () => {
     expect(h.group("default", "grace")).toBeUndefined();
     expect(h.aci.countCalls({ operation: "containerGroups.delete" })).toBe(1);
     expect(h.events("pod.finalized")).toHaveLength(1);
+    // The kubelet's Killing Event, saying what ACI cannot do.
+    const killing = h.kube
+      .list<{ involvedObject: { name: string }; reason: string; message: string }>("events", "default")
+      .filter((e) => e.involvedObject.name === "grace" && e.reason === "Killing");
+    expect(killing.map((e) => e.message)).toEqual([
+      "Stopping container app (ACI gives no grace period: terminationGracePeriodSeconds 30 not honoured)",
+    ]);
   });
 
   it("force delete leaves no orphan after the next message", async () => {
