@@ -15,7 +15,7 @@ export const BRIDGE_EVENTS = {
     level: "warn",
     fields: ["pod", "reason", "dequeueCount", "error"],
     meaning:
-      "Handling a message failed with a transient error; the host will retry it (poison after maxDequeueCount).",
+      "Handling a message failed with an error that is not a transient bridge error (or the delayed copy could not be sent); the host will retry it (poison after maxDequeueCount).",
     action:
       "Nothing if occasional. If sustained, check ARM/Kubernetes reachability (arm.unhealthy, node.ready.changed).",
   },
