@@ -190,9 +190,9 @@ export function planPod(pod: V1Pod | undefined, group: GroupView, ctx: PlanConte
       next: forget(uid),
     };
   }
-  if (!deleting && !hasGroupStatus(pod.status) && ctx.createGateMs > 0) {
-    // Creates are paused after a throttled write; a pod that never saw its group would only create one.
-    // Defer it without spending an ARM read on the GET.
+  if (!deleting && (!hasGroupStatus(pod.status) || mark?.state === "claimed") && ctx.createGateMs > 0) {
+    // Creates are paused after a throttled write; a pod that never saw its group (none reported yet, or only
+    // the bridge's own claim) would only create one. Defer it without spending an ARM read on the GET.
     return deferCreate(key, ctx);
   }
   if (waiting && group === UNREAD) {
@@ -204,7 +204,7 @@ export function planPod(pod: V1Pod | undefined, group: GroupView, ctx: PlanConte
 
   const cg = group;
   if (cg && !isOwnedBy(cg.tags, ctx.clusterName, nodeNames)) {
-    // Never touch a group without our tags (DESIGN principle 2): the pod cannot get its name.
+    // Never touch a group without our tags (ownership by tags): the pod cannot get its name.
     const log: LogNote[] = [
       { level: "warn", event: "cg.foreign.conflict", fields: { pod: key, containerGroup: cgName } },
     ];

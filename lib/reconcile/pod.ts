@@ -1,12 +1,13 @@
 /**
- * Converges one pod with its container group (DESIGN: level-triggered; a message only names the pod).
+ * Converges one pod with its container group (level-triggered: a message only names the pod).
  * The executor half of "decide, then act": reads the pod (Kubernetes) and, when the plan needs it, the group
  * (one ARM GET), asks `planPod` what to do, does it (at most one ARM write), and schedules the follow-up the
  * plan asked for.
  *
  * Contract: may be called any number of times, concurrently, in any order, for the same pod; each call
- * re-reads the world. Transient errors are thrown (the host retries); throttling defers the message;
- * terminal errors mark the pod Failed with a reason and an Event and complete the message.
+ * re-reads the world. Transient errors are thrown (the handler re-enqueues a delayed copy, ADR 0005);
+ * throttling defers the message; terminal errors mark the pod Failed with a reason and an Event and complete
+ * the message; a missing Secret/ConfigMap keeps the pod Pending and looks again after a back-off.
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { ConflictError, InvalidPodSpecError, ThrottledError } from "../errors.js";
@@ -113,7 +114,7 @@ async function converge(message: PodEventMessage, deps: Deps): Promise<PodOutcom
   }
   for (const note of plan.log ?? []) deps.log[note.level](note.event, note.fields);
   const done = await execute(plan.action, pod, deps);
-  const next = done.next ? withDeadline(done.next, pod as V1Pod, ctx) : plan.next;
+  const next = done.next && pod ? withDeadline(done.next, pod, ctx) : plan.next;
   await scheduleNext(next, done.outcome, message, pod, deps);
   return done.outcome;
 }
@@ -372,7 +373,7 @@ async function finalize(pod: V1Pod, deps: Deps): Promise<PodOutcome> {
   return "finalized";
 }
 
-/** Marks the pod Failed with a reason, an Event and an error log (DESIGN principle 4). */
+/** Marks the pod Failed with a reason, an Event and a log line: every failure is visible. */
 /** Pod status messages and log fields stay readable even when a hostile annotation value is echoed. */
 const MAX_MESSAGE_CHARS = 1024;
 

@@ -74,7 +74,7 @@ export interface ContainerGroupApi {
   get(name: string): Promise<ContainerGroup | undefined>;
   /**
    * Sends the PUT and returns after ARM accepted it (201/200), without waiting for the long-running
-   * operation: follow-up status checks observe the result (FACTS: a create can take minutes).
+   * operation: follow-up status checks observe the result (docs/adr/0002-never-wait-on-long-running-operations.md).
    */
   beginCreate(name: string, group: ContainerGroup): Promise<void>;
   /** Sends the DELETE; returns "gone" when ARM answered 204/404 (nothing left), else "deleting". */

@@ -285,6 +285,15 @@ const rows: Row[] = [
     detail: { outcome: "deferred" },
     next: "defer",
   },
+  {
+    name: "claimed pod whose PUT was throttled, gate still closed → deferred without a GET",
+    pod: pod({ status: claimedBy("me", NOW) }),
+    group: UNREAD,
+    ctx: { createGateMs: 20_000 },
+    action: "none",
+    detail: { outcome: "deferred" },
+    next: "defer",
+  },
   { name: "new pod → read the group", pod: pod(), group: UNREAD, action: "read-group", next: "keep" },
   {
     name: "new pod, no group → create, look again fast",
