@@ -84,10 +84,9 @@ function mapState(state: ContainerState | undefined, view: AciContainerView | un
     return {
       terminated: {
         exitCode,
-        reason: exitCode === 0 ? "Completed" : "Error",
-        ...(detail && detail.toLowerCase() !== "completed" && detail.toLowerCase() !== "error"
-          ? { message: detail }
-          : {}),
+        // The kubelet passes the runtime's reason through: OOMKilled when the kernel killed it for memory.
+        reason: detail && /oom/i.test(detail) ? "OOMKilled" : exitCode === 0 ? "Completed" : "Error",
+        ...(detail && !/^(completed|error|oomkilled)$/i.test(detail) ? { message: detail } : {}),
         ...(startedAt ? { startedAt } : {}),
         ...(finishedAt ? { finishedAt } : {}),
       },
