@@ -212,12 +212,20 @@ export class QueueListener {
   }
 
   async #waitForNewBatchThreshold(): Promise<void> {
+    const signal = this.#abort.signal;
+    let onAbort: (() => void) | undefined;
     const aborted = new Promise<void>((resolve) => {
-      if (this.#abort.signal.aborted) resolve();
-      this.#abort.signal.addEventListener("abort", () => resolve(), { once: true });
+      onAbort = resolve;
+      if (signal.aborted) resolve();
+      signal.addEventListener("abort", onAbort, { once: true });
     });
-    while (this.#processing.size > this.options.newBatchThreshold && !this.#abort.signal.aborted) {
-      await Promise.race([...this.#processing, aborted]);
+    try {
+      while (this.#processing.size > this.options.newBatchThreshold && !signal.aborted) {
+        await Promise.race([...this.#processing, aborted]);
+      }
+    } finally {
+      // One listener per batch would pile up on the listener's long-lived signal.
+      if (onAbort) signal.removeEventListener("abort", onAbort);
     }
   }
 
