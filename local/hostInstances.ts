@@ -260,6 +260,9 @@ export class QueueInstances {
       }, o.startTimeoutMs ?? 30_000);
       child.on("message", (m: WorkerToParent) => {
         if (slot.child !== child) return; // a late line from a replaced process
+        // A killed process's last messages may still be in the pipe: its lines happened, its counters are
+        // already retired (taking them again would lose or double them).
+        if (slot.state === "killed" && m.type !== "log") return;
         switch (m.type) {
           case "ready":
             slot.state = "running";

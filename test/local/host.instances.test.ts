@@ -134,6 +134,9 @@ describe("local host: queue function on several instances", () => {
       );
       expect(executed).toHaveLength(0);
 
+      // The killed instance's invocation still counts (it ran), once: 2 deliveries, 1 success, no failure.
+      expect(host.stats).toMatchObject({ invocations: 2, succeeded: 1, failures: 0, inFlight: 0 });
+
       // Flex starts a new instance in its place: a new process that takes work.
       const oldPid = host.instanceInfo()[first.instance!]?.pid;
       await host.restart(first.instance!);
@@ -142,6 +145,7 @@ describe("local host: queue function on several instances", () => {
       expect(info.pid).not.toBe(oldPid);
       expect(info.starts).toBe(2);
       await host.idle({ timeoutMs: 10_000 });
+      expect(host.stats).toMatchObject({ invocations: 2, succeeded: 1 });
     },
   );
 
