@@ -176,3 +176,18 @@ describe("local host: queue function on several instances", () => {
     },
   );
 });
+
+describe("npm start --instances", () => {
+  it("puts podEvents on N instances, one in-process by default, and rejects what is not a count", async () => {
+    const { parseCli } = await import("../../local/main.js");
+    const parsed = (argv: string[]) => {
+      const r = parseCli(argv, {});
+      if (r === "help") throw new Error("help");
+      return r.options.podEventsInstances;
+    };
+    expect(parsed([])).toBeUndefined();
+    expect(parsed(["--instances", "3"])).toBe(3);
+    expect(() => parsed(["--instances", "0"])).toThrow(/--instances must be an integer from 1 to 32/);
+    expect(() => parsed(["--instances", "2.5"])).toThrow(/--instances/);
+  });
+});
