@@ -47,4 +47,14 @@ export default tseslint.config(
       globals: { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly" },
     },
   },
+  {
+    // CommonJS test fixtures that forked processes load without a build (test/local/fixtures).
+    files: ["**/*.cjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: "commonjs",
+      globals: { process: "readonly", exports: "writable", setTimeout: "readonly" },
+    },
+  },
 );

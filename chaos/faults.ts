@@ -66,6 +66,8 @@ export interface InjectionCounters {
   crashedAfterHandler: number;
   timerRunsSkipped: number;
   watcherRestarts: number;
+  /** The watcher crashed right after a burst of pod creations. */
+  watcherKilledMidBurst: number;
   watchCuts: number;
   historyCompactions: number;
 }
@@ -81,6 +83,7 @@ export class ChaosSwitch {
     crashedAfterHandler: 0,
     timerRunsSkipped: 0,
     watcherRestarts: 0,
+    watcherKilledMidBurst: 0,
     watchCuts: 0,
     historyCompactions: 0,
   };

@@ -45,7 +45,21 @@ function summary(r: ChaosResult): string[] {
     `  ${mark(c.foreignTouched === 0)} foreignTouched    ${c.foreignTouched}`,
     `  ${mark(c.secretLeaks === 0)} secretLeaks       ${c.secretLeaks}`,
     `  ${mark(c.stuckTerminating === 0)} stuckTerminating  ${c.stuckTerminating}`,
+    `  ${mark(c.maxPutsPerPodLifecycle <= c.putsPerPodLifecycleLimit)} maxPutsPerPodLifecycle  ${c.maxPutsPerPodLifecycle} (limit ${c.putsPerPodLifecycleLimit})`,
+    `  ${mark(c.maxLeaseRenewGapS !== null && c.maxLeaseRenewGapS <= c.leaseRenewGapLimitS)} maxLeaseRenewGapS  ${c.maxLeaseRenewGapS ?? "never"} (limit ${c.leaseRenewGapLimitS} = lease duration / time scale, outage excluded)`,
+    `  ${mark(c.podsWithoutStatusChainAfterOutage === 0)} podsWithoutStatusChainAfterOutage  ${c.podsWithoutStatusChainAfterOutage}`,
     `  ${mark(c.convergedWithinS !== null && c.convergedWithinS <= c.convergenceLimitS)} convergedWithinS  ${c.convergedWithinS ?? "never"} (limit ${c.convergenceLimitS} = 2 repair periods)`,
+    `  topology: ${JSON.stringify(r.topology)}`,
+    `  faults injected: ${r.faults
+      .filter((f) => f.count > 0)
+      .map((f) => `${f.kind}=${f.count}`)
+      .join(" ")}`,
+    ...r.faults
+      .filter((f) => !f.available || f.count === 0)
+      .map(
+        (f) =>
+          `  fault ${f.kind}: ${f.available ? "not injected" : "not available"}${f.note ? ` (${f.note})` : ""}`,
+      ),
     `  workload: ${JSON.stringify(r.workload)}`,
     `  injected: ${JSON.stringify(r.injected)}`,
     `  host: ${JSON.stringify(r.host)}; total ${r.timings.totalS} s (chaos ${r.timings.chaosS} s)`,

@@ -9,7 +9,14 @@ import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { loadWatcherConfig, POD_EVENTS_CONNECTION } from "../lib/config.js";
 import { jsonLineLogger } from "../lib/log.js";
 import { POD_EVENTS_POISON_QUEUE, POD_EVENTS_QUEUE } from "../lib/queue/message.js";
-import { TAG_CLUSTER, TAG_NAMESPACE, TAG_NODE, TAG_POD, TAG_UID } from "../lib/translate/names.js";
+import {
+  containerGroupName,
+  TAG_CLUSTER,
+  TAG_NAMESPACE,
+  TAG_NODE,
+  TAG_POD,
+  TAG_UID,
+} from "../lib/translate/names.js";
 import { kubePodApi } from "../lib/kube/http/pods.js";
 import { watcherQueueSender } from "../lib/queue/watcherSender.js";
 import { Watcher } from "../lib/watcher/watcher.js";
@@ -17,30 +24,32 @@ import { startLocalStack, type LocalStack } from "../local/stack.js";
 import type { HostLogLine } from "../local/host.js";
 import type { AciSimulator, Json } from "../sim/aci/index.js";
 import type { KubeFake } from "../sim/kube/index.js";
+import { REALISTIC_LATENCY, withSeed } from "../sim/latency.js";
 import {
   assess,
+  computeChecks,
   failedChecks,
-  foreignWrites,
   isConverged,
   type Assessment,
   type ChaosChecks,
+  type CheckDetails,
   type GroupSnapshot,
+  type OutageWindow,
   type Ownership,
   type PodSnapshot,
 } from "./checks.js";
 import {
   armFaultRules,
   ChaosSwitch,
-  chaosQueueHandler,
   chaosSender,
   chaosTimerHandler,
-  crashingContainerGroupApi,
   DEFAULT_RATES,
   kubeFaultRules,
   type FaultRates,
   type InjectionCounters,
 } from "./faults.js";
 import type { Rng } from "./prng.js";
+import type { FromInstance, InstanceSetupOptions, KillPhase, ToInstance } from "./instanceSetup.js";
 import { errorText, safeStringify, SecretScanner, type Leak } from "./secrets.js";
 import { CHAOS_NAMESPACE, pickShape, planPod, type PodShape } from "./workload.js";
 
@@ -65,6 +74,15 @@ export interface ChaosProfile {
   timeScale: number;
   /** Longest wait for convergence before giving up (s). */
   convergeTimeoutSeconds: number;
+  /** `podEvents` instances (forked processes of the local host). */
+  instances: number;
+  /** The correlated outage: starts `atSeconds` into the chaos phase; each part lasts its own seconds. */
+  outage: { atSeconds: number; kubeApiSeconds: number; armSeconds: number; queueSeconds: number };
+  /** Instance kills (SIGKILL mid-create or mid-delete, alternating), one about every `killEverySeconds`. */
+  kills: number;
+  killEverySeconds: number;
+  /** Pods created at once, the watcher crashed right after (`atSeconds` into the chaos phase). */
+  burst: { atSeconds: number; pods: number };
 }
 
 export const FULL_PROFILE: ChaosProfile = {
@@ -81,6 +99,11 @@ export const FULL_PROFILE: ChaosProfile = {
   statusSlowSeconds: 20,
   timeScale: 3,
   convergeTimeoutSeconds: 150,
+  instances: 3,
+  outage: { atSeconds: 60, kubeApiSeconds: 60, armSeconds: 60, queueSeconds: 30 },
+  kills: 6,
+  killEverySeconds: 25,
+  burst: { atSeconds: 150, pods: 20 },
 };
 
 export const QUICK_PROFILE: ChaosProfile = {
@@ -96,7 +119,13 @@ export const QUICK_PROFILE: ChaosProfile = {
   statusFastSeconds: 1,
   statusSlowSeconds: 20,
   timeScale: 3,
-  convergeTimeoutSeconds: 90,
+  // Past the 40 s limit only to say how late; short, so a failing CI run still ends in ~90 s.
+  convergeTimeoutSeconds: 45,
+  instances: 3,
+  outage: { atSeconds: 6, kubeApiSeconds: 12, armSeconds: 12, queueSeconds: 6 },
+  kills: 2,
+  killEverySeconds: 8,
+  burst: { atSeconds: 22, pods: 8 },
 };
 
 /** ACI simulator timings for the run: a create takes ~2 s to Running, a delete 1.5 s (real ACI: tens of seconds). */
@@ -111,8 +140,19 @@ export const CHAOS_SIM_TIMING = {
   pullFailureGiveUpMs: 5_000,
 };
 
+/** The node Lease's `leaseDurationSeconds` (production). */
+const LEASE_DURATION_SECONDS = 40;
+
 /** Production repair period / the run's: how much faster bridge time runs than real ARM time. */
 export const ARM_BUDGET_SCALE = 3;
+
+/** A kind of fault the run knows, whether it can inject it on this branch, and how often it did. */
+export interface FaultKind {
+  kind: string;
+  available: boolean;
+  count: number;
+  note?: string;
+}
 
 export interface ChaosResult {
   seed: number;
@@ -121,20 +161,17 @@ export interface ChaosResult {
   /** Failed checks, e.g. `["orphans=2"]`. */
   failed: string[];
   checks: ChaosChecks;
+  topology: { podEventsInstances: number; reconcileInstances: number; watchers: number; latency: string };
+  /** Every fault kind; `faultKindsInjected` lists those with count > 0. */
+  faults: FaultKind[];
+  faultKindsInjected: string[];
+  outages: OutageWindow[];
   scale: Record<string, unknown>;
   workload: Record<string, unknown>;
   injected: InjectionCounters & Record<string, number>;
   host: Record<string, number>;
-  timings: { totalS: number; chaosS: number; convergedWithinS: number | null };
-  details: {
-    lost: string[];
-    orphans: string[];
-    duplicates: string[];
-    wronglyFailed: string[];
-    foreignTouched: string[];
-    stuckTerminating: string[];
-    leaks: Leak[];
-  };
+  timings: { startedAtMs: number; totalS: number; chaosS: number; convergedWithinS: number | null };
+  details: CheckDetails & { leaks: Leak[] };
   observations: Record<string, unknown>;
 }
 
@@ -200,8 +237,24 @@ function foreignGroups(stack: LocalStack): Array<{ name: string; body: Json }> {
         [TAG_NAMESPACE]: CHAOS_NAMESPACE,
       }),
     },
+    // Names the bridge would give two of the run's pods (COLLIDING_PODS): untagged, and another cluster's.
+    { name: containerGroupName(CHAOS_NAMESPACE, COLLIDING_PODS[0]), body: body(undefined) },
+    {
+      name: containerGroupName(CHAOS_NAMESPACE, COLLIDING_PODS[1]),
+      body: body(ownerTags("another-cluster", stack.node.name, COLLIDING_PODS[1])),
+    },
   ];
 }
+
+/** Pods whose container group name a foreign group already holds: they can never get a group of their own. */
+export const COLLIDING_PODS = ["collide-untagged", "collide-other-cluster"] as const;
+
+/**
+ * The Kubernetes API fake's service-account tokens all start with this JWT header (sim/kube/server.ts), and
+ * kubeconfig tokens it issues with `kube-fake-token-`: markers for the secret scanner.
+ */
+const SA_TOKEN_MARKER = `${Buffer.from(JSON.stringify({ alg: "RS256", kid: "kube-fake" })).toString("base64url")}.`;
+const KUBECONFIG_TOKEN_MARKER = "kube-fake-token-";
 
 /** Restarts the watcher like a rolling update, a crash, or an overlapping replica would. */
 class WatcherManager {
@@ -250,6 +303,25 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
   const started = Date.now();
   const sw = new ChaosSwitch();
   const scanner = new SecretScanner();
+  scanner.addMarker("service-account token", SA_TOKEN_MARKER);
+  scanner.addMarker("kubeconfig token", KUBECONFIG_TOKEN_MARKER);
+  /** The instances' counters, by pid (a killed instance's last report stays). */
+  const instanceCounters = new Map<number, InjectionCounters>();
+  const kills = { create: 0, delete: 0, armed: 0, restarts: 0 };
+  let onKillRequest: (index: number, phase: KillPhase) => void = () => undefined;
+  const onInstanceMessage = (index: number, payload: unknown) => {
+    const m = payload as FromInstance;
+    if (m.kind === "scan") scanner.scan(m.source, `${m.where} (instance ${index})`, m.text);
+    else if (m.kind === "counters") instanceCounters.set(m.pid, m.counters);
+    else onKillRequest(index, m.phase);
+  };
+  const allCounters = (): InjectionCounters => {
+    const total = { ...sw.counters };
+    for (const c of instanceCounters.values()) {
+      for (const k of Object.keys(total) as Array<keyof InjectionCounters>) total[k] += c[k];
+    }
+    return total;
+  };
   const failedPods = new Map<string, string>();
   const bridgeEvents = new Map<string, number>();
 
@@ -266,8 +338,15 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
   };
 
   progress(`chaos: seed ${opts.seed}, ${profile.mode} (${profile.pods} pods in ${profile.waves} waves)`);
+  const setupOptions: InstanceSetupOptions = { seed: opts.seed, rates };
+  const latency = withSeed(REALISTIC_LATENCY, opts.seed);
   const stack = await startLocalStack({
     timeScale: profile.timeScale,
+    podEventsInstances: profile.instances,
+    instanceSetup: { path: "chaos/instanceSetup.js", options: setupOptions },
+    onInstanceMessage,
+    latency,
+    queueProxy: true,
     simulator: {
       seed: opts.seed,
       timing: CHAOS_SIM_TIMING,
@@ -309,38 +388,16 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     const foreign = foreignGroups(stack);
     for (const g of foreign) aci.seedGroup(stack.resourceGroup, g.name, g.body);
     const foreignNames = foreign.map((g) => g.name);
+    const queueProxy = stack.queueProxy!;
 
-    // ---- seams: the Functions' runtime and definitions (same module instances the host runs) ----
+    // ---- seams: podEvents runs in the instances (chaos/instanceSetup.ts wraps each one's runtime and
+    // handler); here only the reconcile timer, whose runtime is this process's ----
     const { processRuntime } = await import("../functions/runtime.js");
-    const { podEventsFunction } = await import("../functions/podEvents.js");
     const { reconcileFunction } = await import("../functions/reconcile.js");
     const runtime = processRuntime();
     const observeSent = (source: string) => (message: unknown) =>
       scanner.scan("queue", source, safeStringify(message));
-    runtime.aci = crashingContainerGroupApi(runtime.aci, sw, rng.fork("crash-create"), rates);
     runtime.sender = chaosSender(runtime.sender, sw, rng.fork("repair-queue"), rates, observeSent("repair"));
-    // FollowUpScheduler keeps its sender privately; replacing it routes follow-ups and deferrals through chaos.
-    const followUps = runtime.followUps as unknown as { sender: typeof runtime.sender };
-    followUps.sender = chaosSender(
-      followUps.sender,
-      sw,
-      rng.fork("followup-queue"),
-      rates,
-      observeSent("follow-up"),
-    );
-    podEventsFunction.handler = chaosQueueHandler(
-      podEventsFunction.handler,
-      sw,
-      rng.fork("crash-handler"),
-      rates,
-      {
-        message: (message, context) => {
-          scanner.scan("queue", "delivered", safeStringify(message));
-          scanner.scan("queue", "triggerMetadata", safeStringify(context.triggerMetadata));
-        },
-        error: (error) => scanner.scan("error", "podEvents", errorText(error)),
-      },
-    );
     reconcileFunction.handler = chaosTimerHandler(
       reconcileFunction.handler,
       sw,
@@ -382,6 +439,8 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     // ---- observation: sampled every second, all run long ----
     const seenDuplicates = new Set<string>();
     const podRv = new Map<string, string>();
+    const firstSettledAt: Record<string, number> = {};
+    const exempt = new Set<string>(COLLIDING_PODS.map((n) => `${CHAOS_NAMESPACE}/${n}`));
     let nodeNotReady = 0;
     let lastReady = "True";
     let last: Assessment | undefined;
@@ -406,8 +465,12 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     };
     const sample = (): Assessment => {
       const { pods, groups, raw } = snapshot();
+      const at = Date.now();
       for (const p of raw) {
         const uid = p.metadata?.uid ?? "";
+        if ((p.status?.phase === "Running" || p.status?.phase === "Succeeded") && !(uid in firstSettledAt)) {
+          firstSettledAt[uid] = at;
+        }
         if (p.status?.phase === "Failed") {
           failedPods.set(
             `${p.metadata?.namespace}/${p.metadata?.name}`,
@@ -420,7 +483,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
           scanner.scan("pod-status", `${p.metadata?.namespace}/${p.metadata?.name}`, safeStringify(p.status));
         }
       }
-      const a = assess(pods, groups, own);
+      const a = assess(pods, groups, own, exempt);
       for (const d of a.duplicates) seenDuplicates.add(d);
       const node = kube.get<V1Node>("nodes", undefined, stack.node.name);
       const ready = node?.status?.conditions?.find((c) => c.type === "Ready")?.status ?? "Unknown";
@@ -430,6 +493,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       return a;
     };
 
+    const outages: OutageWindow[] = [];
     let phase = "chaos";
     let waveLabel = "";
     const faultCount = () => {
@@ -438,7 +502,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       let kubeFaults = 0;
       for (const c of kube.calls)
         if (c.status >= 500 || (c.status === 409 && c.method !== "POST")) kubeFaults++;
-      const k = sw.counters;
+      const k = allCounters();
       const other =
         k.queueDropped +
         k.queueDuplicated +
@@ -448,7 +512,10 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         k.timerRunsSkipped +
         k.watcherRestarts +
         k.watchCuts +
-        k.historyCompactions;
+        k.historyCompactions +
+        kills.create +
+        kills.delete +
+        (outages.length > 0 ? 1 : 0);
       return { arm, kube: kubeFaults, other, total: arm + kubeFaults + other };
     };
     const show = () => {
@@ -511,6 +578,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     // ---- chaos ----
     const chaosRng = rng.fork("schedule");
     sw.active = true;
+    stack.host.sendToInstances({ active: true } satisfies ToInstance);
     const armRemovers = armFaultRules(rates).map((r) => aci.faults.add(r));
     const kubeRemovers = kubeFaultRules(rates).map((r) => kube.faults.add(r));
     every(
@@ -540,6 +608,83 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         await watchers.restart(kind);
       },
     );
+
+    // Instance kills: arm one running instance; at its next create (after the PUT) or delete (after ARM
+    // accepted it) the invocation stalls and asks to be killed; SIGKILL, then a new instance 1-3 s later.
+    let killPending = false;
+    let nextKill: KillPhase = "create";
+    onKillRequest = (index, killPhase) => {
+      kills[killPhase]++;
+      stack.host.kill(index);
+      sw.later(chaosRng.int(1_000, 3_000), async () => {
+        await stack.host.restart(index);
+        kills.restarts++;
+        stack.host.sendToInstances({ active: sw.active } satisfies ToInstance, index);
+        killPending = false;
+      });
+    };
+    every(
+      () => profile.killEverySeconds * 1000,
+      () => {
+        if (!sw.active || killPending || kills.armed >= profile.kills) return;
+        const running = stack.host.instanceInfo().filter((i) => i.state === "running");
+        if (running.length < 2) return;
+        const target = chaosRng.pick(running).index;
+        killPending = true;
+        kills.armed++;
+        stack.host.sendToInstances({ armKill: nextKill } satisfies ToInstance, target);
+        nextKill = nextKill === "create" ? "delete" : "create";
+      },
+    );
+
+    // The correlated outage: API server down, ARM answering 503, the queue refusing connections.
+    const outageRecovery: Array<{
+      endMs: number;
+      deadlineMs: number;
+      liveAtEnd: string[];
+      liveAtDeadline: string[];
+    }> = [];
+    const liveUids = () =>
+      snapshot()
+        .pods.filter((p) => !p.terminating)
+        .map((p) => p.uid);
+    const recoveryLimitMs = 2 * profile.repairIntervalSeconds * 1000;
+    let recoveryClosed = false;
+    const outageDone = (async () => {
+      await sleep(profile.outage.atSeconds * 1000);
+      const startMs = Date.now();
+      const o = profile.outage;
+      const removeKube = kube.faults.add({ status: 503, message: "chaos: API server unavailable" });
+      kube.cutWatches();
+      const removeArm = aci.faults.add({ effect: { kind: "status", status: 503 } });
+      queueProxy.unavailable = true;
+      progress(
+        `  outage: API server ${o.kubeApiSeconds} s, ARM 503 ${o.armSeconds} s, queue refused ${o.queueSeconds} s`,
+      );
+      const ends = [
+        { kind: "queue" as const, s: o.queueSeconds, end: () => (queueProxy.unavailable = false) },
+        { kind: "arm" as const, s: o.armSeconds, end: removeArm },
+        { kind: "kubeApi" as const, s: o.kubeApiSeconds, end: removeKube },
+      ].sort((a, b) => a.s - b.s);
+      for (const e of ends) {
+        const due = startMs + e.s * 1000;
+        if (due > Date.now()) await sleep(due - Date.now());
+        e.end();
+        outages.push({ kind: e.kind, startMs, endMs: Date.now() });
+      }
+      const endMs = Date.now();
+      const record = {
+        endMs,
+        deadlineMs: endMs + recoveryLimitMs,
+        liveAtEnd: liveUids(),
+        liveAtDeadline: [] as string[],
+      };
+      outageRecovery.push(record);
+      progress("  outage over");
+      await sleep(recoveryLimitMs);
+      if (!recoveryClosed) record.liveAtDeadline = liveUids();
+      recoveryClosed = true;
+    })();
 
     const workRng = rng.fork("workload");
     const alive = new Map<string, LivePod>();
@@ -595,8 +740,33 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       }
     };
 
+    // Pods whose group name a foreign group holds: the bridge must leave that group alone, whatever it does
+    // with the pod. One is deleted half-way (it must still be finalized), the other lives to the end.
+    const collidingPlans = COLLIDING_PODS.map((name) => planPod(name, "plain", workRng));
+    for (const planned of collidingPlans) {
+      for (const v of planned.secretValues) scanner.add(v);
+      for (const sec of planned.secrets) kube.createSecret(sec);
+      kube.createPod(planned.pod, { nodeName: stack.node.name });
+    }
+
+    // A watcher killed in the middle of a burst of new pods (its backlog is lost), then restarted.
+    let burstCreated = 0;
+    const burstDone = (async () => {
+      await sleep(profile.burst.atSeconds * 1000);
+      if (!sw.active) return;
+      for (let i = 0; i < profile.burst.pods; i++) {
+        createPod(`burst-${workRng.hex(6)}`);
+        burstCreated++;
+      }
+      sw.counters.watcherKilledMidBurst++;
+      await watchers.restart("crash");
+    })();
+
     const chaosStarted = Date.now();
     for (let w = 0; w < profile.waves; w++) {
+      if (w === Math.floor(profile.waves / 2)) {
+        kube.delete("pods", CHAOS_NAMESPACE, COLLIDING_PODS[0], { gracePeriodSeconds: 5 });
+      }
       waveLabel = `wave ${w + 1}/${profile.waves}`;
       const remainingWaves = profile.waves - w;
       const creates = Math.ceil((profile.pods - created) / remainingWaves);
@@ -617,8 +787,10 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       if (waveEnd > Date.now()) await sleep(waveEnd - Date.now());
     }
 
+    await burstDone;
     // ---- faults off: measure convergence ----
     sw.active = false;
+    stack.host.sendToInstances({ active: false } satisfies ToInstance);
     for (const remove of [...armRemovers, ...kubeRemovers]) remove();
     const faultsOffAt = Date.now();
     const chaosS = seconds(faultsOffAt - chaosStarted);
@@ -671,36 +843,110 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       scanner.scan("queue", m.messageId, Buffer.from(m.messageText, "base64").toString("utf8"));
     }
 
-    // Foreign groups: not written, and still there with their tags.
-    const touched = foreignWrites(aci.calls, foreignNames).map((c) => `${c.method} ${c.path} → ${c.status}`);
-    for (const g of foreign) {
-      const now = aci.getGroup(stack.resourceGroup, g.name);
-      if (!now) touched.push(`${g.name}: gone`);
-      else if (safeStringify(now.tags ?? {}) !== safeStringify(g.body.tags ?? {}))
-        touched.push(`${g.name}: tags changed`);
+    if (!recoveryClosed) {
+      // The run ended before two repair periods passed after the outage: judge at the end.
+      recoveryClosed = true;
+      for (const r of outageRecovery) {
+        r.deadlineMs = Date.now();
+        r.liveAtDeadline = liveUids();
+      }
     }
+    await Promise.race([outageDone, sleep(0)]);
 
-    const checks: ChaosChecks = {
-      lost: final.lost.length,
-      orphans: final.orphans.length + final.orphansDeleting.length,
-      duplicates: Math.max(final.duplicates.length, seenDuplicates.size),
-      wronglyFailed: failedPods.size,
-      foreignTouched: touched.length,
+    const leasePath = new RegExp(`/namespaces/kube-node-lease/leases/${stack.node.name}(\\?|$)`);
+    const leaseRenewals = kube.calls
+      .filter((c) => c.method !== "GET" && leasePath.test(c.path) && c.status >= 200 && c.status < 300)
+      .map((c) => c.at);
+    const end = snapshot();
+    const { checks, details } = computeChecks({
+      own,
+      pods: end.pods,
+      groups: end.groups,
+      exemptPods: [...exempt],
+      duplicatesSeen: [...seenDuplicates],
+      failedPods: Object.fromEntries(failedPods),
+      armCalls: aci.calls,
+      foreign: foreign.map((g) => {
+        const now = aci.getGroup(stack.resourceGroup, g.name);
+        return {
+          name: g.name,
+          tagsBefore: (g.body.tags as Record<string, string> | undefined) ?? {},
+          tagsAfter: now ? ((now.tags as Record<string, string> | undefined) ?? {}) : null,
+        };
+      }),
       secretLeaks: scanner.leaks.length,
-      stuckTerminating: final.terminating.length,
+      leaseRenewals,
+      outages,
+      outageRecovery,
+      firstSettledAt,
       convergedWithinS,
-      convergenceLimitS: limitS,
-    };
+      limits: {
+        convergenceS: limitS,
+        leaseRenewGapS: Math.round((LEASE_DURATION_SECONDS / profile.timeScale) * 10) / 10,
+        putsPerPodLifecycle: 1,
+      },
+    });
     const failed = failedChecks(checks);
     const f = faultCount();
     const countArm = (pred: (status: number) => boolean) => aci.calls.filter((c) => pred(c.status)).length;
-    const byFunction = stack.host.stats.byFunction;
+    const hostStats = stack.host.stats;
+    const byFunction = hostStats.byFunction;
+    const counters = allCounters();
+    const outageCount = (kind: OutageWindow["kind"]) => outages.filter((o) => o.kind === kind).length;
+    const faults: FaultKind[] = [
+      { kind: "arm5xx", available: true, count: countArm((st) => st >= 500) },
+      { kind: "arm429", available: true, count: countArm((st) => st === 429) },
+      { kind: "armLostResponse", available: true, count: countArm((st) => st === 0) },
+      {
+        kind: "aciTransition409",
+        available: true,
+        count: countArm((st) => st === 409),
+        note: "the simulator on this branch answers 409 ContainerGroupTransitioning only to a PUT on a Deleting group; 409s on Pending/Creating groups are not available yet",
+      },
+      { kind: "kube500", available: true, count: kube.calls.filter((c) => c.status === 500).length },
+      {
+        kind: "kube409",
+        available: true,
+        count: kube.calls.filter((c) => c.status === 409 && c.method !== "POST").length,
+      },
+      { kind: "queueDropped", available: true, count: counters.queueDropped },
+      { kind: "queueDuplicated", available: true, count: counters.queueDuplicated },
+      { kind: "queueReordered", available: true, count: counters.queueReordered },
+      { kind: "crashAfterCreate", available: true, count: counters.crashedAfterCreate },
+      { kind: "crashAfterHandler", available: true, count: counters.crashedAfterHandler },
+      { kind: "timerRunSkipped", available: true, count: counters.timerRunsSkipped },
+      { kind: "watcherRestart", available: true, count: counters.watcherRestarts },
+      { kind: "watcherKilledMidBurst", available: true, count: counters.watcherKilledMidBurst },
+      { kind: "watchCut", available: true, count: counters.watchCuts },
+      { kind: "watchHistoryCompacted", available: true, count: counters.historyCompactions },
+      { kind: "outageKubeApi", available: true, count: outageCount("kubeApi") },
+      { kind: "outageArm", available: true, count: outageCount("arm") },
+      { kind: "outageQueue", available: true, count: outageCount("queue") },
+      { kind: "instanceKillMidCreate", available: true, count: kills.create },
+      { kind: "instanceKillMidDelete", available: true, count: kills.delete },
+      { kind: "foreignNameCollision", available: true, count: COLLIDING_PODS.length },
+      {
+        kind: "latency",
+        available: true,
+        count: 1,
+        note: `profile ${latency.name} on the API fake and the queue path`,
+      },
+    ];
     return {
       seed: opts.seed,
       mode: profile.mode,
       pass: failed.length === 0,
       failed,
       checks,
+      topology: {
+        podEventsInstances: stack.host.instances,
+        reconcileInstances: 1,
+        watchers: 1,
+        latency: latency.name,
+      },
+      faults,
+      faultKindsInjected: faults.filter((k) => k.count > 0).map((k) => k.kind),
+      outages,
       scale: {
         timeScale: profile.timeScale,
         reconcileTimerEverySeconds: Math.round((10 / profile.timeScale) * 100) / 100,
@@ -724,7 +970,9 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         },
       },
       workload: {
-        podsCreated: created,
+        podsCreated: created + COLLIDING_PODS.length,
+        burstPods: burstCreated,
+        collidingPods: COLLIDING_PODS.length,
         shapes,
         deletions,
         aliveAtEnd: final.pods,
@@ -733,7 +981,11 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         foreignGroups: foreignNames.length,
       },
       injected: {
-        ...sw.counters,
+        ...counters,
+        instanceKillsMidCreate: kills.create,
+        instanceKillsMidDelete: kills.delete,
+        instanceRestarts: kills.restarts,
+        queueRefused: queueProxy.refused,
         armCalls: aci.calls.length,
         arm5xx: countArm((s) => s >= 500),
         arm429: countArm((s) => s === 429),
@@ -747,21 +999,21 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         total: f.total,
       },
       host: {
-        invocations: stack.host.stats.invocations,
-        failures: stack.host.stats.failures,
-        poisoned: stack.host.stats.poisoned,
-        timerRuns: stack.host.stats.timerRuns,
-        maxInFlight: stack.host.stats.maxInFlight,
+        invocations: hostStats.invocations,
+        failures: hostStats.failures,
+        poisoned: hostStats.poisoned,
+        timerRuns: hostStats.timerRuns,
+        maxInFlight: hostStats.maxInFlight,
         podEventsInvocations: byFunction.podEvents?.invocations ?? 0,
+        ...Object.fromEntries(
+          stack.host.instanceInfo().map((i) => [`instance${i.index}Starts`, i.starts] as const),
+        ),
       },
-      timings: { totalS: seconds(Date.now() - started), chaosS, convergedWithinS },
+      timings: { startedAtMs: started, totalS: seconds(Date.now() - started), chaosS, convergedWithinS },
       details: {
-        lost: final.lost.slice(0, 50),
-        orphans: [...final.orphans, ...final.orphansDeleting.map((n) => `${n} (Deleting)`)].slice(0, 50),
-        duplicates: [...seenDuplicates].slice(0, 50),
-        wronglyFailed: [...failedPods].map(([pod, why]) => `${pod}: ${why}`).slice(0, 50),
-        foreignTouched: touched.slice(0, 50),
-        stuckTerminating: final.terminating.slice(0, 50),
+        ...(Object.fromEntries(
+          Object.entries(details).map(([k, v]) => [k, (v as string[]).slice(0, 50)]),
+        ) as unknown as CheckDetails),
         leaks: scanner.leaks.slice(0, 20),
       },
       observations: {
@@ -770,6 +1022,19 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         poisonQueueSample: poisoned.slice(0, 5),
         bridgeEvents: Object.fromEntries([...bridgeEvents].sort((a, b) => b[1] - a[1])),
         armCallsByOperation: armBreakdown(aci.calls),
+        collidingPods: Object.fromEntries(
+          COLLIDING_PODS.map((name) => {
+            const p = kube.get<V1Pod>("pods", CHAOS_NAMESPACE, name);
+            return [
+              name,
+              p ? `${p.status?.phase ?? "no phase"} ${p.status?.reason ?? ""}`.trim() : "deleted",
+            ] as const;
+          }),
+        ),
+        instances: stack.host
+          .instanceInfo()
+          .map((i) => ({ index: i.index, state: i.state, starts: i.starts })),
+        secretMarkers: scanner.markerLabels,
         scanned: scanner.scanned,
       },
     };

@@ -21,6 +21,8 @@ export interface Leak {
 
 export class SecretScanner {
   private readonly values = new Set<string>();
+  /** Credentials without the chaos prefix (service-account tokens, kubeconfig tokens): label → marker. */
+  private readonly markers = new Map<string, string>();
   readonly leaks: Leak[] = [];
   /** Texts scanned, by source (shows the scan was not vacuous). */
   readonly scanned: Record<string, number> = {};
@@ -31,11 +33,25 @@ export class SecretScanner {
     this.values.add(value);
   }
 
+  /**
+   * Registers a credential that does not carry the prefix: `marker` is a part every such credential
+   * contains (a token's fixed header, a kubeconfig token's fixed prefix) and nothing legitimate prints.
+   * Found raw, or inside a base64 run that decodes to text holding it.
+   */
+  addMarker(label: string, marker: string): void {
+    if (marker.length < 12) throw new Error("a secret marker must be distinctive (12+ characters)");
+    this.markers.set(label, marker);
+  }
+
   get size(): number {
     return this.values.size;
   }
 
-  /** The secret values found in `text` (raw, base64, or inside a decodable base64 run). */
+  get markerLabels(): string[] {
+    return [...this.markers.keys()];
+  }
+
+  /** The secret values (or marker labels) found in `text` (raw, base64, or inside a decodable base64 run). */
   find(text: string): string[] {
     const found = new Set<string>();
     if (text.includes(SECRET_PREFIX)) {
@@ -44,9 +60,14 @@ export class SecretScanner {
     if (text.includes(SECRET_PREFIX_B64)) {
       for (const v of this.values) if (text.includes(Buffer.from(v).toString("base64"))) found.add(v);
     }
+    for (const [label, marker] of this.markers) if (text.includes(marker)) found.add(label);
     for (const run of text.match(BASE64_RUN) ?? []) {
       const decoded = Buffer.from(run, "base64").toString("latin1");
-      if (decoded.includes(SECRET_PREFIX) || decoded.includes(SECRET_PREFIX_B64)) {
+      if (
+        decoded.includes(SECRET_PREFIX) ||
+        decoded.includes(SECRET_PREFIX_B64) ||
+        [...this.markers.values()].some((m) => decoded.includes(m))
+      ) {
         for (const v of this.find(decoded)) found.add(v);
       }
     }
@@ -60,7 +81,15 @@ export class SecretScanner {
     const found = this.find(text);
     for (const value of found) {
       if (this.leaks.length < 200) {
-        this.leaks.push({ source, where, excerpt: excerpt(text, value) });
+        const marker = this.markers.get(value);
+        this.leaks.push({
+          source,
+          where: marker ? `${where} (${value})` : where,
+          // For a credential only what precedes it: the rest of a token follows the marker.
+          excerpt: marker
+            ? `${text.slice(Math.max(0, text.indexOf(marker) - 80), Math.max(0, text.indexOf(marker)))}<CREDENTIAL>`
+            : excerpt(text, value),
+        });
       } else {
         this.leaks.push({ source, where, excerpt: "" });
       }

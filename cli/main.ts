@@ -13,7 +13,7 @@ import { ConfigError, InvalidPodSpecError, type AciBridgeError } from "../lib/er
 import type { Env } from "../lib/config.js";
 import { createEntrypointResolver } from "../lib/registry/entrypoint.js";
 import { collectReferences, podToContainerGroup } from "../lib/translate/index.js";
-import type { ResolvedReferences } from "../lib/translate/types.js";
+import type { ImageConfigFacts, ResolvedReferences } from "../lib/translate/types.js";
 import { armRequestBody, maskSecrets } from "./armBody.js";
 import { cliNodeSettings } from "./settings.js";
 import {
@@ -43,7 +43,8 @@ Options:
       --api-server <host:port> KUBERNETES_SERVICE_HOST/PORT written into containers (env ACI_API_SERVER)
       --entrypoint <image=cmd> the ENTRYPOINT of an image whose container has args but no command
                                (JSON array or a single path; repeatable)
-      --resolve-entrypoints    read missing ENTRYPOINTs from the registries (network)
+      --resolve-entrypoints    read missing ENTRYPOINTs (and, for workingDir, image configs) from the
+                               registries (network)
       --no-admission-defaults  translate pods exactly as written (no kube-api-access volume, no defaults)
   -h, --help                   this text
 `;
@@ -269,6 +270,16 @@ async function resolve(
     configMaps: configMapMap,
     entrypoints: resolvedEntrypoints,
   };
+  if (resolver && request.imageConfigImages) {
+    const configs = new Map<string, ImageConfigFacts>();
+    for (const { image, pullSecretNames } of request.imageConfigImages) {
+      const pullSecrets = pullSecretNames
+        .map((n) => secretMap.get(n))
+        .filter((s): s is V1Secret => s !== undefined);
+      configs.set(image, await resolver.resolveConfig(image, pullSecrets));
+    }
+    refs.imageConfigs = configs;
+  }
   if (request.serviceAccountTokens) {
     refs.serviceAccountToken = PLACEHOLDER_TOKEN;
     refs.serviceAccountTokens = new Map(

@@ -2,7 +2,7 @@
  * Node settings for the dry run: the same environment variables the Functions read (through lib/config's
  * `Reader`), overridden by command-line flags. Nothing here needs Azure or cluster credentials.
  */
-import { Reader, parseNodes, type Env } from "../lib/config.js";
+import { Reader, loadTranslationPolicy, parseNodes, type Env } from "../lib/config.js";
 import type { NodeSettings } from "../lib/translate/types.js";
 
 export interface SettingFlags {
@@ -47,6 +47,7 @@ export function cliNodeSettings(env: Env, flags: SettingFlags): NodeSettings {
     nodeIP: r.string("ACI_NODE_IP", "10.240.0.250"),
     maxCpuPerGroup: r.number("ACI_MAX_CPU_PER_GROUP", 4),
     maxMemoryGbPerGroup: r.number("ACI_MAX_MEMORY_GB_PER_GROUP", 16),
+    policy: loadTranslationPolicy(r),
   };
   const subnet = r.optional("ACI_SUBNET_ID");
   if (subnet) settings.subnetId = subnet;

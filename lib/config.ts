@@ -58,6 +58,50 @@ export interface AciConfig {
   /** Per-group ceilings checked before ARM is called (region-dependent; defaults: common Linux SKUs). */
   maxCpuPerGroup: number;
   maxMemoryGbPerGroup: number;
+  /** Node-wide choices for pod fields ACI can only approximate (docs/translation.md "Node-wide policies"). */
+  translation: TranslationPolicy;
+}
+
+/**
+ * Node-wide translation policies. Each names what to do with a pod field ACI cannot run as written; a pod
+ * can still choose for itself with the annotation docs/translation.md names.
+ */
+export interface TranslationPolicy {
+  /** tcpSocket/grpc liveness/readiness probes: reject the pod, or run it without them (Warning Event). */
+  unsupportedProbes: "reject" | "drop";
+  /** Literal written for `status.podIP(s)` fieldRefs (e.g. `0.0.0.0`); unset: such pods are rejected. */
+  podIpSubstitute?: string;
+  /** `workingDir` the bridge can neither match nor wrap (no shell in the image, image config unknown). */
+  workingDir: "reject" | "drop";
+  /** More than 5 distinct ports on a group that gets an IP: reject, or expose the first 5 declared. */
+  excessPorts: "reject" | "first5";
+}
+
+export const DEFAULT_TRANSLATION_POLICY: Readonly<TranslationPolicy> = Object.freeze({
+  unsupportedProbes: "reject",
+  workingDir: "drop",
+  excessPorts: "reject",
+});
+
+/** ACI_UNSUPPORTED_PROBES, ACI_POD_IP_SUBSTITUTE, ACI_WORKING_DIR, ACI_EXCESS_PORTS. */
+export function loadTranslationPolicy(r: Reader): TranslationPolicy {
+  const d = DEFAULT_TRANSLATION_POLICY;
+  const policy: TranslationPolicy = {
+    unsupportedProbes: r.oneOf("ACI_UNSUPPORTED_PROBES", ["reject", "drop"] as const, d.unsupportedProbes),
+    workingDir: r.oneOf("ACI_WORKING_DIR", ["reject", "drop"] as const, d.workingDir),
+    excessPorts: r.oneOf("ACI_EXCESS_PORTS", ["reject", "first5"] as const, d.excessPorts),
+  };
+  const substitute = r.optional("ACI_POD_IP_SUBSTITUTE");
+  if (substitute !== undefined) {
+    // An address a process can bind or print: IPv4 or IPv6 literal, nothing a shell would interpret.
+    if (!/^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$/.test(substitute)) {
+      throw new ConfigError(
+        `ACI_POD_IP_SUBSTITUTE must be an IP address (e.g. 0.0.0.0), got "${substitute}"`,
+      );
+    }
+    policy.podIpSubstitute = substitute;
+  }
+  return policy;
 }
 
 export interface QueueConnectionConfig {
@@ -141,6 +185,7 @@ export function loadBridgeConfig(env: Env): Readonly<BridgeConfig> {
       apiServer: parseHostPort(r.optional("ACI_API_SERVER")),
       maxCpuPerGroup: r.number("ACI_MAX_CPU_PER_GROUP", 4),
       maxMemoryGbPerGroup: r.number("ACI_MAX_MEMORY_GB_PER_GROUP", 16),
+      translation: loadTranslationPolicy(r),
     },
     kubeconfig: { inline: r.optional("KUBECONFIG_CONTENT"), path: r.optional("KUBECONFIG") },
     queue: {

@@ -50,6 +50,8 @@ export interface RuntimeOverrides {
   entrypoints?: EntrypointResolver;
   now?: () => Date;
   instance?: string;
+  /** Wraps the pod-events sender (tests: a time-scaled harness shortens visibility delays). */
+  wrapSender?: (sender: PodEventSender) => PodEventSender;
 }
 
 export function createBridgeRuntime(
@@ -81,7 +83,8 @@ export function createBridgeRuntime(
       queueServiceUri: config.queue.queueServiceUri,
       credential: queueCredential,
     });
-  const sender = queueSender(queueClient(POD_EVENTS_QUEUE));
+  const plainSender = queueSender(queueClient(POD_EVENTS_QUEUE));
+  const sender = overrides.wrapSender ? overrides.wrapSender(plainSender) : plainSender;
   const poison = queueClient(POD_EVENTS_POISON_QUEUE);
   const nowMs = () => now().getTime();
   return {
@@ -121,6 +124,7 @@ export function nodeSettings(config: Readonly<BridgeConfig>): Map<string, NodeSe
         ...(config.aci.apiServer ? { apiServer: { ...config.aci.apiServer } } : {}),
         maxCpuPerGroup: config.aci.maxCpuPerGroup,
         maxMemoryGbPerGroup: config.aci.maxMemoryGbPerGroup,
+        policy: { ...config.aci.translation },
       },
     ]),
   );

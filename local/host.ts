@@ -18,10 +18,14 @@ import {
   type LocalHostStats,
 } from "./hostRuntime.js";
 import { TimerListener, type TimerFunctionDefinition } from "./hostTimer.js";
+import { QueueInstances, type InstanceInfo } from "./hostInstances.js";
+import type { WorkerSetupModule } from "./hostWorkerProtocol.js";
 
 export type { HostJsonSettings, QueuesOptions, ResolvedHostSettings } from "./hostConfig.js";
 export { parseTimeSpan, resolveHostSettings } from "./hostConfig.js";
 export type { QueueFunctionDefinition } from "./hostQueue.js";
+export type { InstanceInfo } from "./hostInstances.js";
+export type { WorkerFunctionModule, WorkerSetupContext, WorkerSetupModule } from "./hostWorkerProtocol.js";
 export type { TimerFunctionDefinition } from "./hostTimer.js";
 export type { FunctionStats, HostLogLevel, HostLogLine, LocalHostStats } from "./hostRuntime.js";
 export { formatHostLogLine } from "./hostRuntime.js";
@@ -46,6 +50,18 @@ export interface LocalHostOptions {
   timeScale?: number;
   /** How long `stop()` waits for running invocations (real ms). Default 30 000. */
   stopTimeoutMs?: number;
+  /**
+   * Runs every queue function on this many instances, each a forked OS process with its own module state
+   * and its own listener (Flex Consumption's scale-out); the definitions need `module`. Timers stay in this
+   * process. Default: undefined — one instance, in this process.
+   */
+  queueInstances?: number;
+  /** Loaded by every queue instance before it listens (wraps handlers or the runtime: the chaos run). */
+  instanceSetup?: WorkerSetupModule;
+  /** Payloads an instance's setup module reports. */
+  onInstanceMessage?: (instanceIndex: number, payload: unknown) => void;
+  /** The compiled worker entry. Default: local/hostWorker.js of the compiled tree (dist/). */
+  workerEntry?: string;
 }
 
 export interface LocalHost {
@@ -61,6 +77,19 @@ export interface LocalHost {
   idle(options?: { timeoutMs?: number; pollMs?: number }): Promise<void>;
   /** Stops polling and timers and waits (bounded) for running invocations. Idempotent. */
   stop(): Promise<void>;
+  /** Queue instances: 1 when the queue functions run in this process. */
+  readonly instances: number;
+  /** Each queue instance (only with `queueInstances`): pid, state, counters. */
+  instanceInfo(): InstanceInfo[];
+  /**
+   * SIGKILLs queue instance `index` (only with `queueInstances`): what it ran is lost, its messages reappear
+   * after the processing visibility (10 minutes of host time).
+   */
+  kill(index: number): void;
+  /** Starts a new instance in slot `index` (killing the current one if it is alive), as Flex would. */
+  restart(index: number): Promise<void>;
+  /** Sends a payload to the instances' setup modules (all, or one). */
+  sendToInstances(payload: unknown, index?: number): void;
 }
 
 /** Resolves a binding's `connection` like the host: "" → AzureWebJobsStorage; else X, then AzureWebJobsX. */
@@ -78,9 +107,10 @@ export function resolveConnection(connections: Record<string, string>, connectio
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const settings = resolveHostSettings(options.hostJson);
   const clock = createClock(options.timeScale ?? 1, options.now);
+  const sink = options.log ?? consoleLogSink;
   const runtime: HostRuntime = createRuntime({
     clock,
-    sink: options.log ?? consoleLogSink,
+    sink,
     functionTimeoutMs: settings.functionTimeoutMs,
   });
   const queueDefs = options.queueFunctions ?? [];
@@ -92,7 +122,35 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   // Validate everything before starting anything (a bad schedule or connection fails startup).
   const services = new Map<string, QueueServiceClient>();
-  const queueListeners = queueDefs.map((def) => {
+  const scaled = options.queueInstances !== undefined;
+  const instanceGroups = scaled
+    ? queueDefs.map((def) => {
+        if (!def.module) {
+          throw new Error(`queue function '${def.name}' has no 'module': it cannot run on several instances`);
+        }
+        return new QueueInstances({
+          count: options.queueInstances!,
+          functionName: def.name,
+          queueName: def.queueName,
+          connection: def.connection,
+          connectionString: resolveConnection(options.connections, def.connection),
+          module: def.module,
+          settings,
+          timeScale: clock.timeScale,
+          clockOrigin: clock.origin,
+          ...(options.instanceSetup ? { setup: options.instanceSetup } : {}),
+          ...(options.workerEntry ? { entry: options.workerEntry } : {}),
+          log: sink,
+          ...(options.onInstanceMessage ? { onMessage: options.onInstanceMessage } : {}),
+        });
+      })
+    : [];
+  const queueClients = queueDefs.map((def) =>
+    QueueServiceClient.fromConnectionString(
+      resolveConnection(options.connections, def.connection),
+    ).getQueueClient(def.queueName),
+  );
+  const queueListeners = (scaled ? [] : queueDefs).map((def) => {
     const connectionString = resolveConnection(options.connections, def.connection);
     let service = services.get(connectionString);
     if (!service) {
@@ -116,15 +174,57 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     });
   }
   for (const listener of queueListeners) listener.start();
+  await Promise.all(instanceGroups.map((g) => g.startAll()));
+  if (scaled) {
+    runtime.log({
+      level: "information",
+      message: `Queue functions run on ${options.queueInstances} instance(s): ${instanceGroups
+        .map(
+          (g) =>
+            `${queueDefs[instanceGroups.indexOf(g)]?.name} pids ${g
+              .info()
+              .map((i) => i.pid)
+              .join(", ")}`,
+        )
+        .join("; ")}`,
+    });
+  }
   for (const listener of timerListeners.values()) listener.start();
   runtime.log({ level: "information", message: "Job host started" });
 
   let stopping: Promise<void> | undefined;
   const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
 
+  const stats = (): LocalHostStats => {
+    if (!scaled) return runtime.stats;
+    const total = structuredClone(runtime.stats);
+    for (const g of instanceGroups) g.addStatsTo(total);
+    total.maxInFlight = Math.max(runtime.stats.maxInFlight, ...instanceGroups.map((g) => g.maxInFlight));
+    return total;
+  };
+  const scaledOnly = (): void => {
+    if (!scaled)
+      throw new Error("kill/restart need queueInstances (the queue functions run in this process)");
+  };
+
   return {
     settings,
-    stats: runtime.stats,
+    get stats() {
+      return stats();
+    },
+    instances: options.queueInstances ?? 1,
+    instanceInfo: () => instanceGroups.flatMap((g) => g.info()),
+    kill(index) {
+      scaledOnly();
+      for (const g of instanceGroups) g.kill(index);
+    },
+    async restart(index) {
+      scaledOnly();
+      await Promise.all(instanceGroups.map((g) => g.restart(index)));
+    },
+    sendToInstances(payload, index) {
+      for (const g of instanceGroups) g.send(payload, index);
+    },
 
     async runTimerNow(name) {
       const listener = timerListeners.get(name);
@@ -138,18 +238,22 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         const busy =
           runtime.stats.inFlight > 0 ||
           queueListeners.some((l) => l.inFlight > 0) ||
+          instanceGroups.some((g) => g.busy) ||
           [...timerListeners.values()].some((t) => t.running);
         if (!busy) {
           const counts = await Promise.all(
-            queueListeners.map(async (l) => {
+            queueClients.map(async (queue) => {
               try {
-                return (await l.queue.getProperties()).approximateMessagesCount ?? 0;
+                return (await queue.getProperties()).approximateMessagesCount ?? 0;
               } catch {
                 return 0; // a queue that does not exist holds nothing
               }
             }),
           );
-          const stillBusy = runtime.stats.inFlight > 0 || queueListeners.some((l) => l.inFlight > 0);
+          const stillBusy =
+            runtime.stats.inFlight > 0 ||
+            queueListeners.some((l) => l.inFlight > 0) ||
+            instanceGroups.some((g) => g.busy);
           if (!stillBusy && counts.every((c) => c === 0)) return;
         }
         if (Date.now() > deadline) {
@@ -163,9 +267,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       stopping ??= (async () => {
         runtime.log({ level: "information", message: "Stopping JobHost" });
         const [abandoned] = await Promise.all([
-          Promise.all(queueListeners.map((l) => l.stop(stopTimeoutMs))).then((n) =>
-            n.reduce((a, b) => a + b, 0),
-          ),
+          Promise.all([
+            ...queueListeners.map((l) => l.stop(stopTimeoutMs)),
+            ...instanceGroups.map((g) => g.stop(stopTimeoutMs)),
+          ]).then((n) => n.reduce((a, b) => a + b, 0)),
           Promise.all([...timerListeners.values()].map((t) => t.stop(stopTimeoutMs))),
         ]);
         if (abandoned > 0) {

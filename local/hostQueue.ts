@@ -22,6 +22,7 @@ import { RestError, type DequeuedMessageItem, type QueueClient } from "@azure/st
 import type { InvocationContext, TriggerMetadata } from "@azure/functions";
 import { MIN_POLLING_INTERVAL_MS, formatTimeSpan, type QueuesOptions } from "./hostConfig.js";
 import { toDotNetDate, type HostRuntime } from "./hostRuntime.js";
+import type { WorkerFunctionModule } from "./hostWorkerProtocol.js";
 
 /** A queue-triggered function, as `functions/*.ts` export it (compatible with `app.storageQueue`). */
 export interface QueueFunctionDefinition {
@@ -30,6 +31,11 @@ export interface QueueFunctionDefinition {
   /** App setting name of the storage connection ("" → AzureWebJobsStorage). */
   connection: string;
   handler: (message: unknown, context: InvocationContext) => Promise<void>;
+  /**
+   * Where an instance process finds this definition, for hosts that run the queue functions on several
+   * instances (`queueInstances`): a module and the export holding the definition.
+   */
+  module?: WorkerFunctionModule;
 }
 
 /** The host keeps a message invisible this long while the function runs, renewing it at half-time. */
@@ -206,12 +212,20 @@ export class QueueListener {
   }
 
   async #waitForNewBatchThreshold(): Promise<void> {
+    const signal = this.#abort.signal;
+    let onAbort: (() => void) | undefined;
     const aborted = new Promise<void>((resolve) => {
-      if (this.#abort.signal.aborted) resolve();
-      this.#abort.signal.addEventListener("abort", () => resolve(), { once: true });
+      onAbort = resolve;
+      if (signal.aborted) resolve();
+      signal.addEventListener("abort", onAbort, { once: true });
     });
-    while (this.#processing.size > this.options.newBatchThreshold && !this.#abort.signal.aborted) {
-      await Promise.race([...this.#processing, aborted]);
+    try {
+      while (this.#processing.size > this.options.newBatchThreshold && !signal.aborted) {
+        await Promise.race([...this.#processing, aborted]);
+      }
+    } finally {
+      // One listener per batch would pile up on the listener's long-lived signal.
+      if (onAbort) signal.removeEventListener("abort", onAbort);
     }
   }
 

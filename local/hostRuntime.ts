@@ -19,6 +19,8 @@ export interface HostLogLine {
   category: "Host" | "Function";
   functionName?: string;
   invocationId?: string;
+  /** Which queue instance wrote it, when the queue functions run on several (local/hostInstances.ts). */
+  instance?: number;
   message: string;
 }
 
@@ -42,6 +44,8 @@ export function consoleLogSink(line: HostLogLine): void {
  */
 export interface HostClock {
   timeScale: number;
+  /** Real epoch ms at which host time equals real time. */
+  origin: number;
   /** Host time (scaled). */
   now(): Date;
   /** Waits `ms` of host time (ms / timeScale real). Resolves early, without error, when `signal` aborts. */
@@ -50,12 +54,20 @@ export interface HostClock {
   toReal(ms: number): number;
 }
 
-export function createClock(timeScale = 1, realNow: () => Date = () => new Date()): HostClock {
+/**
+ * `origin` (real epoch ms) is where host time and real time coincide; instances of one host share it, so
+ * their scaled timestamps agree. Default: now.
+ */
+export function createClock(
+  timeScale = 1,
+  realNow: () => Date = () => new Date(),
+  origin: number = realNow().getTime(),
+): HostClock {
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error("timeScale must be a positive number");
-  const origin = realNow().getTime();
   const toReal = (ms: number) => ms / timeScale;
   return {
     timeScale,
+    origin,
     now: () => new Date(origin + (realNow().getTime() - origin) * timeScale),
     toReal,
     sleep(ms, signal) {

@@ -68,6 +68,7 @@ printed say which part uses what)
 Tuning
   --set KEY=VALUE            a bridge app setting (lib/config.ts), e.g. --set ACI_STATUS_FAST_SECONDS=1; repeatable
   --time-scale K             run the local Functions host's clock K times faster (timer, polling)
+  --instances N              run podEvents on N instances (separate processes, like Flex scale-out); default 1
   --azurite-port N           default 0 (any free port)
   --aci-port N               default 0 (any free port)
   --verbose                  print the Functions host's and the watcher's log lines
@@ -138,6 +139,7 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
         local: { type: "boolean" },
         set: { type: "string", multiple: true },
         "time-scale": { type: "string" },
+        instances: { type: "string" },
         "azurite-port": { type: "string" },
         "aci-port": { type: "string" },
         verbose: { type: "boolean" },
@@ -185,6 +187,13 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
   if (timeScale !== undefined) {
     if (timeScale <= 0) throw new UsageError("--time-scale must be > 0");
     options.timeScale = timeScale;
+  }
+  if (values.instances !== undefined) {
+    const n = Number(values.instances);
+    if (!Number.isInteger(n) || n < 1 || n > 32) {
+      throw new UsageError(`--instances must be an integer from 1 to 32, got "${values.instances}"`);
+    }
+    options.podEventsInstances = n;
   }
   const azuritePort = positiveNumber("azurite-port", values["azurite-port"]);
   const aciPort = positiveNumber("aci-port", values["aci-port"]);
@@ -263,10 +272,11 @@ function checkSettings(options: LocalStackOptions): void {
     });
   } catch (error) {
     if (error instanceof ConfigError) {
+      // The config loader never echoes a value (it may be a secret); a flag's own value is safe to repeat.
       const flag = /ACI_NODE_TAINT/.test(error.message)
-        ? "--taint: "
+        ? `--taint "${options.node?.taint ?? ""}": `
         : /ACI_NODE_NAMES/.test(error.message)
-          ? "--node: "
+          ? `--node "${options.node?.name ?? ""}": `
           : "";
       throw new UsageError(`${flag}${error.message}`);
     }

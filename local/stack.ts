@@ -29,8 +29,16 @@ import {
   type AciSimulatorTiming,
 } from "../sim/aci/index.js";
 import { startAzurite, type RunningAzurite } from "../sim/azurite.js";
+import type { LatencyProfile } from "../sim/latency.js";
+import { startQueueProxy, type QueueProxy } from "../sim/queueProxy.js";
 import { startKubeFake, type KubeFake, type KubeFakeOptions } from "../sim/kube/index.js";
-import { startLocalHost, type HostJsonSettings, type HostLogLine, type LocalHost } from "./host.js";
+import {
+  startLocalHost,
+  type HostJsonSettings,
+  type HostLogLine,
+  type LocalHost,
+  type WorkerSetupModule,
+} from "./host.js";
 import { groupViewFromRest, groupViewFromSdk, type GroupView } from "./tables.js";
 
 /** The article's virtual node (`az aks install-connector` in westus): name, taint and region. */
@@ -81,6 +89,23 @@ export interface LocalStackOptions {
 
   /** Local Functions host time scale (timer schedule, polling back-off, visibility timeouts). Default 1. */
   timeScale?: number;
+  /**
+   * `podEvents` instances. 1 (default): in this process. N > 1: N forked processes, each with its own module
+   * state and queue listener, as Flex Consumption scales out (`stack.host.kill(i)` / `restart(i)`); needs the
+   * compiled tree (dist/). `reconcile` stays in this process.
+   */
+  podEventsInstances?: number;
+  /** Loaded by each `podEvents` instance before it listens (with podEventsInstances > 1): the chaos seams. */
+  instanceSetup?: WorkerSetupModule;
+  /** Payloads from the instances' setup modules. */
+  onInstanceMessage?: (instanceIndex: number, payload: unknown) => void;
+  /**
+   * Latency profile (sim/latency.ts) for the Kubernetes API fake and the queue path (a proxy in front of
+   * Azurite). Default: none.
+   */
+  latency?: LatencyProfile;
+  /** Put the queue proxy in front of Azurite even without latency (so `stack.queueProxy` can refuse). */
+  queueProxy?: boolean;
   /** Deep-merged over the repository's host.json (e.g. `{ extensions: { queues: { maxPollingInterval: "00:00:00.5" } } }`). */
   hostJson?: HostJsonSettings;
   /** Bridge app settings (lib/config.ts names, e.g. `ACI_STATUS_FAST_SECONDS`); they win over the stack's. */
@@ -109,6 +134,8 @@ export interface LocalStack {
   kube?: KubeFake;
   /** Present when Azurite is used. */
   azurite?: RunningAzurite;
+  /** Present with `latency` or `queueProxy` (and Azurite): the proxy everyone reaches the queue through. */
+  queueProxy?: QueueProxy;
   /** The local Functions host: `stats`, `idle()`, `runTimerNow("reconcile")`. */
   host: LocalHost;
   watcher: Watcher;
@@ -212,6 +239,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   let azurite: RunningAzurite | undefined;
+  let queueProxy: QueueProxy | undefined;
   let aci: AciSimulator | undefined;
   let kube: KubeFake | undefined;
   let queueConnectionString: string;
@@ -242,6 +270,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queueConnectionString = azurite.connectionString;
       progress(`  Azurite listening on 127.0.0.1:${azurite.port}`);
       describe.push(`queue: Azurite ${azurite.queueEndpoint} (in memory)`);
+      if (options.latency || options.queueProxy) {
+        queueProxy = await startQueueProxy({
+          targetPort: azurite.port,
+          ...(options.latency ? { latency: options.latency } : {}),
+        });
+        const p = queueProxy;
+        cleanups.push(() => p.close());
+        queueConnectionString = queueProxy.connectionString;
+        progress(
+          `  queue proxy on 127.0.0.1:${queueProxy.port}${options.latency ? ` (latency profile ${options.latency.name})` : ""}`,
+        );
+        describe.push(
+          `queue path: proxy 127.0.0.1:${queueProxy.port}${options.latency ? `, latency ${options.latency.name}` : ""}`,
+        );
+      }
     }
     const service = QueueServiceClient.fromConnectionString(queueConnectionString);
     try {
@@ -331,7 +374,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       describe.push(`Kubernetes: cluster ${server} (context ${kc.getCurrentContext()})`);
     } else {
       progress("starting the Kubernetes API fake…");
-      kube = await startKubeFake({ nodeLifecycleDelayMs: 1000, ...options.kubeFake });
+      kube = await startKubeFake({
+        nodeLifecycleDelayMs: 1000,
+        ...(options.latency ? { latency: options.latency } : {}),
+        ...options.kubeFake,
+      });
       const k = kube;
       cleanups.push(() => k.close());
       kubeconfigYaml = kube.kubeconfigYaml({ user: "kubectl" });
@@ -381,13 +428,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       JSON.parse(readFileSync(repoPath("host.json"), "utf8")) as HostJsonSettings,
       options.hostJson,
     );
+    const instances = options.podEventsInstances ?? 1;
+    if (!Number.isInteger(instances) || instances < 1) {
+      throw new StackStartError(`podEventsInstances must be an integer >= 1, got ${instances}`);
+    }
+    // The instances load the compiled definition (their own module state); this process keeps its own.
+    const podEventsDefinition = Object.assign(podEventsFunction, {
+      module: { path: "functions/podEvents.js", exportName: "podEventsFunction" },
+    });
     const host = await startLocalHost({
       hostJson,
+      ...(instances > 1
+        ? {
+            queueInstances: instances,
+            ...(options.instanceSetup ? { instanceSetup: options.instanceSetup } : {}),
+            ...(options.onInstanceMessage ? { onInstanceMessage: options.onInstanceMessage } : {}),
+          }
+        : {}),
       connections: {
         AzureWebJobsStorage: queueConnectionString,
         [POD_EVENTS_CONNECTION]: queueConnectionString,
       },
-      queueFunctions: [podEventsFunction],
+      queueFunctions: [podEventsDefinition],
       timerFunctions: [reconcileFunction],
       timeScale: options.timeScale ?? 1,
       log: (line) => {
@@ -397,7 +459,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => host.stop());
     progress(
-      `  Functions: podEvents ← queue ${podEventsFunction.queueName}, reconcile on "${reconcileFunction.schedule}"` +
+      `  Functions: podEvents ← queue ${podEventsFunction.queueName}` +
+        `${
+          instances > 1
+            ? ` on ${instances} instances (pids ${host
+                .instanceInfo()
+                .map((i) => i.pid)
+                .join(", ")})`
+            : ""
+        }` +
+        `, reconcile on "${reconcileFunction.schedule}"` +
         `${(options.timeScale ?? 1) !== 1 ? ` (host time ×${options.timeScale})` : ""}`,
     );
 
@@ -445,6 +516,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(aci ? { aci } : {}),
       ...(kube ? { kube } : {}),
       ...(azurite ? { azurite } : {}),
+      ...(queueProxy ? { queueProxy } : {}),
       host,
       watcher,
       backends: {

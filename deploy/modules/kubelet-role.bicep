@@ -9,7 +9,7 @@ param watcherPrincipalId string
 resource kubeletRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'aci-bridge-kubelet-endpoint')
   properties: {
-    roleName: 'aci-bridge kubelet endpoint (${resourceGroup().name})'
+    roleName: 'aci-bridge kubelet endpoint (${subscription().subscriptionId}/${resourceGroup().name})'
     description: 'Read ACI container groups, their logs and metrics, and exec/attach into their containers in this resource group (aci-bridge watcher).'
     type: 'customRole'
     permissions: [

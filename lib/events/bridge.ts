@@ -15,7 +15,7 @@ export const BRIDGE_EVENTS = {
     level: "warn",
     fields: ["pod", "reason", "dequeueCount", "error"],
     meaning:
-      "Handling a message failed with a transient error; the host will retry it (poison after maxDequeueCount).",
+      "Handling a message failed with an error that is not a transient bridge error (or the delayed copy could not be sent); the host will retry it (poison after maxDequeueCount).",
     action:
       "Nothing if occasional. If sustained, check ARM/Kubernetes reachability (arm.unhealthy, node.ready.changed).",
   },
@@ -70,6 +70,28 @@ export const BRIDGE_EVENTS = {
     fields: ["pod", "uid", "error"],
     meaning: "Creating the container group failed with a transient error; the message is retried.",
     action: "Nothing if occasional; if sustained, check arm.unhealthy and ARM service health.",
+  },
+  "cg.create.claim.lost": {
+    level: "info",
+    fields: ["pod", "uid", "containerGroup"],
+    meaning:
+      "Another instance changed the pod first (usually: claimed its create); this one sent no PUT and looks again.",
+    action: nothing,
+  },
+  "pod.waiting.reference": {
+    level: "info",
+    fields: ["pod", "reason", "message", "retrySeconds"],
+    meaning:
+      "The pod waits for a Secret or ConfigMap it needs (Pending, CreateContainerConfigError or FailedMount, like the kubelet); looked at again after a back-off.",
+    action: "Create the named Secret/ConfigMap (or mark the reference optional).",
+  },
+  "message.retry.deferred": {
+    level: "warn",
+    fields: ["pod", "reason", "attempt", "retrySeconds", "error"],
+    meaning:
+      "Handling a message failed with a transient error (ARM/Kubernetes 5xx, timeout, conflict); a delayed copy was sent and this one completed, so outages never spend the poison budget.",
+    action:
+      "Nothing if occasional. If sustained, check ARM/Kubernetes reachability (arm.unhealthy, node.ready.changed).",
   },
   "cg.create.deferred": {
     level: "info",

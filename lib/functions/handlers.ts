@@ -4,7 +4,7 @@
  * trigger input, gets the runtime, and calls the reconcilers.
  */
 import type { InvocationContext, Timer } from "@azure/functions";
-import { ConfigError, InvalidMessageError, isTransient } from "../errors.js";
+import { AciBridgeError, ConfigError, InvalidMessageError, isTransient } from "../errors.js";
 import { invocationLogger, type Logger } from "../log.js";
 import { parsePodEventMessage, podKey } from "../queue/message.js";
 import { reconcilePod } from "../reconcile/pod.js";
@@ -37,24 +37,28 @@ export function createPodEventsHandler(getRuntime: RuntimeProvider) {
     const podLog: Logger = invocationLogger(context, { reason: parsed.reason });
     try {
       const pod = parsed;
-      await runtime.podLocks.run(podKey(pod.ns, pod.name), () =>
-        reconcilePod(pod, {
-          kube: runtime.kube,
-          aci: runtime.aci,
-          followUps: runtime.followUps,
-          throttle: runtime.throttle,
-          entrypoints: runtime.entrypoints,
-          clusterName: runtime.config.clusterName,
-          nodes: runtime.nodes,
-          resourceGroup: runtime.config.aci.resourceGroup,
-          statusFastSeconds: runtime.config.timings.statusFastSeconds,
-          statusSlowSeconds: runtime.config.timings.statusSlowSeconds,
-          instance: runtime.instance,
-          now: runtime.now,
-          log: podLog,
-        }),
-      );
+      await runtime.podLocks.run(podKey(pod.ns, pod.name), () => reconcilePod(pod, runtime, podLog));
     } catch (error) {
+      if (error instanceof AciBridgeError && error.transient) {
+        // An outage (ARM or Kubernetes 5xx, timeouts, conflicts) must not spend the host's dequeue budget:
+        // five quick failures would poison every message in flight. Send a delayed copy that counts the
+        // attempt, then complete this one (docs/adr/0005-transient-errors-re-enqueue.md).
+        const attempt = (parsed.attempt ?? 0) + 1;
+        const retrySeconds = retryBackoffSeconds(attempt);
+        try {
+          await runtime.sender.send({ ...parsed, attempt }, retrySeconds);
+          log.warn("message.retry.deferred", {
+            pod: podKey(parsed.ns, parsed.name),
+            reason: parsed.reason,
+            attempt,
+            retrySeconds,
+            error: error.message,
+          });
+          return;
+        } catch {
+          // The queue itself is unreachable: fall back to the host's retry below.
+        }
+      }
       log.warn("message.retry", {
         pod: podKey(parsed.ns, parsed.name),
         reason: parsed.reason,
@@ -65,6 +69,14 @@ export function createPodEventsHandler(getRuntime: RuntimeProvider) {
       throw error;
     }
   };
+}
+
+/** Back-off of the delayed copies: 2 s doubling per attempt, capped at 5 minutes. */
+export const RETRY_BASE_SECONDS = 2;
+export const RETRY_MAX_SECONDS = 300;
+
+export function retryBackoffSeconds(attempt: number): number {
+  return Math.min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** Math.min(Math.max(0, attempt - 1), 20));
 }
 
 export function createReconcileHandler(getRuntime: RuntimeProvider) {

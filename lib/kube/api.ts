@@ -117,10 +117,14 @@ export function createKubeApi(kc: KubeConfig): KubeApi {
       return pods;
     },
 
-    async patchPodStatus(namespace, name, status) {
+    async patchPodStatus(namespace, name, status, precondition) {
       // Merge patch replaces lists wholesale, which is what we want: the status we send is complete.
+      // A resourceVersion in a merge patch body is an optimistic-concurrency precondition (409 when stale).
+      const body = precondition?.resourceVersion
+        ? { metadata: { resourceVersion: precondition.resourceVersion }, status }
+        : { status };
       await mapped(`patch pod status ${namespace}/${name}`, () =>
-        core.patchNamespacedPodStatus({ namespace, name, body: { status } }, mergePatch),
+        core.patchNamespacedPodStatus({ namespace, name, body }, mergePatch),
       );
     },
 

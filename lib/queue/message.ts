@@ -20,7 +20,15 @@ export interface PodEventMessage {
   reason: MessageReason;
   /** When the sender produced the message (ISO 8601). Informational. */
   at?: string;
+  /**
+   * How many times handling this pod has already failed with a transient error (set only on the delayed
+   * copies podEvents sends for its own retries; absent on the watcher's messages). Chooses the back-off.
+   */
+  attempt?: number;
 }
+
+/** Highest `attempt` accepted (the back-off is capped long before). */
+export const MAX_ATTEMPT = 10_000;
 
 /** Storage queue messages are at most 64 KiB; ours are ~200 bytes, so anything near that is hostile. */
 export const MAX_MESSAGE_BYTES = 4096;
@@ -64,7 +72,7 @@ export function parsePodEventMessage(body: unknown): PodEventMessage {
     throw new InvalidMessageError(`message is larger than ${MAX_MESSAGE_BYTES} bytes`);
   }
   if (raw.v !== 1) throw new InvalidMessageError(`unsupported message version ${describe(raw.v)}`);
-  const { ns, name, uid, reason, at } = raw;
+  const { ns, name, uid, reason, at, attempt } = raw;
   if (typeof ns !== "string" || !isNamespaceName(ns)) {
     throw new InvalidMessageError("field ns: must be a Kubernetes namespace name (DNS-1123 label)");
   }
@@ -80,9 +88,16 @@ export function parsePodEventMessage(body: unknown): PodEventMessage {
   if (at !== undefined && (typeof at !== "string" || at.length > 40 || Number.isNaN(Date.parse(at)))) {
     throw new InvalidMessageError("field at: must be an ISO 8601 time");
   }
+  if (
+    attempt !== undefined &&
+    (typeof attempt !== "number" || !Number.isInteger(attempt) || attempt < 1 || attempt > MAX_ATTEMPT)
+  ) {
+    throw new InvalidMessageError(`field attempt: must be an integer from 1 to ${MAX_ATTEMPT}`);
+  }
   const message: PodEventMessage = { v: 1, ns, name, reason: reason as MessageReason };
   if (uid !== undefined) message.uid = uid;
   if (at !== undefined) message.at = at;
+  if (attempt !== undefined) message.attempt = attempt;
   return message;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Follow-up status checks without a global poll (DESIGN principle 5). After handling a pod that is not
+ * Follow-up status checks without a global poll (docs/adr/0001-follow-up-status-checks.md). After handling a pod that is not
  * final, the bridge enqueues a `status` message for it with a visibility delay. Duplicated or concurrent
  * deliveries would each start a chain of follow-ups that never ends, so the scheduler remembers, per pod
  * incarnation, when its next check is due, and:

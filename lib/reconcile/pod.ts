@@ -1,68 +1,87 @@
 /**
- * Converges one pod with its container group (DESIGN: level-triggered; a message only names the pod).
- * Reads the pod (Kubernetes) and the group (one ARM GET), then does at most one write:
- * create, delete, finalize the pod object, or patch the pod status. Follow-up checks are scheduled here.
+ * Converges one pod with its container group (level-triggered: a message only names the pod).
+ * The executor half of "decide, then act": reads the pod (Kubernetes) and, when the plan needs it, the group
+ * (one ARM GET), asks `planPod` what to do, does it (at most one ARM write), and schedules the follow-up the
+ * plan asked for.
  *
  * Contract: may be called any number of times, concurrently, in any order, for the same pod; each call
- * re-reads the world. Transient errors are thrown (the host retries); throttling defers the message;
- * terminal errors mark the pod Failed with a reason and an Event and complete the message.
+ * re-reads the world. Transient errors are thrown (the handler re-enqueues a delayed copy, ADR 0005);
+ * throttling defers the message; terminal errors mark the pod Failed with a reason and an Event and complete
+ * the message; a missing Secret/ConfigMap keeps the pod Pending and looks again after a back-off.
  */
-import type { ContainerGroup } from "@azure/arm-containerinstance";
-import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
-import { InvalidPodSpecError, ThrottledError } from "../errors.js";
+import type { V1Pod } from "@kubernetes/client-node";
+import { ConflictError, InvalidPodSpecError, ThrottledError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { podKey, type PodEventMessage } from "../queue/message.js";
 import {
   collectReferences,
-  containerGroupEvents,
   containerGroupToPodStatus,
   failedPodStatus,
-  isPodFinal,
   podStatusChanged,
   podToContainerGroup,
 } from "../translate/index.js";
-import { containerGroupName, isOwnedBy, ownerFromTags } from "../translate/names.js";
+import { containerGroupName } from "../translate/names.js";
 import type { NodeSettings, PodEventSpec, ResolvedReferences } from "../translate/types.js";
 import type { FollowUpScheduler, ThrottleGate } from "./followUps.js";
+import {
+  jitterSeconds,
+  planPod,
+  UNREAD,
+  type Next,
+  type PlanContext,
+  type PodAction,
+  type PodOutcome,
+  withDeadline,
+} from "./planPod.js";
 import type { ContainerGroupApi, PodReader, PodWriter, ReferenceReader } from "./ports.js";
-import { resolveReferences, scrub, secretValues, type EntrypointResolver } from "./references.js";
+import { pendingPodStatus } from "../translate/pendingPodStatus.js";
+import { claimCondition, readMark, waitingCondition } from "./createClaim.js";
+import { findMissingReference, referenceWait, type MissingReference } from "./missingReferences.js";
+import {
+  readReferencedObjects,
+  resolveReferences,
+  scrub,
+  secretValues,
+  type EntrypointResolver,
+} from "./references.js";
 
-export interface PodReconcilerDeps {
+/** What the pod reconciler needs from the runtime (`BridgeRuntime` provides it as is). */
+export interface PodRuntime {
   kube: PodReader & PodWriter & ReferenceReader;
   aci: ContainerGroupApi;
   followUps: FollowUpScheduler;
   throttle: ThrottleGate;
   entrypoints: EntrypointResolver;
-  clusterName: string;
   /** The virtual nodes this deployment serves, by name. */
   nodes: ReadonlyMap<string, NodeSettings>;
-  resourceGroup: string;
-  statusFastSeconds: number;
-  statusSlowSeconds: number;
+  config: {
+    readonly clusterName: string;
+    readonly aci: { readonly resourceGroup: string };
+    readonly timings: { readonly statusFastSeconds: number; readonly statusSlowSeconds: number };
+  };
   /** Reported as the Events' reportingInstance (e.g. the Functions instance id). */
   instance: string;
   now: () => Date;
+}
+
+/** The runtime's parts plus the invocation's logger. */
+interface Deps extends PodRuntime {
   log: Logger;
 }
 
-export type PodOutcome =
-  | "created"
-  | "deleting"
-  | "finalized"
-  | "status-updated"
-  | "unchanged"
-  | "ignored"
-  | "failed"
-  | "orphan-deleted"
-  | "deferred"
-  | "conflict";
+export type { PodOutcome };
 
-/** ARM states while a group is on its way out. */
-const DELETING_STATES = new Set(["Deleting"]);
-
-export async function reconcilePod(message: PodEventMessage, deps: PodReconcilerDeps): Promise<PodOutcome> {
-  const { ns, name } = message;
-  const key = podKey(ns, name);
+/**
+ * Converges the pod the message names. May be called any number of times, concurrently, for the same pod:
+ * each call re-reads the world (idempotent).
+ */
+export async function reconcilePod(
+  message: PodEventMessage,
+  runtime: PodRuntime,
+  log: Logger,
+): Promise<PodOutcome> {
+  const deps: Deps = { ...runtime, log };
+  const key = podKey(message.ns, message.name);
   try {
     return await converge(message, deps);
   } catch (error) {
@@ -84,151 +103,193 @@ export async function reconcilePod(message: PodEventMessage, deps: PodReconciler
   }
 }
 
-async function converge(message: PodEventMessage, deps: PodReconcilerDeps): Promise<PodOutcome> {
-  const { ns, name } = message;
-  const key = podKey(ns, name);
-  const { log } = deps;
-  const nodeNames = [...deps.nodes.keys()];
-  const cgName = containerGroupName(ns, name);
-
-  const pod = await deps.kube.getPod(ns, name);
-  if (!pod) {
-    const cg = await deps.aci.get(cgName);
-    const owner = ownerFromTags(cg?.tags);
-    if (!cg || !owner || !isOwnedBy(cg.tags, deps.clusterName, nodeNames)) {
-      if (cg) log.info("cg.foreign.skipped", { pod: key, containerGroup: cgName });
-      else log.info("pod.gone", { pod: key });
-      return "unchanged";
-    }
-    if (owner.namespace !== ns || owner.pod !== name) return "unchanged"; // another pod's group (name clash)
-    deps.followUps.forget({ ns, name, uid: owner.uid });
-    return deleteGroup(cg, cgName, deps, { pod: key, uid: owner.uid, why: "pod gone" });
+/** Read, plan, act, schedule the follow-up the plan asked for. */
+async function converge(message: PodEventMessage, deps: Deps): Promise<PodOutcome> {
+  const pod = await deps.kube.getPod(message.ns, message.name);
+  const ctx = planContext(message, pod, deps);
+  let plan = planPod(pod, UNREAD, ctx);
+  if (plan.action.kind === "read-group") {
+    const group = await deps.aci.get(containerGroupName(message.ns, message.name));
+    plan = planPod(pod, group, ctx);
   }
-
-  const uid = pod.metadata?.uid ?? "";
-  const node = deps.nodes.get(pod.spec?.nodeName ?? "");
-  if (!node) {
-    log.info("pod.ignored", { pod: key, node: pod.spec?.nodeName ?? null });
-    return "ignored";
-  }
-
-  if (isPodFinal(pod.status) && !pod.metadata?.deletionTimestamp) {
-    // Finished: its group (if any) stays until the pod is deleted, for its logs. Nothing to read or write.
-    deps.followUps.forget({ ns, name, uid });
-    return "unchanged";
-  }
-
-  if (
-    message.reason === "resync" &&
-    !pod.metadata?.deletionTimestamp &&
-    hasGroupStatus(pod.status) &&
-    deps.followUps.hasPending({ ns, name, uid })
-  ) {
-    // The repair's safety-net resync of a pod whose follow-up chain is alive here: that check will look.
-    return "unchanged";
-  }
-
-  if (!pod.metadata?.deletionTimestamp && !hasGroupStatus(pod.status) && deps.throttle.remainingMs() > 0) {
-    // Creates are paused after a throttled write; a pod that never saw its group would only create one.
-    // Defer it without spending an ARM read on the GET.
-    return deferCreate(message, deps);
-  }
-
-  const cg = await deps.aci.get(cgName);
-  if (cg && !isOwnedBy(cg.tags, deps.clusterName, nodeNames)) {
-    // Never touch a group without our tags (DESIGN principle 2): the pod cannot get its name.
-    log.warn("cg.foreign.conflict", { pod: key, containerGroup: cgName });
-    if (isPodFinal(pod.status) || pod.metadata?.deletionTimestamp) {
-      if (pod.metadata?.deletionTimestamp) return finalize(pod, deps);
-      return "conflict";
-    }
-    await failPod(
-      pod,
-      deps,
-      "ContainerGroupNameConflict",
-      `container group ${cgName} exists in resource group ${deps.resourceGroup} and is not managed by aci-bridge; the pod cannot use its name`,
-    );
-    return "conflict";
-  }
-  const owner = ownerFromTags(cg?.tags);
-  if (cg && owner && (owner.namespace !== ns || owner.pod !== name)) {
-    log.warn("cg.name.clash", { pod: key, containerGroup: cgName, owner: `${owner.namespace}/${owner.pod}` });
-    if (!isPodFinal(pod.status) && !pod.metadata?.deletionTimestamp) {
-      await failPod(
-        pod,
-        deps,
-        "ContainerGroupNameConflict",
-        `container group ${cgName} belongs to pod ${owner.namespace}/${owner.pod}`,
-      );
-    } else if (pod.metadata?.deletionTimestamp) {
-      return finalize(pod, deps);
-    }
-    return "conflict";
-  }
-  if (cg && owner && owner.uid !== uid) {
-    // The group of an earlier pod with the same name (e.g. a StatefulSet pod recreated): remove it first,
-    // then the follow-up creates the new one.
-    const outcome = await deleteGroup(cg, cgName, deps, {
-      pod: key,
-      uid: owner.uid,
-      why: "replaced by a new pod",
-    });
-    if (pod.metadata?.deletionTimestamp) return finalize(pod, deps);
-    await deps.followUps.schedule({ ns, name, uid }, deps.statusFastSeconds, message);
-    return outcome;
-  }
-
-  if (pod.metadata?.deletionTimestamp) {
-    if (cg) {
-      const outcome = await deleteGroup(cg, cgName, deps, { pod: key, uid, why: "pod terminating" });
-      if (outcome === "deleting") {
-        await deps.followUps.schedule({ ns, name, uid }, deps.statusFastSeconds, message);
-        return outcome;
-      }
-    }
-    return finalize(pod, deps);
-  }
-
-  if (!cg) {
-    if (isPodFinal(pod.status)) return "unchanged";
-    if (hasRun(pod.status)) {
-      await failPod(pod, deps, "ContainerGroupLost", `container group ${cgName} no longer exists in ACI`);
-      return "failed";
-    }
-    return create(pod, node, message, deps);
-  }
-
-  return syncStatus(pod, cg, node, message, deps);
+  for (const note of plan.log ?? []) deps.log[note.level](note.event, note.fields);
+  const done = await execute(plan.action, pod, deps);
+  const next = done.next && pod ? withDeadline(done.next, pod, ctx) : plan.next;
+  await scheduleNext(next, done.outcome, message, pod, deps);
+  return done.outcome;
 }
 
-async function create(
-  pod: V1Pod,
-  node: NodeSettings,
+function planContext(message: PodEventMessage, pod: V1Pod | undefined, deps: Deps): PlanContext {
+  const uid = pod?.metadata?.uid ?? "";
+  return {
+    ns: message.ns,
+    name: message.name,
+    reason: message.reason,
+    clusterName: deps.config.clusterName,
+    nodes: deps.nodes,
+    resourceGroup: deps.config.aci.resourceGroup,
+    statusFastSeconds: deps.config.timings.statusFastSeconds,
+    statusSlowSeconds: deps.config.timings.statusSlowSeconds,
+    followUpPending: pod ? deps.followUps.hasPending({ ns: message.ns, name: message.name, uid }) : false,
+    createGateMs: deps.throttle.remainingMs(),
+    now: deps.now(),
+    instance: deps.instance,
+  };
+}
+
+/** What an action came to; `next` replaces the plan's when the action learnt more (a reference wait). */
+interface Done {
+  outcome: PodOutcome;
+  next?: Next;
+}
+
+async function execute(action: PodAction, pod: V1Pod | undefined, deps: Deps): Promise<Done> {
+  switch (action.kind) {
+    case "none":
+      return { outcome: action.outcome };
+    case "read-group":
+      throw new Error("planPod asked to read the group twice"); // a planner bug, never a pod's fault
+    case "create":
+      return create(required(pod), action.node, deps);
+    case "delete-group": {
+      const result = await deleteGroup(action.cgName, pod, deps, { uid: action.uid, why: action.why });
+      if (pod && action.events) await emitEvents(pod, deps, action.events);
+      if (pod && (action.then === "finalize" || (action.then === "finalize-if-gone" && result === "gone"))) {
+        return { outcome: await finalize(pod, deps) };
+      }
+      return { outcome: result === "gone" ? "orphan-deleted" : "deleting" };
+    }
+    case "finalize":
+      return { outcome: await finalize(required(pod), deps) };
+    case "fail": {
+      const target = required(pod);
+      // Kill first: a Failed status written before a failed DELETE would leave the group running for good.
+      if (action.kill) {
+        await deleteGroup(action.kill, target, deps, { uid: target.metadata?.uid ?? "", why: action.reason });
+      }
+      await failPod(target, deps, action.reason, action.message, action.eventType);
+      return { outcome: action.outcome === "deadline-exceeded" ? "deadline-exceeded" : action.outcome };
+    }
+    case "complete": {
+      const target = required(pod);
+      await deleteGroup(action.cgName, target, deps, {
+        uid: target.metadata?.uid ?? "",
+        why: "main containers finished",
+      });
+      await patchStatus(
+        target,
+        { kind: "patch-status", status: action.status, events: [], groupState: null },
+        deps,
+      );
+      return { outcome: "completed" };
+    }
+    case "patch-status":
+      return { outcome: await patchStatus(required(pod), action, deps) };
+  }
+}
+
+async function deleteGroup(
+  cgName: string,
+  pod: V1Pod | undefined,
+  deps: Deps,
+  context: { uid: string; why: string },
+): Promise<"gone" | "deleting"> {
+  const result = await deps.aci.beginDelete(cgName);
+  deps.log.info("cg.deleted", {
+    pod: pod ? identity(pod).key : cgName,
+    uid: context.uid,
+    why: context.why,
+    containerGroup: cgName,
+    done: result === "gone",
+  });
+  return result;
+}
+
+/** The follow-up, once, from the plan; an action that ended the pod's story (finalized, failed) ends its chain. */
+async function scheduleNext(
+  next: Next,
+  outcome: PodOutcome,
   message: PodEventMessage,
-  deps: PodReconcilerDeps,
-): Promise<PodOutcome> {
+  pod: V1Pod | undefined,
+  deps: Deps,
+): Promise<void> {
+  const ns = message.ns;
+  const name = message.name;
+  if (
+    outcome === "finalized" ||
+    outcome === "failed" ||
+    outcome === "deadline-exceeded" ||
+    outcome === "completed"
+  ) {
+    deps.followUps.forget({ ns, name, uid: pod?.metadata?.uid });
+    return;
+  }
+  switch (next.kind) {
+    case "follow-up":
+      await deps.followUps.schedule({ ns, name, uid: pod?.metadata?.uid ?? "" }, next.seconds, message);
+      return;
+    case "defer":
+      await deps.followUps.defer(message, next.seconds);
+      return;
+    case "forget":
+      deps.followUps.forget({ ns, name, uid: next.uid });
+      return;
+    case "keep":
+      return;
+  }
+}
+
+function required(pod: V1Pod | undefined): V1Pod {
+  if (!pod) throw new Error("planPod chose an action on a pod that does not exist");
+  return pod;
+}
+
+/**
+ * Reads what the pod references; waits (Pending, the kubelet's reason and Event, a back-off) while a
+ * Secret/ConfigMap is missing; else translates, claims the create on the pod (one create across instances,
+ * docs/adr/0004-one-create-across-instances.md) and sends the PUT.
+ */
+async function create(pod: V1Pod, node: NodeSettings, deps: Deps): Promise<Done> {
   const { ns, name, uid, key } = identity(pod);
-  if (deps.throttle.remainingMs() > 0) return deferCreate(message, deps);
+  const request = collectReferences(pod);
+  const objects = await readReferencedObjects(pod, request, deps.kube);
+  const missing = findMissingReference(pod, objects);
+  if (missing) return waitForReference(pod, node, missing, deps);
   let refs: ResolvedReferences | undefined;
   try {
-    refs = await resolveReferences(pod, collectReferences(pod), deps.kube, deps.entrypoints, deps.log);
+    refs = await resolveReferences(pod, request, deps.kube, deps.entrypoints, deps.log, objects);
     const translated = podToContainerGroup(pod, refs, node);
-    await deps.aci.beginCreate(translated.name, translated.containerGroup);
-    deps.log.info("cg.created", { pod: key, uid, containerGroup: translated.name, region: node.region });
-    // Show ContainerCreating at once, like a kubelet, from what ARM accepted (no extra ARM read).
+    // Show ContainerCreating at once, like a kubelet, from what will be sent (no extra ARM read), and claim
+    // the create in the same patch: the pod's resourceVersion is the precondition, so of two instances that
+    // read this version of the pod only one gets past here.
+    const now = deps.now();
     const creating = containerGroupToPodStatus(
       { ...translated.containerGroup, name: translated.name, provisioningState: "Pending" },
       pod,
       node,
-      deps.now(),
+      now,
     );
-    if (podStatusChanged(pod.status, creating)) await deps.kube.patchPodStatus(ns, name, creating);
+    creating.conditions = [
+      ...(creating.conditions ?? []),
+      claimCondition(deps.instance, translated.name, now),
+    ];
+    try {
+      await deps.kube.patchPodStatus(ns, name, creating, {
+        resourceVersion: pod.metadata?.resourceVersion,
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      deps.log.info("cg.create.claim.lost", { pod: key, uid, containerGroup: translated.name });
+      return { outcome: "claim-lost" };
+    }
+    await deps.aci.beginCreate(translated.name, translated.containerGroup);
+    deps.log.info("cg.created", { pod: key, uid, containerGroup: translated.name, region: node.region });
     await emitEvents(pod, deps, [
       ...(translated.warnings ?? []),
       {
         type: "Normal",
         reason: "ContainerGroupCreated",
-        message: `Created container group ${translated.name} in ${deps.resourceGroup} (${node.region})`,
+        message: `Created container group ${translated.name} in ${deps.config.aci.resourceGroup} (${node.region})`,
         key: `created/${translated.name}`,
         count: 1,
       },
@@ -244,100 +305,95 @@ async function create(
         error: text,
       });
       await failPod(pod, deps, error.reason, text);
-      return "failed";
+      return { outcome: "failed" };
     }
     if (!(error instanceof ThrottledError)) {
       deps.log.warn("cg.create.retry", { pod: key, uid, error: scrub(errorText(error), secretValues(refs)) });
     }
     throw error;
   }
-  await deps.followUps.schedule({ ns, name, uid }, deps.statusFastSeconds, message);
-  return "created";
+  return { outcome: "created" };
 }
 
-async function syncStatus(
+/**
+ * The kubelet keeps such a pod Pending and retries: the same status, the same Event (its count bumped), and
+ * a follow-up after the back-off. Costs Kubernetes reads only; no ARM call, no poison budget.
+ */
+async function waitForReference(
   pod: V1Pod,
-  cg: ContainerGroup,
   node: NodeSettings,
-  message: PodEventMessage,
-  deps: PodReconcilerDeps,
-): Promise<PodOutcome> {
-  const { ns, name, uid, key } = identity(pod);
-  const status = containerGroupToPodStatus(cg, pod, node, deps.now());
-  let outcome: PodOutcome = "unchanged";
-  if (podStatusChanged(pod.status, status)) {
-    await deps.kube.patchPodStatus(ns, name, status);
-    deps.log.info("pod.status.updated", {
-      pod: key,
-      phase: status.phase,
-      from: pod.status?.phase ?? null,
-      containerGroupState: cg.instanceView?.state ?? cg.provisioningState ?? null,
-    });
-    if (status.phase === "Failed" && pod.status?.phase !== "Failed") {
-      deps.log.warn("pod.failed", { pod: key, reason: status.reason ?? "Failed", source: "aci" });
-    }
-    await emitEvents(pod, deps, containerGroupEvents(cg, pod));
-    outcome = "status-updated";
-  }
-  if (isPodFinal(status)) {
-    deps.followUps.forget({ ns, name, uid });
-  } else {
-    const settled =
-      status.phase === "Running" &&
-      status.conditions?.some(
-        (c: { type?: string; status?: string }) => c.type === "Ready" && c.status === "True",
-      );
-    await deps.followUps.schedule(
-      { ns, name, uid },
-      settled ? deps.statusSlowSeconds : deps.statusFastSeconds,
-      message,
-    );
-  }
-  return outcome;
+  missing: MissingReference,
+  deps: Deps,
+): Promise<Done> {
+  const { ns, name, key } = identity(pod);
+  const now = deps.now();
+  const mark = readMark(pod.status);
+  const since = (mark?.state === "waiting" && mark.since) || now;
+  const wait = referenceWait(missing, since, now);
+  const status = pendingPodStatus(pod, wait.waiting, node, now, [
+    waitingCondition(pod.status, since, missing.message),
+  ]);
+  if (podStatusChanged(pod.status, status)) await deps.kube.patchPodStatus(ns, name, status);
+  deps.log.info("pod.waiting.reference", {
+    pod: key,
+    reason: wait.event.reason,
+    message: missing.message,
+    retrySeconds: wait.retrySeconds,
+  });
+  await emitEvents(pod, deps, [wait.event]);
+  return { outcome: "waiting", next: { kind: "follow-up", seconds: wait.retrySeconds } };
 }
 
-async function deleteGroup(
-  cg: ContainerGroup,
-  cgName: string,
-  deps: PodReconcilerDeps,
-  context: { pod: string; uid: string; why: string },
+async function patchStatus(
+  pod: V1Pod,
+  action: Extract<PodAction, { kind: "patch-status" }>,
+  deps: Deps,
 ): Promise<PodOutcome> {
-  if (DELETING_STATES.has(cg.provisioningState ?? "")) return "deleting";
-  const result = await deps.aci.beginDelete(cgName);
-  deps.log.info("cg.deleted", { ...context, containerGroup: cgName, done: result === "gone" });
-  return result === "gone" ? "orphan-deleted" : "deleting";
+  const { ns, name, key } = identity(pod);
+  const { status } = action;
+  await deps.kube.patchPodStatus(ns, name, status);
+  deps.log.info("pod.status.updated", {
+    pod: key,
+    phase: status.phase,
+    from: pod.status?.phase ?? null,
+    containerGroupState: action.groupState,
+  });
+  if (status.phase === "Failed" && pod.status?.phase !== "Failed") {
+    deps.log.warn("pod.failed", { pod: key, reason: status.reason ?? "Failed", source: "aci" });
+  }
+  await emitEvents(pod, deps, action.events);
+  return "status-updated";
 }
 
 /** The kubelet's last step: remove the pod object once its containers are gone (grace 0, uid precondition). */
-async function finalize(pod: V1Pod, deps: PodReconcilerDeps): Promise<PodOutcome> {
+async function finalize(pod: V1Pod, deps: Deps): Promise<PodOutcome> {
   const { ns, name, uid } = identity(pod);
   await deps.kube.deletePodNow(ns, name, uid);
-  deps.followUps.forget({ ns, name, uid });
   deps.log.info("pod.finalized", { pod: podKey(ns, name), uid });
   return "finalized";
 }
 
-/** Marks the pod Failed with a reason, an Event and an error log (DESIGN principle 4). */
+/** Marks the pod Failed with a reason, an Event and a log line: every failure is visible. */
 /** Pod status messages and log fields stay readable even when a hostile annotation value is echoed. */
 const MAX_MESSAGE_CHARS = 1024;
 
 async function failPod(
   pod: V1Pod,
-  deps: PodReconcilerDeps,
+  deps: Deps,
   reason: string,
   fullMessage: string,
+  eventType: "Normal" | "Warning" = "Warning",
 ): Promise<void> {
   const message = truncate(fullMessage);
   const { ns, name } = identity(pod);
   const status = failedPodStatus(pod, reason, message, deps.now());
   await deps.kube.patchPodStatus(ns, name, status);
-  deps.followUps.forget({ ns, name, uid: pod.metadata?.uid });
   deps.log.warn("pod.failed", { pod: podKey(ns, name), reason, message, source: "bridge" });
-  await emitEvents(pod, deps, [{ type: "Warning", reason, message, key: `failed/${reason}`, count: 1 }]);
+  await emitEvents(pod, deps, [{ type: eventType, reason, message, key: `failed/${reason}`, count: 1 }]);
 }
 
 /** Events are best effort: a failure to record one is logged, never fails the reconcile. */
-async function emitEvents(pod: V1Pod, deps: PodReconcilerDeps, events: PodEventSpec[]): Promise<void> {
+async function emitEvents(pod: V1Pod, deps: Deps, events: PodEventSpec[]): Promise<void> {
   for (const event of events) {
     try {
       await deps.kube.recordEvent(pod, event, deps.instance);
@@ -355,35 +411,6 @@ function identity(pod: V1Pod): { ns: string; name: string; uid: string; key: str
   const ns = pod.metadata?.namespace ?? "";
   const name = pod.metadata?.name ?? "";
   return { ns, name, uid: pod.metadata?.uid ?? "", key: podKey(ns, name) };
-}
-
-async function deferCreate(message: PodEventMessage, deps: PodReconcilerDeps): Promise<PodOutcome> {
-  const key = podKey(message.ns, message.name);
-  const delaySeconds = Math.ceil(deps.throttle.remainingMs() / 1000) + jitterSeconds(key);
-  deps.log.info("cg.create.deferred", { pod: key, deferSeconds: delaySeconds });
-  await deps.followUps.defer(message, delaySeconds);
-  return "deferred";
-}
-
-/** Whether the bridge already reported a group for this pod (container statuses come only from a group). */
-function hasGroupStatus(status: V1PodStatus | undefined): boolean {
-  return (status?.containerStatuses?.length ?? 0) > 0 || (status?.initContainerStatuses?.length ?? 0) > 0;
-}
-
-/** Whether the pod's status shows it ran on a container group (so a missing group was lost, not never made). */
-function hasRun(status: V1PodStatus | undefined): boolean {
-  if (!status) return false;
-  if (status.podIP) return true;
-  return [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? [])].some(
-    (c) => c.state?.running !== undefined || c.state?.terminated !== undefined || (c.restartCount ?? 0) > 0,
-  );
-}
-
-/** 0–4 s spread per pod, so deferred messages do not all come back in the same second. */
-function jitterSeconds(key: string): number {
-  let h = 0;
-  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
-  return h % 5;
 }
 
 function truncate(text: string): string {

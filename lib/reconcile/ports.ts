@@ -23,8 +23,17 @@ export interface PodReader {
 }
 
 export interface PodWriter {
-  /** Replaces the pod's status (merge patch on `pods/status`). Conflicts and 5xx are transient. */
-  patchPodStatus(namespace: string, name: string, status: V1PodStatus): Promise<void>;
+  /**
+   * Replaces the pod's status (merge patch on `pods/status`). Conflicts and 5xx are transient. With
+   * `precondition.resourceVersion` the patch applies only to that version of the pod (ConflictError if it
+   * changed since): the cross-instance create claim relies on it.
+   */
+  patchPodStatus(
+    namespace: string,
+    name: string,
+    status: V1PodStatus,
+    precondition?: { resourceVersion?: string },
+  ): Promise<void>;
   /**
    * Deletes the pod object with grace period 0 and a uid precondition (the kubelet's final delete).
    * Succeeds when the pod is already gone or was replaced by a pod with another uid.
@@ -70,7 +79,7 @@ export interface ContainerGroupApi {
   get(name: string): Promise<ContainerGroup | undefined>;
   /**
    * Sends the PUT and returns after ARM accepted it (201/200), without waiting for the long-running
-   * operation: follow-up status checks observe the result (FACTS: a create can take minutes).
+   * operation: follow-up status checks observe the result (docs/adr/0002-never-wait-on-long-running-operations.md).
    */
   beginCreate(name: string, group: ContainerGroup): Promise<void>;
   /** Sends the DELETE; returns "gone" when ARM answered 204/404 (nothing left), else "deleting". */

@@ -3,7 +3,7 @@
  * pure translator can run. Missing objects are left out of the maps: the translator decides whether the
  * reference was optional, and names the field when it was not.
  */
-import type { V1Pod, V1Secret } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Pod, V1Secret } from "@kubernetes/client-node";
 import { AciBridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { ReferenceRequest, ResolvedReferences } from "../translate/types.js";
@@ -17,25 +17,41 @@ export interface EntrypointResolver {
 /** Token lifetime asked from the TokenRequest API when the pod does not say (kubelet's default + jitter). */
 export const DEFAULT_TOKEN_SECONDS = 3607;
 
+/** The Secrets and ConfigMaps the pod references that exist (missing ones are left out). */
+export async function readReferencedObjects(
+  pod: V1Pod,
+  request: ReferenceRequest,
+  kube: ReferenceReader,
+): Promise<{ secrets: Map<string, V1Secret>; configMaps: Map<string, V1ConfigMap> }> {
+  const namespace = pod.metadata?.namespace ?? "default";
+  const secrets = new Map<string, V1Secret>();
+  for (const name of new Set(request.secrets)) {
+    const secret = await kube.getSecret(namespace, name);
+    if (secret) secrets.set(name, secret);
+  }
+  const configMaps = new Map<string, V1ConfigMap>();
+  for (const name of new Set(request.configMaps)) {
+    const configMap = await kube.getConfigMap(namespace, name);
+    if (configMap) configMaps.set(name, configMap);
+  }
+  return { secrets, configMaps };
+}
+
+/**
+ * Everything the translator needs. `objects`: Secrets/ConfigMaps already read by `readReferencedObjects`
+ * (the reconciler checks them for missing references first), else they are read here.
+ */
 export async function resolveReferences(
   pod: V1Pod,
   request: ReferenceRequest,
   kube: ReferenceReader,
   entrypoints: EntrypointResolver,
   log: Logger,
+  objects?: { secrets: Map<string, V1Secret>; configMaps: Map<string, V1ConfigMap> },
 ): Promise<ResolvedReferences> {
   const namespace = pod.metadata?.namespace ?? "default";
   const podRef = `${namespace}/${pod.metadata?.name ?? ""}`;
-  const secrets = new Map<string, V1Secret>();
-  for (const name of new Set(request.secrets)) {
-    const secret = await kube.getSecret(namespace, name);
-    if (secret) secrets.set(name, secret);
-  }
-  const configMaps = new Map<string, import("@kubernetes/client-node").V1ConfigMap>();
-  for (const name of new Set(request.configMaps)) {
-    const configMap = await kube.getConfigMap(namespace, name);
-    if (configMap) configMaps.set(name, configMap);
-  }
+  const { secrets, configMaps } = objects ?? (await readReferencedObjects(pod, request, kube));
   const resolvedEntrypoints = new Map<string, string[]>();
   for (const { image, pullSecretNames } of request.entrypointImages) {
     if (resolvedEntrypoints.has(image)) continue;

@@ -11,10 +11,45 @@
  */
 import type { V1Secret } from "@kubernetes/client-node";
 import { NotFoundError, TransientError } from "../errors.js";
-import { normalizeRegistry } from "../translate/podToContainerGroup.js";
+import { normalizeRegistry } from "../translate/images.js";
+import type { ImageConfigFacts } from "../translate/types.js";
 
 export interface EntrypointResolver {
   resolve(image: string, pullSecrets: V1Secret[]): Promise<string[]>;
+  /** The image config facts `workingDir` needs (WORKDIR, shell, ENTRYPOINT and CMD); same errors as `resolve`. */
+  resolveConfig(image: string, pullSecrets: V1Secret[]): Promise<ImageConfigFacts>;
+}
+
+/** The parts of an OCI image config the bridge reads. */
+interface ImageConfigBlob {
+  config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; WorkingDir?: string | null };
+  history?: { created_by?: string; empty_layer?: boolean }[];
+}
+
+const SHELLS = new Set(["sh", "/bin/sh", "bash", "/bin/bash", "/usr/bin/bash", "ash", "/bin/ash", "dash"]);
+
+/**
+ * Whether an image has /bin/sh, judged from its config without pulling layers: a layer built by a shell
+ * `RUN` (history `created_by` "/bin/sh -c …" or "RUN /bin/sh -c …", not a `#(nop)` metadata step) could only
+ * have been built if /bin/sh existed in the image, or the image's own ENTRYPOINT/CMD starts a shell.
+ * distroless and scratch images have neither, so they are not wrapped (docs/translation.md "workingDir").
+ */
+export function imageHasShell(blob: ImageConfigBlob): boolean {
+  const first = [...(blob.config?.Entrypoint ?? []), ...(blob.config?.Cmd ?? [])][0];
+  if (first !== undefined && SHELLS.has(first)) return true;
+  return (blob.history ?? []).some((h) => {
+    const by = (h.created_by ?? "").trim();
+    return /^(RUN )?\/bin\/(ba)?sh -c /.test(by) && !by.includes("#(nop)") && h.empty_layer !== true;
+  });
+}
+
+export function imageConfigFacts(blob: ImageConfigBlob): ImageConfigFacts {
+  return {
+    entrypoint: blob.config?.Entrypoint ?? [],
+    cmd: blob.config?.Cmd ?? [],
+    workingDir: blob.config?.WorkingDir ?? "",
+    hasShell: imageHasShell(blob),
+  };
 }
 
 export interface EntrypointResolverOptions {
@@ -137,7 +172,7 @@ export function createEntrypointResolver(options: EntrypointResolverOptions = {}
   const plainHttp = options.plainHttp ?? ((h: string) => /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(h));
   const platform = options.platform ?? { os: "linux", architecture: "amd64" };
   const byRef = new Map<string, { configDigest: string; expires: number }>();
-  const byDigest = new Map<string, string[]>();
+  const byDigest = new Map<string, ImageConfigFacts>();
 
   async function request(url: string, image: string, init: RequestInit): Promise<Response> {
     try {
@@ -206,52 +241,56 @@ export function createEntrypointResolver(options: EntrypointResolverOptions = {}
     return response;
   }
 
+  async function resolveConfig(image: string, pullSecrets: V1Secret[]): Promise<ImageConfigFacts> {
+    const ref = parseImageReference(image);
+    const cacheKey = `${ref.apiHost}/${ref.repository}@${ref.reference}`;
+    const cached = byRef.get(cacheKey);
+    if (cached && cached.expires > now()) {
+      const facts = byDigest.get(cached.configDigest);
+      if (facts) return structuredClone(facts);
+    }
+    const creds = credentialsFor(ref.credentialHost, pullSecrets);
+    const auth: { header?: string } = {};
+    const manifestPath = (reference: string) => `/v2/${ref.repository}/manifests/${reference}`;
+    let response = await authedGet(ref, manifestPath(ref.reference), MANIFEST_TYPES, creds, image, auth);
+    check(response, image, "the manifest");
+    let manifest = (await response.json()) as ManifestLike;
+    if (manifest.manifests) {
+      const entry = manifest.manifests.find(
+        (m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture,
+      );
+      if (!entry) throw new NotFoundError(`${image} has no ${platform.os}/${platform.architecture} image`);
+      response = await authedGet(ref, manifestPath(entry.digest), MANIFEST_TYPES, creds, image, auth);
+      check(response, image, "the platform manifest");
+      manifest = (await response.json()) as ManifestLike;
+    }
+    const configDigest = manifest.config?.digest;
+    if (!configDigest) throw new NotFoundError(`${image}: the manifest names no image config`);
+    let facts = byDigest.get(configDigest);
+    if (!facts) {
+      response = await authedGet(
+        ref,
+        `/v2/${ref.repository}/blobs/${configDigest}`,
+        "application/json, */*",
+        creds,
+        image,
+        auth,
+      );
+      check(response, image, "the image config");
+      facts = imageConfigFacts((await response.json()) as ImageConfigBlob);
+      byDigest.set(configDigest, facts);
+    }
+    byRef.set(cacheKey, {
+      configDigest,
+      expires: now() + (ref.reference.startsWith("sha256:") ? Number.MAX_SAFE_INTEGER / 2 : ttl),
+    });
+    return structuredClone(facts);
+  }
+
   return {
     async resolve(image: string, pullSecrets: V1Secret[]): Promise<string[]> {
-      const ref = parseImageReference(image);
-      const cacheKey = `${ref.apiHost}/${ref.repository}@${ref.reference}`;
-      const cached = byRef.get(cacheKey);
-      if (cached && cached.expires > now()) {
-        const entrypoint = byDigest.get(cached.configDigest);
-        if (entrypoint) return [...entrypoint];
-      }
-      const creds = credentialsFor(ref.credentialHost, pullSecrets);
-      const auth: { header?: string } = {};
-      const manifestPath = (reference: string) => `/v2/${ref.repository}/manifests/${reference}`;
-      let response = await authedGet(ref, manifestPath(ref.reference), MANIFEST_TYPES, creds, image, auth);
-      check(response, image, "the manifest");
-      let manifest = (await response.json()) as ManifestLike;
-      if (manifest.manifests) {
-        const entry = manifest.manifests.find(
-          (m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture,
-        );
-        if (!entry) throw new NotFoundError(`${image} has no ${platform.os}/${platform.architecture} image`);
-        response = await authedGet(ref, manifestPath(entry.digest), MANIFEST_TYPES, creds, image, auth);
-        check(response, image, "the platform manifest");
-        manifest = (await response.json()) as ManifestLike;
-      }
-      const configDigest = manifest.config?.digest;
-      if (!configDigest) throw new NotFoundError(`${image}: the manifest names no image config`);
-      let entrypoint = byDigest.get(configDigest);
-      if (!entrypoint) {
-        response = await authedGet(
-          ref,
-          `/v2/${ref.repository}/blobs/${configDigest}`,
-          "application/json, */*",
-          creds,
-          image,
-          auth,
-        );
-        check(response, image, "the image config");
-        const config = (await response.json()) as { config?: { Entrypoint?: string[] | null } };
-        entrypoint = config.config?.Entrypoint ?? [];
-        byDigest.set(configDigest, entrypoint);
-      }
-      byRef.set(cacheKey, {
-        configDigest,
-        expires: now() + (ref.reference.startsWith("sha256:") ? Number.MAX_SAFE_INTEGER / 2 : ttl),
-      });
-      return [...entrypoint];
+      return (await resolveConfig(image, pullSecrets)).entrypoint;
     },
+    resolveConfig,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Pod → what it references: secrets, configmaps, the images whose ENTRYPOINT is needed (args without
- * command), and the service-account tokens its projected volumes ask for. Pure; the caller resolves them
+ * command) or whose config is needed (workingDir), and the service-account tokens its projected volumes ask for. Pure; the caller resolves them
  * (Kubernetes GETs, the registry, the TokenRequest API) and passes the answers to `podToContainerGroup`.
  */
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
@@ -17,6 +17,7 @@ export function collectReferences(pod: V1Pod): ReferenceRequest {
 
   const containers: V1Container[] = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
   const entrypointImages = new Map<string, { image: string; pullSecretNames: string[] }>();
+  const imageConfigImages = new Map<string, { image: string; pullSecretNames: string[] }>();
   for (const c of containers) {
     for (const e of c.env ?? []) {
       if (e.valueFrom?.secretKeyRef?.name) secrets.add(e.valueFrom.secretKeyRef.name);
@@ -29,6 +30,8 @@ export function collectReferences(pod: V1Pod): ReferenceRequest {
     if ((c.command ?? []).length === 0 && (c.args ?? []).length > 0 && c.image) {
       entrypointImages.set(c.image, { image: c.image, pullSecretNames });
     }
+    // workingDir needs the image's WORKDIR and whether it has a shell (docs/translation.md "workingDir").
+    if (c.workingDir && c.image) imageConfigImages.set(c.image, { image: c.image, pullSecretNames });
   }
   for (const v of spec?.volumes ?? []) {
     if (v.secret?.secretName) secrets.add(v.secret.secretName);
@@ -64,6 +67,7 @@ export function collectReferences(pod: V1Pod): ReferenceRequest {
     configMaps: [...configMaps].sort(),
     entrypointImages: [...entrypointImages.values()],
   };
+  if (imageConfigImages.size > 0) request.imageConfigImages = [...imageConfigImages.values()];
   const list = [...tokens.values()];
   if (list.length > 0) {
     request.serviceAccountToken = tokens.get("") ?? list[0];

@@ -5,7 +5,7 @@
  */
 import type { ContainerGroup, Event as AciEvent } from "@azure/arm-containerinstance";
 import type { V1Pod } from "@kubernetes/client-node";
-import { toTime } from "./containerGroupToPodStatus.js";
+import { toTime } from "./podStatusTime.js";
 import type { PodEventSpec } from "./types.js";
 
 function toSpec(e: AciEvent, scope: string, fieldPath: string | undefined): PodEventSpec {

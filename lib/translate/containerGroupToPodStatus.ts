@@ -13,6 +13,8 @@ import type {
   V1PodStatus,
 } from "@kubernetes/client-node";
 import { containerGroupName } from "./names.js";
+import { condition, toTime } from "./podStatusTime.js";
+import { mainContainersOutcome, sidecarNames } from "./sidecars.js";
 import type { NodeSettings } from "./types.js";
 
 export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
@@ -21,18 +23,6 @@ export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown
 export const REASON_PROVIDER_FAILED = "ProviderFailed";
 /** Reason on the pod when its group was stopped in ACI (not by Kubernetes). */
 export const REASON_STOPPED = "ContainerGroupStopped";
-/** Reason on the pod when its group disappeared (deleted outside Kubernetes). */
-export const REASON_GONE = "ContainerGroupNotFound";
-
-type Timestamp = Date | string | undefined;
-
-/** Accepts the SDK's Date or a raw JSON string; whole seconds, like the API server stores them. */
-export function toTime(value: Timestamp): Date | undefined {
-  if (value === undefined || value === null || value === "") return undefined;
-  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
-  if (!Number.isFinite(ms)) return undefined;
-  return new Date(Math.floor(ms / 1000) * 1000);
-}
 
 /** Phase per DESIGN: provisioningState until Succeeded, then instanceView.state. */
 export function containerGroupPhase(cg: ContainerGroup, current?: string): PodPhase {
@@ -94,10 +84,9 @@ function mapState(state: ContainerState | undefined, view: AciContainerView | un
     return {
       terminated: {
         exitCode,
-        reason: exitCode === 0 ? "Completed" : "Error",
-        ...(detail && detail.toLowerCase() !== "completed" && detail.toLowerCase() !== "error"
-          ? { message: detail }
-          : {}),
+        // The kubelet passes the runtime's reason through: OOMKilled when the kernel killed it for memory.
+        reason: detail && /oom/i.test(detail) ? "OOMKilled" : exitCode === 0 ? "Completed" : "Error",
+        ...(detail && !/^(completed|error|oomkilled)$/i.test(detail) ? { message: detail } : {}),
         ...(startedAt ? { startedAt } : {}),
         ...(finishedAt ? { finishedAt } : {}),
       },
@@ -151,29 +140,6 @@ function containerStatus(
   return status;
 }
 
-/** A condition that keeps its lastTransitionTime while its status is unchanged. */
-function condition(
-  current: V1PodStatus | undefined,
-  type: string,
-  status: "True" | "False",
-  now: Date,
-  reason?: string,
-  message?: string,
-): V1PodCondition {
-  const previous = current?.conditions?.find((c) => c.type === type);
-  const since =
-    previous && previous.status === status
-      ? (toTime(previous.lastTransitionTime) ?? toTime(now))
-      : toTime(now);
-  return {
-    type,
-    status,
-    ...(since ? { lastTransitionTime: since } : {}),
-    ...(reason ? { reason } : {}),
-    ...(message ? { message } : {}),
-  };
-}
-
 function lastWarning(cg: ContainerGroup): string | undefined {
   const events: AciEvent[] = [
     ...(cg.instanceView?.events ?? []),
@@ -195,7 +161,11 @@ function buildConditions(
   now: Date,
 ): V1PodCondition[] {
   const final = phase === "Succeeded" || phase === "Failed";
-  const notInitialized = init.filter((s) => !s.ready).map((s) => s.name);
+  // A sidecar counts as initialized once started (the kubelet's rule); other init containers once exited 0.
+  const sidecars = sidecarNames(pod);
+  const notInitialized = init
+    .filter((s) => (sidecars.has(s.name) ? !s.started : !s.ready))
+    .map((s) => s.name);
   const initialized = notInitialized.length === 0 || phase === "Running" || phase === "Succeeded";
   const unready = main.filter((s) => !s.ready).map((s) => s.name);
   const gates = (pod.spec?.readinessGates ?? []).map((g) => g.conditionType);
@@ -246,10 +216,18 @@ export function containerGroupToPodStatus(
   const current = pod.status;
   const cgName =
     cg.name ?? containerGroupName(pod.metadata?.namespace ?? "default", pod.metadata?.name ?? "");
-  const phase = containerGroupPhase(cg, current?.phase);
-  const groupRunning = phase === "Running";
+  const sidecars = sidecarNames(pod);
+  // A completing pod with sidecars is done when its main containers are, whatever the sidecars (and so the
+  // group) do: its phase comes from the main containers (sidecars.ts).
+  const outcome = sidecars.size > 0 ? mainContainersOutcome(cg, pod) : { finished: false };
+  const groupPhase = containerGroupPhase(cg, current?.phase);
+  const phase = outcome.finished && outcome.phase ? outcome.phase : groupPhase;
+  const groupRunning = groupPhase === "Running";
+  // Sidecars run as ACI containers; the kubelet reports them among the init container statuses.
   const init = (pod.spec?.initContainers ?? []).map((c) =>
-    containerStatus(cgName, c.name, c.image ?? "", containerView(cg, c.name, true), true, groupRunning),
+    sidecars.has(c.name)
+      ? containerStatus(cgName, c.name, c.image ?? "", containerView(cg, c.name, false), false, groupRunning)
+      : containerStatus(cgName, c.name, c.image ?? "", containerView(cg, c.name, true), true, groupRunning),
   );
   const main = (pod.spec?.containers ?? []).map((c) =>
     containerStatus(cgName, c.name, c.image ?? "", containerView(cg, c.name, false), false, groupRunning),
@@ -259,7 +237,11 @@ export function containerGroupToPodStatus(
   if (provisioning === "failed") {
     status.reason = REASON_PROVIDER_FAILED;
     status.message = `ACI could not create container group ${cgName}${lastWarning(cg) ? `: ${lastWarning(cg)}` : ""}`;
-  } else if (provisioning === "succeeded" && cg.instanceView?.state?.toLowerCase() === "stopped") {
+  } else if (
+    !outcome.finished &&
+    provisioning === "succeeded" &&
+    cg.instanceView?.state?.toLowerCase() === "stopped"
+  ) {
     status.reason = REASON_STOPPED;
     status.message = `container group ${cgName} was stopped in ACI`;
   }
@@ -276,141 +258,4 @@ export function containerGroupToPodStatus(
   status.containerStatuses = main;
   if (current?.qosClass) status.qosClass = current.qosClass;
   return status;
-}
-
-/**
- * The status for a pod the bridge marks Failed (invalid spec, ARM refused the group, the group vanished):
- * keeps startTime and terminated container states, names the reason on waiting containers.
- */
-export function failedPodStatus(pod: V1Pod, reason: string, message: string, now: Date): V1PodStatus {
-  const current = pod.status;
-  const finishedAt = toTime(now);
-  const statusFor = (name: string, image: string): V1ContainerStatus => {
-    const previous = [...(current?.containerStatuses ?? []), ...(current?.initContainerStatuses ?? [])].find(
-      (s) => s.name === name,
-    );
-    let state: V1ContainerState;
-    if (previous?.state?.terminated) state = { terminated: previous.state.terminated };
-    else if (previous?.state?.running) {
-      const startedAt = toTime(previous.state.running.startedAt);
-      state = {
-        terminated: {
-          exitCode: 137,
-          reason: "Error",
-          message,
-          ...(startedAt ? { startedAt } : {}),
-          ...(finishedAt ? { finishedAt } : {}),
-        },
-      };
-    } else state = { waiting: { reason, message } };
-    return {
-      name,
-      state,
-      lastState: previous?.lastState ?? {},
-      ready: false,
-      restartCount: previous?.restartCount ?? 0,
-      image,
-      imageID: previous?.imageID ?? "",
-      started: false,
-      ...(previous?.containerID ? { containerID: previous.containerID } : {}),
-    };
-  };
-  const initSpecs = pod.spec?.initContainers ?? [];
-  const status: V1PodStatus = {
-    phase: "Failed",
-    reason,
-    message,
-    conditions: [
-      condition(
-        current,
-        "Initialized",
-        current?.conditions?.find((c) => c.type === "Initialized")?.status === "True" ||
-          initSpecs.length === 0
-          ? "True"
-          : "False",
-        now,
-        undefined,
-        undefined,
-      ),
-      condition(current, "Ready", "False", now, "PodCompleted"),
-      condition(current, "ContainersReady", "False", now, "PodCompleted"),
-      condition(current, "PodScheduled", "True", now),
-    ],
-  };
-  if (current?.hostIP) {
-    status.hostIP = current.hostIP;
-    status.hostIPs = current.hostIPs ?? [{ ip: current.hostIP }];
-  }
-  if (current?.podIP) {
-    status.podIP = current.podIP;
-    status.podIPs = current.podIPs ?? [{ ip: current.podIP }];
-  }
-  status.startTime = toTime(current?.startTime) ?? toTime(now);
-  if (initSpecs.length > 0)
-    status.initContainerStatuses = initSpecs.map((c) => statusFor(c.name, c.image ?? ""));
-  status.containerStatuses = (pod.spec?.containers ?? []).map((c) => statusFor(c.name, c.image ?? ""));
-  if (current?.qosClass) status.qosClass = current.qosClass;
-  return status;
-}
-
-/** Status for a pod whose container group is gone (deleted outside Kubernetes) while the pod still wants it. */
-export function containerGroupGoneStatus(pod: V1Pod, now: Date): V1PodStatus {
-  return failedPodStatus(pod, REASON_GONE, "the container group was deleted outside Kubernetes", now);
-}
-
-export function isPodFinal(status: V1PodStatus | undefined): boolean {
-  return status?.phase === "Succeeded" || status?.phase === "Failed";
-}
-
-/** JSON-comparable form: dates as second-precision ISO strings, no lastProbeTime, lists sorted by key. */
-function normalize(value: unknown, key?: string): unknown {
-  if (value instanceof Date) return toTime(value)?.toISOString();
-  if (typeof value === "string" && /Time$|At$/.test(key ?? "")) return toTime(value)?.toISOString() ?? value;
-  if (Array.isArray(value)) {
-    const items = value.map((v) => normalize(v));
-    if (key === "conditions")
-      return items.sort((a, b) =>
-        String((a as { type?: string }).type).localeCompare(String((b as { type?: string }).type)),
-      );
-    if (key === "containerStatuses" || key === "initContainerStatuses") {
-      return items.sort((a, b) =>
-        String((a as { name?: string }).name).localeCompare(String((b as { name?: string }).name)),
-      );
-    }
-    return items;
-  }
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) {
-      if (k === "lastProbeTime") continue;
-      const v = normalize((value as Record<string, unknown>)[k], k);
-      if (v !== undefined && v !== null) out[k] = v;
-    }
-    return out;
-  }
-  return value;
-}
-
-/** `current` restricted to the keys `next` has (fields only the API server or a real kubelet sets do not count). */
-function projectOnto(current: unknown, next: unknown): unknown {
-  if (Array.isArray(next)) {
-    if (!Array.isArray(current) || current.length !== next.length) return current;
-    return next.map((n, i) => projectOnto(current[i], n));
-  }
-  if (next && typeof next === "object") {
-    if (!current || typeof current !== "object" || Array.isArray(current)) return current;
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(next))
-      out[k] = projectOnto((current as Record<string, unknown>)[k], (next as Record<string, unknown>)[k]);
-    return out;
-  }
-  return current;
-}
-
-/** Whether `next` differs from `current` in a way worth a status patch (ignores lastProbeTime, order, ms). */
-export function podStatusChanged(current: V1PodStatus | undefined, next: V1PodStatus): boolean {
-  if (!current) return true;
-  const a = normalize(next);
-  const b = normalize(projectOnto(normalize(current), a));
-  return JSON.stringify(a) !== JSON.stringify(b);
 }

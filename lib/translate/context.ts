@@ -4,8 +4,9 @@
  * which never put a value into an error message.
  */
 import type { V1ConfigMap, V1Pod, V1Secret } from "@kubernetes/client-node";
+import { DEFAULT_TRANSLATION_POLICY } from "../config.js";
 import { InvalidPodSpecError } from "../errors.js";
-import type { NodeSettings, PodEventSpec, ResolvedReferences } from "./types.js";
+import type { NodeSettings, PodEventSpec, ResolvedReferences, TranslationPolicy } from "./types.js";
 
 /** Effective resources of one container after ACI rounding, for resourceFieldRef. */
 export interface EffectiveResources {
@@ -22,6 +23,63 @@ export interface TranslateContext {
   warnings: PodEventSpec[];
   /** container name → effective resources (regular and init containers). */
   resources: Map<string, EffectiveResources>;
+  /** The node's policies with defaults filled in. */
+  policy: TranslationPolicy;
+  /** Problems found so far; `firstError` picks the one to report (see `attempt`). */
+  errors: InvalidPodSpecError[];
+}
+
+export function newContext(pod: V1Pod, refs: ResolvedReferences, node: NodeSettings): TranslateContext {
+  return {
+    pod,
+    refs,
+    node,
+    warnings: [],
+    resources: new Map(),
+    policy: { ...DEFAULT_TRANSLATION_POLICY, ...(node.policy ?? {}) },
+    errors: [],
+  };
+}
+
+/**
+ * A rejection the operator or the pod chose (a policy such as "reject tcpSocket probes"): ACI could run the
+ * pod under another setting. Reported after fields ACI truly cannot run (docs/translation.md "Errors").
+ */
+export class PolicyRejection extends InvalidPodSpecError {}
+
+/** Lower ranks are reported first: what ACI truly cannot run, malformed specs, policies, missing references. */
+function rank(error: InvalidPodSpecError): number {
+  if (error.reason === "MissingReference") return 3;
+  if (error instanceof PolicyRejection) return 2;
+  if (error.reason === "InvalidPodSpec") return 1;
+  return 0;
+}
+
+/**
+ * Runs one independent step of the translation; an `InvalidPodSpecError` is recorded instead of ending the
+ * translation, so that every problem is seen and the most fundamental one is reported (`throwFirstError`).
+ * Returns `fallback` when the step failed.
+ */
+export function attempt<T>(ctx: TranslateContext, step: () => T, fallback: T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (!(error instanceof InvalidPodSpecError)) throw error;
+    ctx.errors.push(error);
+    return fallback;
+  }
+}
+
+/** Records a problem without ending the translation (see `attempt`). */
+export function record(ctx: TranslateContext, error: InvalidPodSpecError): void {
+  ctx.errors.push(error);
+}
+
+/** Throws the error to report: lowest rank, then first in pod order. */
+export function throwFirstError(ctx: TranslateContext): void {
+  let best: InvalidPodSpecError | undefined;
+  for (const e of ctx.errors) if (!best || rank(e) < rank(best)) best = e;
+  if (best) throw best;
 }
 
 export function warn(ctx: TranslateContext, reason: string, field: string, message: string): void {

@@ -7,7 +7,7 @@
 import type { V1ObjectFieldSelector, V1ResourceFieldSelector } from "@kubernetes/client-node";
 import { InvalidPodSpecError } from "../errors.js";
 import { ANN_POD_IP_SUBSTITUTE, readAnnotation } from "./annotations.js";
-import { podNamespace, type TranslateContext } from "./context.js";
+import { PolicyRejection, podNamespace, type TranslateContext } from "./context.js";
 import { parseQuantity } from "./quantity.js";
 
 const KEYED = /^metadata\.(labels|annotations)\['(.*)'\]$/;
@@ -53,11 +53,11 @@ export function fieldRefValue(
       return ctx.node.nodeIP;
     case "status.podIP":
     case "status.podIPs": {
-      const substitute = readAnnotation(pod, ANN_POD_IP_SUBSTITUTE);
-      if (substitute) return substitute.value;
-      throw new InvalidPodSpecError(
+      const substitute = readAnnotation(pod, ANN_POD_IP_SUBSTITUTE)?.value ?? ctx.policy.podIpSubstitute;
+      if (substitute) return substitute;
+      throw new PolicyRejection(
         `${field}.fieldPath`,
-        `${path} is not known before ACI assigns the address; read it at run time (e.g. hostname -i) or set the annotation ${ANN_POD_IP_SUBSTITUTE} (e.g. "0.0.0.0" for a listen address)`,
+        `${path} is not known before ACI assigns the address; read it at run time (e.g. hostname -i), set the annotation ${ANN_POD_IP_SUBSTITUTE} (e.g. "0.0.0.0" for a listen address), or ask the operator for the node-wide ACI_POD_IP_SUBSTITUTE`,
       );
     }
     default:
@@ -81,7 +81,9 @@ export function resourceFieldRefValue(
       "InvalidPodSpec",
     );
   }
-  const divisor = parseQuantity(ref.divisor ?? "1") ?? Number.NaN;
+  // The API server treats a zero divisor as unset (1); Istio's injector writes `divisor: "0"`.
+  const parsed = parseQuantity(ref.divisor === undefined ? "1" : String(ref.divisor));
+  const divisor = parsed === 0 ? 1 : (parsed ?? Number.NaN);
   if (!(divisor > 0)) {
     throw new InvalidPodSpecError(`${field}.divisor`, "must be a positive quantity", "InvalidPodSpec");
   }

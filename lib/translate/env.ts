@@ -8,7 +8,7 @@
 import type { EnvironmentVariable } from "@azure/arm-containerinstance";
 import type { V1Container } from "@kubernetes/client-node";
 import { InvalidPodSpecError } from "../errors.js";
-import { lookupConfigMap, lookupSecret, warn, type TranslateContext } from "./context.js";
+import { attempt, lookupConfigMap, lookupSecret, warn, type TranslateContext } from "./context.js";
 import { fieldRefValue, resourceFieldRefValue } from "./downward.js";
 
 export interface EnvValue {
@@ -54,7 +54,9 @@ export function buildEnv(ctx: TranslateContext, container: V1Container, path: st
     vars.set("KUBERNETES_PORT", { value: `tcp://${host}:${api.port}`, secret: false });
   }
 
-  (container.envFrom ?? []).forEach((source, i) => {
+  // Each source and variable is one step: a failure is recorded and the others still checked (context.ts).
+  (container.envFrom ?? []).forEach((source, i) => attempt(ctx, () => envFromSource(source, i), undefined));
+  function envFromSource(source: NonNullable<V1Container["envFrom"]>[number], i: number): void {
     const field = `${path}.envFrom[${i}]`;
     const prefix = source.prefix ?? "";
     let entries: Map<string, Buffer> | undefined;
@@ -90,9 +92,10 @@ export function buildEnv(ctx: TranslateContext, container: V1Container, path: st
         `keys skipped because they are not valid environment variable names: ${skipped.join(", ")}`,
       );
     }
-  });
+  }
 
-  (container.env ?? []).forEach((env, i) => {
+  (container.env ?? []).forEach((env, i) => attempt(ctx, () => envVar(env, i), undefined));
+  function envVar(env: NonNullable<V1Container["env"]>[number], i: number): void {
     const field = `${path}.env[${i}]`;
     const source = env.valueFrom;
     if (!source) {
@@ -153,7 +156,7 @@ export function buildEnv(ctx: TranslateContext, container: V1Container, path: st
       return;
     }
     throw new InvalidPodSpecError(`${field}.valueFrom`, "unsupported value source", "UnsupportedPodSpec");
-  });
+  }
   return vars;
 }
 

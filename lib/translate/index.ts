@@ -3,18 +3,22 @@
  * All pure: no I/O, no clock (callers pass `now`), no SDK client.
  */
 export { collectReferences } from "./collectReferences.js";
-export { podToContainerGroup, registryOf, normalizeRegistry } from "./podToContainerGroup.js";
+export { podToContainerGroup } from "./podToContainerGroup.js";
+export { normalizeRegistry, registryOf } from "./images.js";
 export {
   containerGroupToPodStatus,
   containerGroupPhase,
-  containerGroupGoneStatus,
-  failedPodStatus,
-  isPodFinal,
-  podStatusChanged,
-  REASON_GONE,
   REASON_PROVIDER_FAILED,
   REASON_STOPPED,
 } from "./containerGroupToPodStatus.js";
+export { containerGroupGoneStatus, failedPodStatus, isPodFinal, REASON_GONE } from "./failedPodStatus.js";
+export { podStatusChanged } from "./podStatusChanged.js";
+export {
+  isSidecar,
+  mainContainersOutcome,
+  shouldStopForCompletedSidecarPod,
+  type MainContainersOutcome,
+} from "./sidecars.js";
 export { containerGroupEvents } from "./containerGroupEvents.js";
 export { containerGroupName, containerGroupTags } from "./names.js";
 export { parseQuantity } from "./quantity.js";

@@ -5,7 +5,9 @@
  */
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { V1ConfigMap, V1Pod, V1PodStatus, V1Secret } from "@kubernetes/client-node";
-import type { OsType } from "../config.js";
+import type { OsType, TranslationPolicy } from "../config.js";
+
+export type { TranslationPolicy };
 
 /** What the virtual node contributes to every group it creates. */
 export interface NodeSettings {
@@ -29,6 +31,18 @@ export interface NodeSettings {
    * API server's own address. Unset: the variables are not written.
    */
   apiServer?: { host: string; port: number };
+  /** Node-wide translation policies (lib/config `loadTranslationPolicy`); unset fields take the defaults. */
+  policy?: Partial<TranslationPolicy>;
+}
+
+/** What the bridge read from an image's config (the registry's config blob), for `workingDir`. */
+export interface ImageConfigFacts {
+  entrypoint: string[];
+  cmd: string[];
+  /** The image's WORKDIR ("" when unset). */
+  workingDir: string;
+  /** Whether the image has /bin/sh (docs/translation.md "workingDir" says how this is decided). */
+  hasShell: boolean;
 }
 
 /** One service-account token a pod needs (one per distinct audience among its projected sources). */
@@ -45,6 +59,8 @@ export interface ReferenceRequest {
   configMaps: string[];
   /** Images whose entrypoint is needed (a container with `args` but no `command`). */
   entrypointImages: { image: string; pullSecretNames: string[] }[];
+  /** Images whose config (WORKDIR, shell, ENTRYPOINT and CMD) is needed (a container with `workingDir`). */
+  imageConfigImages?: { image: string; pullSecretNames: string[] }[];
   /** Whether the pod needs a service-account token (projected serviceAccountToken source). */
   serviceAccountToken?: ServiceAccountTokenRequest;
   /** Every distinct token the pod needs (includes `serviceAccountToken`); more than one when audiences differ. */
@@ -57,6 +73,8 @@ export interface ResolvedReferences {
   configMaps: ReadonlyMap<string, V1ConfigMap>;
   /** image → its ENTRYPOINT (from the registry's image config). */
   entrypoints: ReadonlyMap<string, string[]>;
+  /** image → its config facts, for containers with `workingDir` (missing: not known). */
+  imageConfigs?: ReadonlyMap<string, ImageConfigFacts>;
   /** A token from the TokenRequest API, when `serviceAccountToken` was requested. */
   serviceAccountToken?: string;
   /** Tokens by audience (`""` = default audiences), for pods that project several audiences. */

@@ -3,12 +3,19 @@
  * configMap, downwardAPI, serviceAccountToken) → one ACI `secret` volume each, with the files base64-encoded;
  * azureFile and the `file.csi.azure.com` CSI driver → azureFile with the key from the referenced secret;
  * gitRepo → gitRepo. Anything else is rejected naming the field.
+ *
+ * subPath on an emptyDir: each distinct (volume, subPath) becomes its own ACI emptyDir, shared by every mount
+ * of that pair, which gives the pod the same sharing, as long as nothing mounts the whole volume or an
+ * overlapping subPath (then ACI cannot show one directory inside another mount and the pod is rejected).
+ * subPath into a secret, configMap, downwardAPI, projected, azureFile or gitRepo volume is rejected: ACI mounts
+ * those whole, as directories.
  */
 import type { Volume, VolumeMount } from "@azure/arm-containerinstance";
 import type { V1Container, V1DownwardAPIVolumeFile, V1KeyToPath, V1Volume } from "@kubernetes/client-node";
 import { InvalidPodSpecError } from "../errors.js";
-import { lookupConfigMap, lookupSecret, warn, type TranslateContext } from "./context.js";
+import { attempt, lookupConfigMap, lookupSecret, warn, type TranslateContext } from "./context.js";
 import { fieldRefValue, resourceFieldRefValue } from "./downward.js";
+import { normalizeSubPath, planSubPaths, type SubPathPlan } from "./subPaths.js";
 
 export const AZURE_FILE_CSI_DRIVER = "file.csi.azure.com";
 export const AZURE_STORAGE_ACCOUNT_NAME = "azurestorageaccountname";
@@ -26,6 +33,10 @@ export interface TranslatedVolumes {
   volumes: Volume[];
   /** Volumes left out on purpose (the service-account volume on Windows): their mounts are skipped too. */
   dropped: Set<string>;
+  /** Volumes whose translation failed (the error is recorded): their mounts are skipped, not re-reported. */
+  failed: Set<string>;
+  /** How subPath mounts map (see `planSubPaths`). */
+  subPaths: SubPathPlan;
 }
 
 function checkPath(path: string, field: string): string {
@@ -250,9 +261,24 @@ function translateVolume(ctx: TranslateContext, volume: V1Volume, field: string)
   );
 }
 
-export function translateVolumes(ctx: TranslateContext): TranslatedVolumes {
+/**
+ * Translates `spec.volumes` (each volume's error is recorded and the others still translated) and plans the
+ * subPath mounts of `containers` (every container that mounts volumes: regular, sidecar and init).
+ */
+export function translateVolumes(
+  ctx: TranslateContext,
+  containers: readonly { c: V1Container; path: string }[],
+): TranslatedVolumes {
   const dropped = new Set<string>();
+  const failed = new Set<string>();
   const volumes: Volume[] = [];
+  const subPaths = planSubPaths(ctx, containers);
+  const mountedWhole = new Set(
+    containers.flatMap(({ c }) =>
+      (c.volumeMounts ?? []).filter((m) => normalizeSubPath(m.subPath ?? "") === "").map((m) => m.name),
+    ),
+  );
+  const derivedFrom = new Set([...subPaths.derived.keys()].map((k) => k.split("\0")[0] ?? ""));
   (ctx.pod.spec?.volumes ?? []).forEach((volume, i) => {
     const field = `spec.volumes[${i}]`;
     if (ctx.node.os === "Windows") {
@@ -266,35 +292,55 @@ export function translateVolumes(ctx: TranslateContext): TranslatedVolumes {
         );
         return;
       }
-      throw new InvalidPodSpecError(field, "ACI Windows container groups do not support volumes");
+      attempt(
+        ctx,
+        () => {
+          throw new InvalidPodSpecError(field, "ACI Windows container groups do not support volumes");
+        },
+        undefined,
+      );
+      failed.add(volume.name);
+      return;
     }
-    volumes.push(translateVolume(ctx, volume, field));
+    const translated = attempt(ctx, () => translateVolume(ctx, volume, field), undefined);
+    if (!translated) {
+      failed.add(volume.name);
+      return;
+    }
+    // An emptyDir used only through subPaths is replaced by its per-subPath volumes (ACI counts volumes).
+    if (!(volume.emptyDir && derivedFrom.has(volume.name) && !mountedWhole.has(volume.name)))
+      volumes.push(translated);
   });
-  return { volumes, dropped };
+  for (const name of subPaths.derived.values()) volumes.push({ name, emptyDir: {} });
+  return { volumes, dropped, failed, subPaths };
 }
 
 export function translateMounts(
   container: V1Container,
   path: string,
-  known: ReadonlySet<string>,
-  dropped: ReadonlySet<string>,
+  /** Names in spec.volumes. */
+  defined: ReadonlySet<string>,
+  translated: TranslatedVolumes,
 ): VolumeMount[] {
   const mounts: VolumeMount[] = [];
+  const { dropped, failed, subPaths } = translated;
   (container.volumeMounts ?? []).forEach((mount, i) => {
     const field = `${path}.volumeMounts[${i}]`;
-    if (dropped.has(mount.name)) return;
-    if (!known.has(mount.name)) {
+    if (dropped.has(mount.name) || failed.has(mount.name)) return;
+    if (!defined.has(mount.name)) {
       throw new InvalidPodSpecError(
         `${field}.name`,
         `volume "${mount.name}" is not defined in spec.volumes`,
         "InvalidPodSpec",
       );
     }
-    if (mount.subPath)
-      throw new InvalidPodSpecError(
-        `${field}.subPath`,
-        "ACI mounts whole volumes only; subPath is not supported",
-      );
+    const rejected = subPaths.rejected.get(field);
+    if (rejected) throw new InvalidPodSpecError(`${field}.subPath`, rejected);
+    const sub = normalizeSubPath(mount.subPath ?? "");
+    const name = sub === "" ? mount.name : subPaths.derived.get(`${mount.name}\0${sub}`);
+    if (name === undefined) {
+      throw new InvalidPodSpecError(`${field}.subPath`, "ACI cannot mount this subPath");
+    }
     if (mount.subPathExpr) {
       throw new InvalidPodSpecError(
         `${field}.subPathExpr`,
@@ -309,7 +355,7 @@ export function translateMounts(
       );
     }
     mounts.push({
-      name: mount.name,
+      name,
       mountPath: mount.mountPath,
       ...(mount.readOnly ? { readOnly: true } : {}),
     });

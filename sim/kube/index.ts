@@ -14,6 +14,7 @@ import type {
   V1Secret,
   V1ServiceAccount,
 } from "@kubernetes/client-node";
+import type { LatencyProfile } from "../latency";
 import { KubeStatusError } from "./errors";
 import { type KubeResource, resourceDef } from "./resources";
 import { type CallRecord, type FaultRule, KubeHttp } from "./server";
@@ -29,6 +30,8 @@ export type { AccessRule, FakeReviews, FakeUser } from "./reviews";
 export { canonicalQuantity } from "./quantity";
 
 export interface KubeFakeOptions {
+  /** Per-request latency by operation class (sim/latency.ts, e.g. `REALISTIC_LATENCY`). Default: none. */
+  latency?: LatencyProfile;
   /** Watch events kept for resuming watches (like the watch cache / etcd compaction). Default 1000. */
   historyLimit?: number;
   /** Watch timeout when the client sends no `timeoutSeconds` (the real server picks 30–60 min). Default 1800. */
@@ -110,6 +113,7 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
   const reviews = new FakeReviews();
   const http = new KubeHttp(store, {
     reviews,
+    ...(options.latency ? { latency: options.latency } : {}),
     watchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
     tooOldWatch: options.tooOldWatch ?? "event",

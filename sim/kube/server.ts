@@ -6,6 +6,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- the fake edits untyped JSON documents, like the API server's unstructured objects */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createLatencySampler, kubeOperation, type LatencyProfile, type LatencySampler } from "../latency";
 import { formatTime } from "./admission";
 import { fieldValidationMode, strictDecode } from "./decode";
 import { KubeStatusError, badRequest, notImplemented } from "./errors";
@@ -45,6 +46,8 @@ export interface CallRecord {
 }
 
 export interface ServerOptions {
+  /** Per-request delay by operation class (GET, LIST, write), seeded; none when undefined. */
+  latency?: LatencyProfile;
   watchTimeoutSeconds: number;
   bookmarkIntervalMs: number;
   tooOldWatch: "event" | "http";
@@ -71,11 +74,14 @@ export class KubeHttp {
   readonly calls: CallRecord[] = [];
   readonly faults: FaultRule[] = [];
   private readonly openWatches = new Set<{ end(): void }>();
+  private readonly latency: LatencySampler | undefined;
 
   constructor(
     private readonly store: KubeStore,
     private readonly opts: ServerOptions,
-  ) {}
+  ) {
+    this.latency = opts.latency ? createLatencySampler(opts.latency, "kube") : undefined;
+  }
 
   cutWatches(): void {
     for (const w of [...this.openWatches]) w.end();
@@ -125,6 +131,8 @@ export class KubeHttp {
   private async dispatch(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", "http://kube-fake");
+    // Before faults: a refused or failed request still took its round trip.
+    if (this.latency) await this.latency.wait(kubeOperation(method, url.pathname, url.search));
     const fault = this.matchFault(method, `${url.pathname}${url.search}`);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault) {

@@ -100,6 +100,13 @@ describe("a pod bound to the virtual node", () => {
     expect(h.group("default", "grace")).toBeUndefined();
     expect(h.aci.countCalls({ operation: "containerGroups.delete" })).toBe(1);
     expect(h.events("pod.finalized")).toHaveLength(1);
+    // The kubelet's Killing Event, saying what ACI cannot do.
+    const killing = h.kube
+      .list<{ involvedObject: { name: string }; reason: string; message: string }>("events", "default")
+      .filter((e) => e.involvedObject.name === "grace" && e.reason === "Killing");
+    expect(killing.map((e) => e.message)).toEqual([
+      "Stopping container app (ACI gives no grace period: terminationGracePeriodSeconds 30 not honoured)",
+    ]);
   });
 
   it("force delete leaves no orphan after the next message", async () => {
@@ -249,10 +256,13 @@ describe("transient ARM errors", () => {
       effect: { kind: "status", status: 503 },
     });
     const pod = h.createBoundPod(simplePod("flaky"));
-    await expect(h.deliver(added(pod))).rejects.toThrow(/503/);
+    // Completed with a delayed copy (attempt 1) instead of a failure that spends the host's dequeue count.
+    await h.deliver(added(pod));
     expect(h.pod("default", "flaky")!.status?.phase).not.toBe("Failed");
-    expect(h.events("message.retry")).toHaveLength(1);
-    await h.deliver(added(pod), 2);
+    expect(h.events("message.retry")).toHaveLength(0);
+    expect(h.events("message.retry.deferred")[0]?.fields).toMatchObject({ attempt: 1, retrySeconds: 2 });
+    expect(h.events("message.retry.deferred")[0]?.fields.error).toMatch(/503/);
+    await h.deliver({ ...added(pod), attempt: 1 });
     expect(puts()).toBe(5); // 4 failed attempts (SDK retries 3 times), then the successful PUT
     await h.runUntil(() => running(h.pod("default", "flaky")));
     expect(h.logs.some((l) => l.event === "pod.failed")).toBe(false);

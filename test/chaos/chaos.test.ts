@@ -1,6 +1,7 @@
 /**
- * `npm run chaos -- --quick`: the chaos convergence run, small (60 pods, ~60 s), in its own process (one local
- * stack per process). Runs the built script: `npm test` builds before vitest.
+ * `npm run chaos -- --quick`: the chaos convergence run, small (60 pods, ~90 s, 3 podEvents instances, every
+ * fault kind), in its own process (one local stack per process). Runs the built script: `npm test` builds
+ * before vitest.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -40,6 +41,36 @@ describe("chaos --quick", () => {
       0,
       4000,
     );
+    // The report carries every check, the topology and the fault kinds, whatever the verdict.
+    for (const k of [
+      "lost",
+      "orphans",
+      "duplicates",
+      "wronglyFailed",
+      "foreignTouched",
+      "secretLeaks",
+      "stuckTerminating",
+      "maxPutsPerPodLifecycle",
+      "maxLeaseRenewGapS",
+      "podsWithoutStatusChainAfterOutage",
+      "convergedWithinS",
+    ]) {
+      expect(checks, k).toHaveProperty(k);
+    }
+    expect((result.topology as { podEventsInstances: number }).podEventsInstances).toBeGreaterThanOrEqual(3);
+    expect((result.workload as { podsCreated: number }).podsCreated).toBeGreaterThan(0);
+    const injectedKinds = result.faultKindsInjected as string[];
+    for (const kind of [
+      "outageKubeApi",
+      "outageArm",
+      "outageQueue",
+      "instanceKillMidCreate",
+      "watcherKilledMidBurst",
+      "foreignNameCollision",
+      "latency",
+    ]) {
+      expect(injectedKinds, kind).toContain(kind);
+    }
     expect(checks, context).toMatchObject({
       lost: 0,
       orphans: 0,
@@ -48,7 +79,11 @@ describe("chaos --quick", () => {
       foreignTouched: 0,
       secretLeaks: 0,
       stuckTerminating: 0,
+      podsWithoutStatusChainAfterOutage: 0,
     });
+    expect(checks.maxPutsPerPodLifecycle, context).toBeLessThanOrEqual(1);
+    expect(checks.maxLeaseRenewGapS, context).not.toBeNull();
+    expect(checks.maxLeaseRenewGapS!, context).toBeLessThanOrEqual(checks.leaseRenewGapLimitS!);
     expect(checks.convergedWithinS, context).not.toBeNull();
     expect(checks.convergedWithinS!, context).toBeLessThanOrEqual(checks.convergenceLimitS!);
     expect(result.pass, context).toBe(true);

@@ -14,7 +14,7 @@ const CATEGORY_RULES: Record<Category, string> = {
   annotation:
     "Same rules as pod specs: a clear Failed pod, or accepted as documented — never a crash or a retry loop.",
   credentials:
-    "Transient: the handler throws a clear error (the host retries with backoff; poison only after `maxDequeueCount`), `message.retry` with `transient: true`, the pod is never marked Failed, no container group is created.",
+    "Transient: the handler sends a delayed copy of the message (attempt counter, back-off 2 s doubling to 5 min) and completes, so the host's `maxDequeueCount` is never spent on an outage; `message.retry.deferred` names the error, the pod is never marked Failed, no container group is created.",
   isolation: "Bad input has no effect on other pods.",
 };
 
@@ -28,8 +28,10 @@ function outcome(e: Expect): string {
       return `Failed \`${e.reason}\`, field \`${e.field}\`${e.armRejected ? " (ARM 400)" : ""}`;
     case "runs":
       return `runs (one container group)${e.warnings?.length ? `; Warning ${e.warnings.map((w) => `\`${w}\``).join(", ")}` : ""}`;
+    case "waits":
+      return `Pending, \`${e.reason}\`; Warning \`${e.event}\` "${e.eventMessage}"; retried with back-off`;
     case "retried":
-      return `handler throws \`${e.error.source}\`; retried, not Failed`;
+      return `delayed copy, \`error\` ~ \`${e.error.source}\`; retried, not Failed`;
     case "isolated":
       return "all good pods Running; ARM writes = good pods";
   }

@@ -74,7 +74,7 @@ describe("local stack CLI errors", () => {
     const taint = await runCli(["--once", "--taint", "azure.com/aci"]);
     expect(taint.code).toBe(EXIT_USAGE);
     expect(taint.stderr).toBe(
-      'error: --taint: ACI_NODE_TAINT must look like key[=value]:NoSchedule, got "azure.com/aci"\n',
+      `error: --taint "azure.com/aci": ACI_NODE_TAINT must look like key[=value]:NoSchedule\n`,
     );
     expect(taint.stdout).toBe("");
     const set = await runCli(["--once", "--set", "ACI_STATUS_FAST_SECONDS=soon"]);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError, TransientError } from "../../lib/errors.js";
 import {
   createEntrypointResolver,
+  imageHasShell,
   parseImageReference,
   RegistryDeniedError,
 } from "../../lib/registry/entrypoint.js";
@@ -88,7 +89,11 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       send(res, 200, {
         architecture: "amd64",
         os: "linux",
-        config: { Entrypoint: ["/agnhost"], Cmd: ["help"] },
+        config: { Entrypoint: ["/agnhost"], Cmd: ["help"], WorkingDir: "/app" },
+        history: [
+          { created_by: "/bin/sh -c #(nop) ADD file:abc in / " },
+          { created_by: "RUN /bin/sh -c apk add --no-cache curl # buildkit" },
+        ],
       });
       return;
     default:
@@ -129,6 +134,35 @@ describe("createEntrypointResolver", () => {
     clock = 2000; // tag cache expired: the manifest is read again, the config comes from the digest cache
     expect(await resolver.resolve(`${host}/team/app:1.0`, [pullSecret()])).toEqual(["/agnhost"]);
     expect(requests.some((r) => r.includes("/blobs/"))).toBe(false);
+  });
+
+  it("reads WORKDIR, CMD and whether the image has a shell from the same config", async () => {
+    const resolver = createEntrypointResolver({});
+    expect(await resolver.resolveConfig(`${host}/team/app:1.0`, [pullSecret()])).toEqual({
+      entrypoint: ["/agnhost"],
+      cmd: ["help"],
+      workingDir: "/app",
+      hasShell: true,
+    });
+  });
+
+  it.each([
+    ["a shell RUN layer", { history: [{ created_by: "/bin/sh -c apt-get update" }] }, true],
+    ["buildkit RUN", { history: [{ created_by: "RUN /bin/sh -c make # buildkit" }] }, true],
+    [
+      "only #(nop) metadata steps",
+      { history: [{ created_by: '/bin/sh -c #(nop)  CMD ["sh"]', empty_layer: true }] },
+      false,
+    ],
+    ["ENTRYPOINT is a shell", { config: { Entrypoint: ["/bin/sh", "-c"] } }, true],
+    [
+      "distroless (COPY layers only)",
+      { history: [{ created_by: "bazel build ..." }, { created_by: "COPY /app /app # buildkit" }] },
+      false,
+    ],
+    ["no history", {}, false],
+  ])("imageHasShell: %s", (_name, blob, expected) => {
+    expect(imageHasShell(blob)).toBe(expected);
   });
 
   it("is terminal when the image does not exist or access is refused; transient on 5xx and network errors", async () => {

@@ -10,9 +10,14 @@ import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import type { V1Pod } from "@kubernetes/client-node";
 import { loadBridgeConfig } from "../../lib/config.js";
 import { createPodEventsHandler, createReconcileHandler } from "../../lib/functions/handlers.js";
-import { POD_EVENTS_POISON_QUEUE, POD_EVENTS_QUEUE, type PodEventMessage } from "../../lib/queue/message.js";
+import {
+  POD_EVENTS_POISON_QUEUE,
+  POD_EVENTS_QUEUE,
+  type PodEventMessage,
+  type PodEventSender,
+} from "../../lib/queue/message.js";
 import type { EntrypointResolver } from "../../lib/reconcile/references.js";
-import { createBridgeRuntime, type BridgeRuntime } from "../../lib/runtime.js";
+import { createBridgeRuntime, type BridgeRuntime, type RuntimeOverrides } from "../../lib/runtime.js";
 import { startAciSimulator, type AciSimulator, type AciSimulatorOptions } from "../../sim/aci/index.js";
 import { startAzurite, type RunningAzurite } from "../../sim/azurite.js";
 import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
@@ -46,6 +51,13 @@ export interface BridgeHarness {
   tick(): Promise<void>;
   /** Pumps (and ticks every `tickEveryMs`) until `done()` is true, or throws after `timeoutMs`. */
   runUntil(done: () => boolean | Promise<boolean>, timeoutMs?: number, tickEveryMs?: number): Promise<void>;
+  /**
+   * Another Functions instance: its own runtime (follow-up memory, locks, throttle gate, instance id) over
+   * the same simulators and queue, sharing no memory with `runtime`.
+   */
+  newInstance(): { runtime: BridgeRuntime; deliver(message: unknown, dequeueCount?: number): Promise<void> };
+  /** The bridge's clock (scaled when `timeScale` is set). */
+  now(): Date;
   createBoundPod(pod: V1Pod): V1Pod;
   pod(ns: string, name: string): V1Pod | undefined;
   group(ns: string, name: string): Record<string, unknown> | undefined;
@@ -56,6 +68,13 @@ export interface HarnessOptions {
   aci?: AciSimulatorOptions;
   env?: Record<string, string>;
   entrypoints?: EntrypointResolver;
+  /**
+   * Bridge time runs this many times faster than real time: the runtime's clock and the ACI simulator's are
+   * scaled, and queue visibility delays are divided by it (Azurite counts whole seconds, so at least 1 s).
+   */
+  timeScale?: number;
+  /** Like the host's `maxDequeueCount`: a message that failed this many times moves to the poison queue. */
+  maxDequeueCount?: number;
 }
 
 export const staticEntrypoints = (map: Record<string, string[]> = {}): EntrypointResolver => ({
@@ -67,8 +86,15 @@ export const staticEntrypoints = (map: Record<string, string[]> = {}): Entrypoin
 });
 
 export async function startBridgeHarness(options: HarnessOptions = {}): Promise<BridgeHarness> {
+  const scale = options.timeScale ?? 1;
+  const origin = Date.now();
+  const nowMs = () => (scale === 1 ? Date.now() : origin + (Date.now() - origin) * scale);
   const [aci, kube, azurite] = await Promise.all([
-    startAciSimulator({ defaultRegion: "westeurope", ...options.aci }),
+    startAciSimulator({
+      defaultRegion: "westeurope",
+      ...(scale !== 1 ? { now: nowMs } : {}),
+      ...options.aci,
+    }),
     startKubeFake(),
     startAzurite(0),
   ]);
@@ -89,7 +115,19 @@ export async function startBridgeHarness(options: HarnessOptions = {}): Promise<
     ACI_REPAIR_INTERVAL_SECONDS: "0",
     ...options.env,
   });
-  const runtime = createBridgeRuntime(config, { entrypoints: options.entrypoints ?? staticEntrypoints() });
+  const overrides = (): RuntimeOverrides => ({
+    entrypoints: options.entrypoints ?? staticEntrypoints(),
+    ...(scale !== 1
+      ? {
+          now: () => new Date(nowMs()),
+          wrapSender: (sender: PodEventSender): PodEventSender => ({
+            send: (message, delaySeconds = 0) => sender.send(message, delaySeconds / scale),
+          }),
+        }
+      : {}),
+  });
+  const runtime = createBridgeRuntime(config, overrides());
+  const maxDequeueCount = options.maxDequeueCount ?? 5;
   const service = QueueServiceClient.fromConnectionString(azurite.connectionString);
   const queue = service.getQueueClient(POD_EVENTS_QUEUE);
   const poison = service.getQueueClient(POD_EVENTS_POISON_QUEUE);
@@ -142,8 +180,14 @@ export async function startBridgeHarness(options: HarnessOptions = {}): Promise<
           await harness.deliver(body, item.dequeueCount);
           await queue.deleteMessage(item.messageId, item.popReceipt);
         } catch {
-          // left invisible for 30 s: like the host's retry after visibilityTimeout, but slower on purpose
-          await queue.updateMessage(item.messageId, item.popReceipt, undefined, 0);
+          if (item.dequeueCount >= maxDequeueCount) {
+            // What the host does after maxDequeueCount failures: the message moves to the poison queue.
+            await poison.sendMessage(item.messageText);
+            await queue.deleteMessage(item.messageId, item.popReceipt);
+          } else {
+            // visible again at once (the host waits visibilityTimeout first)
+            await queue.updateMessage(item.messageId, item.popReceipt, undefined, 0);
+          }
         }
         handled++;
       }
@@ -163,6 +207,15 @@ export async function startBridgeHarness(options: HarnessOptions = {}): Promise<
         if (n === 0) await new Promise((r) => setTimeout(r, 50));
       }
     },
+    newInstance() {
+      const other = createBridgeRuntime(config, overrides());
+      const handler = createPodEventsHandler(() => other);
+      return {
+        runtime: other,
+        deliver: (message, dequeueCount = 1) => handler(message, context("podEvents", dequeueCount)),
+      };
+    },
+    now: () => new Date(nowMs()),
     createBoundPod: (pod) => kube.createPod(pod, { nodeName: NODE }),
     pod: (ns, name) => kube.get<V1Pod>("pods", ns, name),
     group: (ns, name) => aci.getGroup(RESOURCE_GROUP, `${ns}-${name}`),

@@ -1,5 +1,7 @@
 /**
  * Container group instance views (shaped like the real GET in recordings/aci/get.json) → pod status.
+ * Table-driven: each row is a pod, a group as a GET returns it and what the status must hold
+ * (`want`, matched as a subset) and, where exactness matters, each container's whole state (`states`).
  */
 import { readFileSync } from "node:fs";
 import type { ContainerGroup } from "@azure/arm-containerinstance";
@@ -57,54 +59,161 @@ const running = (name: string, extra: Record<string, unknown> = {}) => ({
   },
 });
 
-describe("containerGroupToPodStatus", () => {
-  it("maps the recorded running group (real GET body)", () => {
-    const cg = flatten(recorded.Entries[0]!.ResponseBody);
-    const p: V1Pod = { ...pod, spec: { containers: [{ name: "my-containerinstancexx", image: "nginx" }] } };
-    const status = containerGroupToPodStatus(cg, p, TEST_NODE, NOW);
-    expect(status.phase).toBe("Running");
-    expect(status.containerStatuses).toEqual([
-      {
-        name: "my-containerinstancexx",
-        state: { running: { startedAt: new Date("2023-01-13T06:23:12Z") } },
-        lastState: {},
-        ready: true,
+const pullFailure = group({
+  provisioningState: "Creating",
+  instanceView: { state: "Pending" },
+  containers: [
+    {
+      name: "web",
+      image: "nginx:nope",
+      instanceView: {
         restartCount: 0,
-        image: "nginx",
-        imageID: "nginx@sha256:4c1c50d0ffc614f90b93b07d778028dc765548e823f676fb027f61d281ac380d",
-        started: true,
-        containerID: "aci://mycontainerGroupxxx/my-containerinstancexx",
+        currentState: { state: "Waiting", detailStatus: "Waiting" },
+        events: [
+          {
+            count: 1,
+            name: "Pulling",
+            type: "Normal",
+            message: 'pulling image "nginx:nope"',
+            firstTimestamp: "2026-11-26T09:59:00Z",
+            lastTimestamp: "2026-11-26T09:59:00Z",
+          },
+          {
+            count: 3,
+            name: "Failed",
+            type: "Warning",
+            message: 'Failed to pull image "nginx:nope": manifest unknown',
+            firstTimestamp: "2026-11-26T09:59:01Z",
+            lastTimestamp: "2026-11-26T09:59:40Z",
+          },
+        ],
       },
-    ]);
-    expect(status.conditions?.map((c) => [c.type, c.status])).toEqual([
+    },
+  ],
+});
+
+/** A pod with a native sidecar (`shipper`) and one main container (`report`). */
+function sidecarJob(restartPolicy: "Never" | "OnFailure" | "Always"): V1Pod {
+  return {
+    ...pod,
+    spec: {
+      restartPolicy,
+      initContainers: [{ name: "shipper", image: "fluent-bit", restartPolicy: "Always" }],
+      containers: [{ name: "report", image: "busybox" }],
+    },
+  };
+}
+
+/** Its group as ACI reports it: the sidecar is an ACI container; `exit` undefined = main still running. */
+function sidecarGroup(
+  state: "Running" | "Stopped",
+  exit: number | undefined,
+  stopped = false,
+): ContainerGroup {
+  const sidecarState = stopped
+    ? {
+        state: "Terminated",
+        exitCode: 143,
+        startTime: "2026-11-26T09:59:30Z",
+        finishTime: "2026-11-26T09:59:55Z",
+      }
+    : { state: "Running", startTime: "2026-11-26T09:59:30Z" };
+  const mainState =
+    exit === undefined
+      ? { state: "Running", startTime: "2026-11-26T09:59:31Z" }
+      : {
+          state: "Terminated",
+          exitCode: exit,
+          detailStatus: exit === 0 ? "Completed" : "Error",
+          startTime: "2026-11-26T09:59:31Z",
+          finishTime: "2026-11-26T09:59:50Z",
+        };
+  return group({
+    provisioningState: "Succeeded",
+    instanceView: { state },
+    containers: [
+      { name: "report", image: "busybox", instanceView: { restartCount: 0, currentState: mainState } },
+      { name: "shipper", image: "fluent-bit", instanceView: { restartCount: 0, currentState: sidecarState } },
+    ],
+  });
+}
+
+interface Row {
+  name: string;
+  pod?: V1Pod;
+  group: ContainerGroup;
+  /** Subset of the status (toMatchObject). */
+  want: Record<string, unknown>;
+  /** Exact `state` of each main container, in order. */
+  states?: V1PodStatus["containerStatuses"] extends (infer S)[] | undefined
+    ? S extends { state?: infer T }
+      ? T[]
+      : never
+    : never;
+  /** Exact `state` of each init container, in order. */
+  initStates?: Row["states"];
+  /** [type, status, reason?] of conditions that must hold. */
+  conditions?: [string, string, string?][];
+  final?: boolean;
+}
+
+const jobPod = (spec: V1Pod["spec"]): V1Pod => ({ ...pod, spec });
+
+const ROWS: Row[] = [
+  {
+    name: "the recorded running group (real GET body)",
+    pod: { ...pod, spec: { containers: [{ name: "my-containerinstancexx", image: "nginx" }] } },
+    group: flatten(recorded.Entries[0]!.ResponseBody),
+    want: {
+      phase: "Running",
+      hostIP: "10.240.0.250",
+      startTime: new Date("2026-11-26T10:00:00Z"),
+      qosClass: "BestEffort",
+      containerStatuses: [
+        {
+          name: "my-containerinstancexx",
+          lastState: {},
+          ready: true,
+          restartCount: 0,
+          image: "nginx",
+          imageID: "nginx@sha256:4c1c50d0ffc614f90b93b07d778028dc765548e823f676fb027f61d281ac380d",
+          started: true,
+          containerID: "aci://mycontainerGroupxxx/my-containerinstancexx",
+        },
+      ],
+    },
+    states: [{ running: { startedAt: new Date("2023-01-13T06:23:12Z") } }],
+    conditions: [
       ["Initialized", "True"],
       ["Ready", "True"],
       ["ContainersReady", "True"],
       ["PodScheduled", "True"],
-    ]);
-    expect(status.hostIP).toBe("10.240.0.250");
-    expect(status.startTime).toEqual(new Date("2026-11-26T10:00:00Z"));
-    expect(status.qosClass).toBe("BestEffort");
-  });
-
-  it("is Pending with ContainerCreating while provisioning (create response: Pending)", () => {
-    const cg = group({
+    ],
+    final: false,
+  },
+  {
+    name: "Pending with ContainerCreating while provisioning (create response: Pending)",
+    group: group({
       provisioningState: "Pending",
       instanceView: { state: "Pending", events: [] },
       containers: [{ name: "web", image: "nginx" }],
-    });
-    const status = containerGroupToPodStatus(cg, pod, TEST_NODE, NOW);
-    expect(status.phase).toBe("Pending");
-    expect(status.containerStatuses?.[0]?.state).toEqual({ waiting: { reason: "ContainerCreating" } });
-    expect(status.conditions?.find((c) => c.type === "Ready")).toMatchObject({
-      status: "False",
-      reason: "ContainersNotReady",
-      message: "containers with unready status: [web]",
-    });
-  });
-
-  it("reports CrashLoopBackOff with lastState and restartCount", () => {
-    const cg = group({
+    }),
+    want: {
+      phase: "Pending",
+      conditions: expect.arrayContaining([
+        expect.objectContaining({
+          type: "Ready",
+          status: "False",
+          reason: "ContainersNotReady",
+          message: "containers with unready status: [web]",
+        }),
+      ]) as unknown,
+    },
+    states: [{ waiting: { reason: "ContainerCreating" } }],
+  },
+  {
+    name: "CrashLoopBackOff with lastState and restartCount",
+    group: group({
       provisioningState: "Succeeded",
       instanceView: { state: "Running" },
       ipAddress: { type: "Private", ip: "10.1.0.4", ports: [{ port: 80 }] },
@@ -128,34 +237,39 @@ describe("containerGroupToPodStatus", () => {
           },
         },
       ],
-    });
-    const status = containerGroupToPodStatus(cg, pod, TEST_NODE, NOW);
-    expect(status.phase).toBe("Running");
-    expect(status.podIP).toBe("10.1.0.4");
-    expect(status.podIPs).toEqual([{ ip: "10.1.0.4" }]);
-    expect(status.containerStatuses?.[0]).toMatchObject({
-      state: {
+    }),
+    want: {
+      phase: "Running",
+      podIP: "10.1.0.4",
+      podIPs: [{ ip: "10.1.0.4" }],
+      containerStatuses: [
+        {
+          lastState: {
+            terminated: {
+              exitCode: 1,
+              reason: "Error",
+              startedAt: new Date("2026-11-26T09:58:00Z"),
+              finishedAt: new Date("2026-11-26T09:58:02Z"),
+            },
+          },
+          restartCount: 4,
+          ready: false,
+          started: false,
+        },
+      ],
+    },
+    states: [
+      {
         waiting: {
           reason: "CrashLoopBackOff",
           message: "CrashLoopBackOff: Back-off 1m20s restarting failed container",
         },
       },
-      lastState: {
-        terminated: {
-          exitCode: 1,
-          reason: "Error",
-          startedAt: new Date("2026-11-26T09:58:00Z"),
-          finishedAt: new Date("2026-11-26T09:58:02Z"),
-        },
-      },
-      restartCount: 4,
-      ready: false,
-      started: false,
-    });
-  });
-
-  it("is Succeeded with Completed containers for a finished job", () => {
-    const cg = group({
+    ],
+  },
+  {
+    name: "Succeeded with Completed containers for a finished job",
+    group: group({
       provisioningState: "Succeeded",
       instanceView: { state: "Succeeded" },
       containers: [
@@ -174,34 +288,29 @@ describe("containerGroupToPodStatus", () => {
           },
         },
       ],
-    });
-    const status = containerGroupToPodStatus(cg, pod, TEST_NODE, NOW);
-    expect(status.phase).toBe("Succeeded");
-    expect(status.containerStatuses?.[0]?.state).toEqual({
-      terminated: {
-        exitCode: 0,
-        reason: "Completed",
-        startedAt: new Date("2026-11-26T09:59:00Z"),
-        finishedAt: new Date("2026-11-26T09:59:40Z"),
+    }),
+    want: { phase: "Succeeded" },
+    states: [
+      {
+        terminated: {
+          exitCode: 0,
+          reason: "Completed",
+          startedAt: new Date("2026-11-26T09:59:00Z"),
+          finishedAt: new Date("2026-11-26T09:59:40Z"),
+        },
       },
-    });
-    expect(status.conditions?.find((c) => c.type === "Ready")).toMatchObject({
-      status: "False",
-      reason: "PodCompleted",
-    });
-    expect(isPodFinal(status)).toBe(true);
-  });
-
-  it("reports a failed init container and Initialized=False", () => {
-    const p: V1Pod = {
-      ...pod,
-      spec: {
-        restartPolicy: "Never",
-        initContainers: [{ name: "migrate", image: "m" }],
-        containers: [{ name: "web", image: "nginx" }],
-      },
-    };
-    const cg = group({
+    ],
+    conditions: [["Ready", "False", "PodCompleted"]],
+    final: true,
+  },
+  {
+    name: "a failed init container: Initialized=False",
+    pod: jobPod({
+      restartPolicy: "Never",
+      initContainers: [{ name: "migrate", image: "m" }],
+      containers: [{ name: "web", image: "nginx" }],
+    }),
+    group: group({
       provisioningState: "Succeeded",
       instanceView: { state: "Failed" },
       initContainers: [
@@ -220,62 +329,170 @@ describe("containerGroupToPodStatus", () => {
         },
       ],
       containers: [{ name: "web", image: "nginx", instanceView: { restartCount: 0 } }],
-    });
-    const status = containerGroupToPodStatus(cg, p, TEST_NODE, NOW);
-    expect(status.phase).toBe("Failed");
-    expect(status.initContainerStatuses?.[0]).toMatchObject({
-      name: "migrate",
-      ready: false,
-      state: { terminated: { exitCode: 2, reason: "Error" } },
-    });
-    expect(status.conditions?.find((c) => c.type === "Initialized")).toMatchObject({
-      status: "False",
-      reason: "ContainersNotInitialized",
-      message: "containers with incomplete status: [migrate]",
-    });
-    expect(status.containerStatuses?.[0]?.state).toEqual({ waiting: { reason: "ContainerCreating" } });
+    }),
+    want: {
+      phase: "Failed",
+      initContainerStatuses: [{ name: "migrate", ready: false }],
+      conditions: expect.arrayContaining([
+        expect.objectContaining({
+          type: "Initialized",
+          status: "False",
+          reason: "ContainersNotInitialized",
+          message: "containers with incomplete status: [migrate]",
+        }),
+      ]) as unknown,
+    },
+    initStates: [
+      {
+        terminated: {
+          exitCode: 2,
+          reason: "Error",
+          startedAt: new Date("2026-11-26T09:59:00Z"),
+          finishedAt: new Date("2026-11-26T09:59:01Z"),
+        },
+      },
+    ],
+    states: [{ waiting: { reason: "ContainerCreating" } }],
+    final: true,
+  },
+  {
+    name: "image pull failures from ACI events",
+    group: pullFailure,
+    want: { phase: "Pending" },
+    states: [
+      {
+        waiting: {
+          reason: "ImagePullBackOff",
+          message: 'Failed to pull image "nginx:nope": manifest unknown',
+        },
+      },
+    ],
+  },
+  {
+    name: "ProviderFailed when provisioning failed",
+    group: group({
+      provisioningState: "Failed",
+      instanceView: {
+        state: "Pending",
+        events: [
+          {
+            count: 1,
+            name: "Failed",
+            type: "Warning",
+            message: "The requested resource is not available in the location 'westeurope'",
+            firstTimestamp: "2026-11-26T09:59:01Z",
+            lastTimestamp: "2026-11-26T09:59:01Z",
+          },
+        ],
+      },
+      containers: [{ name: "web", image: "nginx" }],
+    }),
+    want: {
+      phase: "Failed",
+      reason: "ProviderFailed",
+      message:
+        "ACI could not create container group rec-web-0: The requested resource is not available in the location 'westeurope'",
+    },
+    final: true,
+  },
+  {
+    name: "a group stopped in ACI",
+    group: group({
+      provisioningState: "Succeeded",
+      instanceView: { state: "Stopped" },
+      containers: [{ name: "web", image: "nginx" }],
+    }),
+    want: { phase: "Failed", reason: "ContainerGroupStopped" },
+    final: true,
+  },
+  {
+    name: "a Job whose main container finished while its native sidecar runs: Succeeded from the main container",
+    pod: sidecarJob("Never"),
+    group: sidecarGroup("Running", 0),
+    want: {
+      phase: "Succeeded",
+      initContainerStatuses: [{ name: "shipper", started: true }],
+      containerStatuses: [{ name: "report", ready: false }],
+    },
+    initStates: [{ running: { startedAt: new Date("2026-11-26T09:59:30Z") } }],
+    states: [
+      {
+        terminated: {
+          exitCode: 0,
+          reason: "Completed",
+          startedAt: new Date("2026-11-26T09:59:31Z"),
+          finishedAt: new Date("2026-11-26T09:59:50Z"),
+        },
+      },
+    ],
+    final: true,
+  },
+  {
+    name: "the same Job once the bridge stopped its group: still Succeeded, not ContainerGroupStopped",
+    pod: sidecarJob("Never"),
+    group: sidecarGroup("Stopped", 0, true),
+    want: { phase: "Succeeded" },
+    final: true,
+  },
+  {
+    name: "a Job (Never) whose main container failed beside a running sidecar: Failed",
+    pod: sidecarJob("Never"),
+    group: sidecarGroup("Running", 3),
+    want: { phase: "Failed" },
+    final: true,
+  },
+  {
+    name: "OnFailure: a failed main container is restarted, so the pod keeps running",
+    pod: sidecarJob("OnFailure"),
+    group: sidecarGroup("Running", 3),
+    want: { phase: "Running" },
+    final: false,
+  },
+  {
+    name: "a Deployment pod with a native sidecar: the sidecar is reported among init containers",
+    pod: sidecarJob("Always"),
+    group: sidecarGroup("Running", undefined),
+    want: {
+      phase: "Running",
+      initContainerStatuses: [{ name: "shipper", ready: true, started: true }],
+      containerStatuses: [{ name: "report", ready: true }],
+    },
+    conditions: [
+      ["Initialized", "True"],
+      ["Ready", "True"],
+    ],
+    final: false,
+  },
+];
+
+describe("containerGroupToPodStatus", () => {
+  it.each(ROWS.map((r) => [r.name, r] as const))("%s", (_name, row) => {
+    const status = containerGroupToPodStatus(row.group, row.pod ?? pod, TEST_NODE, NOW);
+    expect(status).toMatchObject(row.want);
+    if (row.states) expect(status.containerStatuses?.map((s) => s.state)).toEqual(row.states);
+    if (row.initStates) expect(status.initContainerStatuses?.map((s) => s.state)).toEqual(row.initStates);
+    for (const [type, value, reason] of row.conditions ?? []) {
+      const c = status.conditions?.find((x) => x.type === type);
+      expect(c?.status, type).toBe(value);
+      if (reason) expect(c?.reason, type).toBe(reason);
+    }
+    if (row.final !== undefined) expect(isPodFinal(status)).toBe(row.final);
   });
 
-  it("reports image pull failures from ACI events", () => {
-    const cg = group({
-      provisioningState: "Creating",
-      instanceView: { state: "Pending" },
-      containers: [
-        {
-          name: "web",
-          image: "nginx:nope",
-          instanceView: {
-            restartCount: 0,
-            currentState: { state: "Waiting", detailStatus: "Waiting" },
-            events: [
-              {
-                count: 1,
-                name: "Pulling",
-                type: "Normal",
-                message: 'pulling image "nginx:nope"',
-                firstTimestamp: "2026-11-26T09:59:00Z",
-                lastTimestamp: "2026-11-26T09:59:00Z",
-              },
-              {
-                count: 3,
-                name: "Failed",
-                type: "Warning",
-                message: 'Failed to pull image "nginx:nope": manifest unknown',
-                firstTimestamp: "2026-11-26T09:59:01Z",
-                lastTimestamp: "2026-11-26T09:59:40Z",
-              },
-            ],
-          },
-        },
-      ],
-    });
-    const status = containerGroupToPodStatus(cg, pod, TEST_NODE, NOW);
-    expect(status.phase).toBe("Pending");
-    expect(status.containerStatuses?.[0]?.state).toEqual({
-      waiting: { reason: "ImagePullBackOff", message: 'Failed to pull image "nginx:nope": manifest unknown' },
-    });
-    const events = containerGroupEvents(cg, pod);
-    expect(events).toEqual([
+  it("lists the conditions in a fixed order", () => {
+    const status = containerGroupToPodStatus(ROWS[0]!.group, ROWS[0]!.pod ?? pod, TEST_NODE, NOW);
+    expect(status.conditions?.map((c) => c.type)).toEqual([
+      "Initialized",
+      "Ready",
+      "ContainersReady",
+      "PodScheduled",
+    ]);
+  });
+});
+
+describe("containerGroupEvents", () => {
+  it("turns a container's ACI events into Kubernetes Events with stable keys", () => {
+    expect(containerGroupEvents(pullFailure, pod)).toEqual([
       {
         type: "Normal",
         reason: "Pulling",
@@ -298,34 +515,9 @@ describe("containerGroupToPodStatus", () => {
       },
     ]);
   });
+});
 
-  it("is Failed with ProviderFailed when provisioning failed", () => {
-    const cg = group({
-      provisioningState: "Failed",
-      instanceView: {
-        state: "Pending",
-        events: [
-          {
-            count: 1,
-            name: "Failed",
-            type: "Warning",
-            message: "The requested resource is not available in the location 'westeurope'",
-            firstTimestamp: "2026-11-26T09:59:01Z",
-            lastTimestamp: "2026-11-26T09:59:01Z",
-          },
-        ],
-      },
-      containers: [{ name: "web", image: "nginx" }],
-    });
-    const status = containerGroupToPodStatus(cg, pod, TEST_NODE, NOW);
-    expect(status).toMatchObject({
-      phase: "Failed",
-      reason: "ProviderFailed",
-      message:
-        "ACI could not create container group rec-web-0: The requested resource is not available in the location 'westeurope'",
-    });
-  });
-
+describe("containerGroupToPodStatus over stored statuses", () => {
   it("keeps unchanged conditions' transition times and startTime; podStatusChanged ignores noise", () => {
     const cg = group({
       provisioningState: "Succeeded",

@@ -1,7 +1,8 @@
 /**
  * Loads a pod fixture (test/fixtures/pods/*.yaml): the first workload in the file becomes a pod (with the
  * API server's admission defaults, like the CLI), the Secrets/ConfigMaps in the file are its references.
- * Optional header comments: `# node: {…}` overrides node settings, `# entrypoints: {image: [...]}`.
+ * Optional header comments: `# node: {…}` overrides node settings (including `policy`),
+ * `# entrypoints: {image: [...]}`, `# imageConfigs: {image: {entrypoint, cmd, workingDir, hasShell}}`.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ import {
   type Manifest,
 } from "../../cli/workloads.js";
 import { collectReferences } from "../../lib/translate/index.js";
-import type { NodeSettings, ResolvedReferences } from "../../lib/translate/types.js";
+import type { ImageConfigFacts, NodeSettings, ResolvedReferences } from "../../lib/translate/types.js";
 
 export const FIXTURES = join(__dirname, "..", "fixtures", "pods");
 
@@ -65,6 +66,8 @@ export function loadFixture(name: string): Fixture {
   }
   const entrypoints = new Map(Object.entries((header("entrypoints") ?? {}) as Record<string, string[]>));
   const refs: ResolvedReferences = { secrets: byName(resources.secrets), configMaps, entrypoints };
+  const imageConfigs = header("imageConfigs") as Record<string, ImageConfigFacts> | undefined;
+  if (imageConfigs) refs.imageConfigs = new Map(Object.entries(imageConfigs));
   const request = collectReferences(pod);
   if (request.serviceAccountTokens) {
     refs.serviceAccountTokens = new Map(

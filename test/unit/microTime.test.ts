@@ -10,7 +10,7 @@ import type { V1Lease, V1Node } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadBridgeConfig } from "../../lib/config.js";
 import { createKubeApi, loadKubeConfig } from "../../lib/kube/api.js";
-import { kubeStatusMessage } from "../../lib/kube/errors.js";
+import { KubeHttpError, kubeStatusMessage, mapKubeHttpError, statusOf } from "../../lib/kube/errors.js";
 import { formatMicroTime, microTime } from "../../lib/kube/microTime.js";
 import { memoryLogger } from "../../lib/log.js";
 import { heartbeat } from "../../lib/reconcile/node.js";
@@ -186,20 +186,33 @@ describe("MicroTime helper", () => {
 });
 
 describe("bytes the Kubernetes adapter sends", () => {
-  it("a plain Date in a Lease is what the API server refuses (the original bug), with its message kept", async () => {
+  it("a plain Date in a Lease (the original bug) goes out with six digits through the one Lease client", async () => {
     const kube = createKubeApi(loadKubeConfig({ inline: api.kubeconfig() }));
-    const error = await kube
-      .createLease({
-        metadata: { name: "n", namespace: "kube-node-lease" },
-        spec: { holderIdentity: "n", renewTime: new Date("2026-12-01T19:12:48.863Z") },
-      })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    expect(String(error)).toMatch(/create lease n: 400 BadRequest/);
-    expect(kubeStatusMessage(error)).toBe(
-      'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-12-01T19:12:48.863Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".863Z" as ".000000"',
+    await kube.createLease({
+      metadata: { name: "n", namespace: "kube-node-lease" },
+      spec: { holderIdentity: "n", renewTime: new Date("2026-12-01T19:12:48.863Z") },
+    });
+    const sent = api.received.filter((r) => r.method === "POST" && r.path.endsWith("/leases")).at(-1)!;
+    expect((JSON.parse(sent.body) as V1Lease).spec?.renewTime as unknown).toBe("2026-12-01T19:12:48.863000Z");
+  });
+
+  it("keeps the API server's Status message of a refused write for the log, masking tokens", () => {
+    const refused = new KubeHttpError(
+      400,
+      JSON.stringify({
+        kind: "Status",
+        reason: "BadRequest",
+        message:
+          'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-12-01T19:12:48.863Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".863Z" as ".000000" (Bearer abc.def)',
+      }),
+      undefined,
+      "create lease n",
+    );
+    const mapped = mapKubeHttpError(refused, "create lease n");
+    expect(String(mapped)).toMatch(/create lease n: 400 BadRequest/);
+    expect(statusOf(mapped)).toBe(400);
+    expect(kubeStatusMessage(mapped)).toBe(
+      'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-12-01T19:12:48.863Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".863Z" as ".000000" (Bearer ***',
     );
   });
 
