@@ -10,6 +10,8 @@ import { cpus, loadavg } from "node:os";
 import type { V1Pod } from "@kubernetes/client-node";
 import { DEFAULT_LATENCY, type AciSimulatorOptions, type LatencyProfile } from "../sim/aci/index.js";
 import { azuriteConnectionString } from "../sim/azurite.js";
+import { REALISTIC_LATENCY, type LatencyProfile as KubeQueueLatency } from "../sim/latency.js";
+import { startQueueProxy } from "../sim/queueProxy.js";
 
 /** Namespace the scenarios create their pods in. */
 export const BENCH_NAMESPACE = "bench";
@@ -387,4 +389,34 @@ export async function startQueueSpy(upstreamConnectionString: string, queue: str
       server.close(() => resolve());
     });
   return state;
+}
+
+/** podEvents instances the burst and steady scenarios run (Flex scales out; the goals are stated for ≥ 3). */
+export const BENCH_INSTANCES = 3;
+
+/**
+ * The Kubernetes fake's and the queue path's realistic latency (sim/latency.ts `REALISTIC_LATENCY`), every
+ * range ÷ `scale` for time-scaled scenarios.
+ */
+export function kubeQueueLatency(scale = 1): KubeQueueLatency {
+  const ranges = Object.fromEntries(
+    Object.entries(REALISTIC_LATENCY.ranges).map(([op, r]) => [
+      op,
+      r ? { ...r, minMs: r.minMs / scale, maxMs: r.maxMs / scale } : r,
+    ]),
+  ) as KubeQueueLatency["ranges"];
+  return { ...REALISTIC_LATENCY, ranges };
+}
+
+/**
+ * The queue path with latency: a `sim/queueProxy.ts` proxy (the realistic profile ÷ `scale`) in front of the
+ * Azurite behind `connectionString`. Pass the returned connection string on (to a spy, or to the stack).
+ */
+export async function startQueueLatency(
+  connectionString: string,
+  scale = 1,
+): Promise<{ connectionString: string; close(): Promise<void> }> {
+  const port = Number(new URL(/QueueEndpoint=([^;]+)/.exec(connectionString)?.[1] ?? "").port);
+  const proxy = await startQueueProxy({ targetPort: port, latency: kubeQueueLatency(scale) });
+  return { connectionString: proxy.connectionString, close: () => proxy.close() };
 }

@@ -18,7 +18,9 @@ import { REALISTIC_TIMING, startLocalStack, type LocalStack } from "../../local/
 import {
   BENCH_NAMESPACE,
   benchPod,
+  BENCH_INSTANCES,
   eventCounter,
+  kubeQueueLatency,
   LATENCY_PROFILE,
   percentile,
   RAISED_REGION_QUOTAS,
@@ -26,6 +28,7 @@ import {
   scaledLatency,
   sleep,
   startAzuriteProcess,
+  startQueueLatency,
   startQueueSpy,
   machineLoad,
   type QueueSpy,
@@ -328,9 +331,12 @@ export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
   const events = eventCounter();
   const tracker = invocationTracker();
   const azurite = await startAzuriteProcess();
-  const spy = await startQueueSpy(azurite.connectionString, POD_EVENTS_QUEUE);
+  const queuePath = await startQueueLatency(azurite.connectionString);
+  const spy = await startQueueSpy(queuePath.connectionString, POD_EVENTS_QUEUE);
   const stack = await startLocalStack({
     storageConnectionString: spy.connectionString,
+    podEventsInstances: BENCH_INSTANCES,
+    latency: kubeQueueLatency(),
     // The realistic latency profile: the goal is the overhead with ARM answering as it does.
     simulator: { ...UNLIMITED_ARM, timing: TIMING, latency: scaledLatency(1) },
     ...whatIf(),
@@ -346,7 +352,7 @@ export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
     const dup = await lifecycle(stack, tracker, ctx, "dup", n, true);
     return {
       pods: n,
-      podEventsInstances: 1,
+      podEventsInstances: stack.host.instances,
       latencyProfile: LATENCY_PROFILE.name,
       plain,
       duplicated: dup,
@@ -357,6 +363,7 @@ export async function runBurst(ctx: ScenarioContext): Promise<ScenarioResult> {
   } finally {
     await stack.stop();
     await spy.close();
+    await queuePath.close();
     await azurite.close();
   }
 }

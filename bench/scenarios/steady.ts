@@ -14,10 +14,12 @@ import { DEFAULT_STATUS_SLOW_SECONDS } from "../../lib/config.js";
 import { containerGroupName } from "../../lib/translate/names.js";
 import { REALISTIC_TIMING, startLocalStack } from "../../local/stack.js";
 import {
+  BENCH_INSTANCES,
   BENCH_NAMESPACE,
   benchPod,
   eventCounter,
   freePort,
+  kubeQueueLatency,
   LATENCY_PROFILE,
   machineLoad,
   percentile,
@@ -27,6 +29,7 @@ import {
   scaledLatency,
   sleep,
   startAzuriteProcess,
+  startQueueLatency,
   startRetryAfterProxy,
   waitUntil,
   type ScenarioContext,
@@ -51,8 +54,11 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
   const simPort = await freePort();
   const proxy = await startRetryAfterProxy(() => `http://127.0.0.1:${simPort}`, k);
   const azurite = await startAzuriteProcess();
+  const queuePath = await startQueueLatency(azurite.connectionString, k);
   const stack = await startLocalStack({
-    storageConnectionString: azurite.connectionString,
+    storageConnectionString: queuePath.connectionString,
+    podEventsInstances: BENCH_INSTANCES,
+    latency: kubeQueueLatency(k),
     ports: { aci: simPort },
     timeScale: k,
     simulator: {
@@ -203,6 +209,7 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
         max: round(Math.max(...lagsS), 1),
       },
       statusSlowSeconds: DEFAULT_STATUS_SLOW_SECONDS,
+      podEventsInstances: stack.host.instances,
       latencyProfile: LATENCY_PROFILE.name,
       latencyMsScaled: scaledLatency(k),
       /**
@@ -229,6 +236,7 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
     };
   } finally {
     await stack.stop();
+    await queuePath.close();
     await azurite.close();
     await proxy.close();
   }
