@@ -253,6 +253,15 @@ export function putsPerLifecycle(calls: ArmCallSnapshot[], exclude: readonly str
   return most;
 }
 
+/** `PUT 201, GET 200, DELETE 0, …` for one group: what a failed check needs to be diagnosed. */
+function writeHistory(calls: ArmCallSnapshot[], name: string): string {
+  return calls
+    .filter((c) => decodeURIComponent(CONTAINER_GROUP.exec(c.path)?.[1] ?? "").toLowerCase() === name)
+    .sort((a, b) => (a.at ?? 0) - (b.at ?? 0))
+    .map((c) => `${c.method} ${c.status}`)
+    .join(", ");
+}
+
 /** Longest gap between successive renewals, minus the API-server outage time inside it (s, 0.1 s). */
 export function longestLeaseGapS(renewals: number[], outages: OutageWindow[]): number | null {
   return longestLeaseGap(renewals, outages)?.seconds ?? null;
@@ -294,7 +303,7 @@ export function computeChecks(o: RecordedOutcome): { checks: ChaosChecks; detail
   const puts = putsPerLifecycle(o.armCalls, foreignNames);
   const putsList = [...puts]
     .filter(([, n]) => n > o.limits.putsPerPodLifecycle)
-    .map(([name, n]) => `${name}: ${n} PUTs`);
+    .map(([name, n]) => `${name}: ${n} PUTs (${writeHistory(o.armCalls, name)})`);
   const without: string[] = [];
   for (const r of o.outageRecovery) {
     const still = new Set(r.liveAtDeadline);

@@ -350,6 +350,9 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     simulator: {
       seed: opts.seed,
       timing: CHAOS_SIM_TIMING,
+      // As ACI: writes to a group mid-operation are refused with 409, and ARM answers in 100-600 ms.
+      transitionConflicts: true,
+      latency: true,
       // Time runs 3x faster (60 s repair -> 20 s), so ARM's refill rates are 3x too: the same budget per
       // unit of bridge time. Quotas out of the way: the run is about faults, not the 100-groups default.
       throttling: {
@@ -901,7 +904,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         kind: "aciTransition409",
         available: true,
         count: countArm((st) => st === 409),
-        note: "the simulator on this branch answers 409 ContainerGroupTransitioning only to a PUT on a Deleting group; 409s on Pending/Creating groups are not available yet",
+        note: "ACI's 409 ContainerGroupTransitioning on writes to a Pending/Creating/Updating/Deleting group (simulator transitionConflicts)",
       },
       { kind: "kube500", available: true, count: kube.calls.filter((c) => c.status === 500).length },
       {

@@ -75,5 +75,32 @@ export function createContainerInstanceClient(
     client.pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });
     client.pipeline.addPolicy(fakeAuthorizationPolicy(), { phase: "Sign" });
   }
+  retryReadsOnly(client);
   return client;
+}
+
+/** The SDK's retry policy (core-rest-pipeline's `defaultRetryPolicy`; the name is not exported). */
+const defaultRetryPolicyName = "defaultRetryPolicy";
+
+/** Name of the policy that keeps the SDK's retries for reads only. */
+export const readRetryPolicyName = "aciBridgeReadRetryPolicy";
+
+/**
+ * The SDK retries any request after a network error or a 5xx, a PUT included. A PUT whose response was lost
+ * after ARM applied it is then sent again (two creates for one pod; on ACI the second one meets the group
+ * mid-operation). Writes are the bridge's decision: a failed write is re-planned from a fresh read of the
+ * group (docs/adr/0005-transient-errors-re-enqueue.md), so only GETs keep the SDK's retries.
+ */
+function retryReadsOnly(client: ContainerInstanceManagementClient): void {
+  const retry = client.pipeline.getOrderedPolicies().find((p) => p.name === defaultRetryPolicyName);
+  if (!retry) return;
+  client.pipeline.removePolicy({ name: defaultRetryPolicyName });
+  client.pipeline.addPolicy(
+    {
+      name: readRetryPolicyName,
+      sendRequest: (request, next) =>
+        request.method === "GET" ? retry.sendRequest(request, next) : next(request),
+    },
+    { phase: "Retry" },
+  );
 }

@@ -159,6 +159,13 @@ export const BRIDGE_EVENTS = {
     meaning: "The image's ENTRYPOINT could not be read from its registry (needed for args without command).",
     action: "Give the container an explicit command, or check the image name and pull secret.",
   },
+  "image.config.unresolved": {
+    level: "warn",
+    fields: ["pod", "image", "error"],
+    meaning:
+      "The image's config (WORKDIR, shell) could not be read from its registry: a container's workingDir falls back to the node's ACI_WORKING_DIR policy.",
+    action: "Check the image name and pull secret, or set workingDir to the image's WORKDIR.",
+  },
   "node.registered": {
     level: "info",
     fields: ["node", "region"],

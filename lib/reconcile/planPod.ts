@@ -15,6 +15,7 @@ import { podKey, type MessageReason } from "../queue/message.js";
 import {
   containerGroupEvents,
   containerGroupToPodStatus,
+  shouldStopForCompletedSidecarPod,
   isPodFinal,
   podStatusChanged,
 } from "../translate/index.js";
@@ -332,7 +333,11 @@ export function withDeadline(next: Next, pod: V1Pod, ctx: { now: Date }): Next {
 function planStatus(pod: V1Pod, cg: ContainerGroup, node: NodeSettings, ctx: PlanContext): PodPlan {
   const uid = pod.metadata?.uid ?? "";
   const status = containerGroupToPodStatus(cg, pod, node, ctx.now);
-  const finished = mainContainersFinished(pod, status, ctx.now);
+  // The translator already reports such a pod final from its main containers while ACI still runs the
+  // group, so the decision keys on the group (still running), not on the status alone.
+  const finished = shouldStopForCompletedSidecarPod(cg, pod)
+    ? mainContainersFinished(pod, status, ctx.now)
+    : undefined;
   if (finished) {
     // Native sidecars (init containers with restartPolicy Always) keep the group running after a Job-style
     // pod's main containers finished; the kubelet stops them then, and so does the bridge.
@@ -363,7 +368,7 @@ function planStatus(pod: V1Pod, cg: ContainerGroup, node: NodeSettings, ctx: Pla
  */
 function mainContainersFinished(pod: V1Pod, status: V1PodStatus, now: Date): V1PodStatus | undefined {
   const policy = pod.spec?.restartPolicy ?? "Always";
-  if (policy === "Always" || isPodFinal(status)) return undefined;
+  if (policy === "Always") return undefined;
   const sidecars = new Set(
     (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === "Always").map((c) => c.name),
   );

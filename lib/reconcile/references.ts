@@ -6,12 +6,15 @@
 import type { V1ConfigMap, V1Pod, V1Secret } from "@kubernetes/client-node";
 import { AciBridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { ReferenceRequest, ResolvedReferences } from "../translate/types.js";
+import type { ImageConfigFacts, ReferenceRequest, ResolvedReferences } from "../translate/types.js";
 import type { ReferenceReader } from "./ports.js";
 
-/** Reads an image's ENTRYPOINT from its registry (lib/registry). */
+/** Reads an image's config from its registry (lib/registry implements it). */
 export interface EntrypointResolver {
+  /** The image's ENTRYPOINT (for args without a command). */
   resolve(image: string, pullSecrets: V1Secret[]): Promise<string[]>;
+  /** WORKDIR, shell, ENTRYPOINT and CMD (for `workingDir`); optional so test doubles may leave it out. */
+  resolveConfig?(image: string, pullSecrets: V1Secret[]): Promise<ImageConfigFacts>;
 }
 
 /** Token lifetime asked from the TokenRequest API when the pod does not say (kubelet's default + jitter). */
@@ -69,7 +72,29 @@ export async function resolveReferences(
       log.warn("image.entrypoint.unresolved", { pod: podRef, image, error: error.message });
     }
   }
-  const resolved: ResolvedReferences = { secrets, configMaps, entrypoints: resolvedEntrypoints };
+  // Image configs for containers with a workingDir: without one (no resolver, or a definite registry answer)
+  // the translator applies the node's workingDir policy (docs/translation.md).
+  const imageConfigs = new Map<string, ImageConfigFacts>();
+  for (const { image, pullSecretNames } of request.imageConfigImages ?? []) {
+    if (imageConfigs.has(image) || !entrypoints.resolveConfig) continue;
+    const pullSecrets: V1Secret[] = [];
+    for (const name of pullSecretNames) {
+      const secret = secrets.get(name) ?? (await kube.getSecret(namespace, name));
+      if (secret) pullSecrets.push(secret);
+    }
+    try {
+      imageConfigs.set(image, await entrypoints.resolveConfig(image, pullSecrets));
+    } catch (error) {
+      if (!(error instanceof AciBridgeError) || error.transient) throw error;
+      log.warn("image.config.unresolved", { pod: podRef, image, error: error.message });
+    }
+  }
+  const resolved: ResolvedReferences = {
+    secrets,
+    configMaps,
+    entrypoints: resolvedEntrypoints,
+    ...(imageConfigs.size > 0 ? { imageConfigs } : {}),
+  };
   const tokenRequests =
     request.serviceAccountTokens ?? (request.serviceAccountToken ? [request.serviceAccountToken] : []);
   if (tokenRequests.length > 0) {

@@ -12,13 +12,11 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import { NotFoundError, TransientError } from "../errors.js";
 import { normalizeRegistry } from "../translate/images.js";
+import type { EntrypointResolver as PortResolver } from "../reconcile/references.js";
 import type { ImageConfigFacts } from "../translate/types.js";
 
-export interface EntrypointResolver {
-  resolve(image: string, pullSecrets: V1Secret[]): Promise<string[]>;
-  /** The image config facts `workingDir` needs (WORKDIR, shell, ENTRYPOINT and CMD); same errors as `resolve`. */
-  resolveConfig(image: string, pullSecrets: V1Secret[]): Promise<ImageConfigFacts>;
-}
+/** The port this adapter implements is declared where it is used (lib/reconcile/references.ts). */
+type EntrypointResolver = Required<PortResolver>;
 
 /** The parts of an OCI image config the bridge reads. */
 interface ImageConfigBlob {

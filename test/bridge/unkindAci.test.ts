@@ -67,12 +67,10 @@ describe("the bridge survives ACI's answers", () => {
     const b = await start({});
     const terminated = (await oomPod(b))?.status?.containerStatuses?.[0]?.state?.terminated;
     expect(terminated?.exitCode).toBe(137);
-    expect(terminated?.message).toBe("OOMKilled");
+    expect(terminated?.message).toBeUndefined(); // the reason says it; the kubelet adds no message either
   });
 
-  // Known gap (translator): the kubelet reports reason OOMKilled; today the reason is "Error" and
-  // OOMKilled is only the message. `it.fails` turns red once lib/translate maps it, so this gets updated.
-  it.fails("OOMKilled: the terminated reason is the kubelet's OOMKilled", async () => {
+  it("OOMKilled: the terminated reason is the kubelet's OOMKilled", async () => {
     const b = await start({});
     expect((await oomPod(b))?.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe("OOMKilled");
   });
