@@ -13,7 +13,7 @@ import { createInterface } from "node:readline";
 import { QUOTA_SCALE } from "./scenarios/quota.js";
 import { STEADY_SCALE } from "./scenarios/steady.js";
 
-/** ARM's read refill per principal and region (FACTS). */
+/** ARM's read refill per principal and region (docs/architecture.md#platform-facts). */
 export const ARM_READ_REFILL_PER_SECOND = 25;
 /** virtual-kubelet/azure-aci: 2 GETs per pod every 5 s. */
 export const AZURE_ACI_READS_PER_POD_HOUR = 2 * (3600 / 5);
