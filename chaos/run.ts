@@ -474,7 +474,10 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         // Settled: running, or final (a final pod has no status chain left to restore; one that should not
         // have failed is counted by wronglyFailed).
         const phase = p.status?.phase;
-        if ((phase === "Running" || phase === "Succeeded" || phase === "Failed") && !(uid in firstSettledAt)) {
+        if (
+          (phase === "Running" || phase === "Succeeded" || phase === "Failed") &&
+          !(uid in firstSettledAt)
+        ) {
           firstSettledAt[uid] = at;
         }
         if (p.status?.phase === "Failed") {
