@@ -27,6 +27,69 @@ export default tseslint.config(
       "@typescript-eslint/require-await": "off",
     },
   },
+  // Layers (docs/architecture.md "Layers in the code"): the product in lib/ never imports the test ground or
+  // the entry points, and translation stays pure (no adapters, no config, no clients).
+  ...[
+    { files: ["lib/*.ts"], up: "../" },
+    { files: ["lib/*/*.ts"], up: "../../" },
+    { files: ["lib/*/*/*.ts"], up: "../../../" },
+  ].map(({ files, up }) => ({
+    files,
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "sim",
+                "local",
+                "bench",
+                "chaos",
+                "scenarios",
+                "functions",
+                "watcher",
+                "cli",
+                "test",
+              ].map((dir) => `${up}${dir}/**`),
+              message: "lib/ is the product: it never imports the test ground or the entry points.",
+            },
+          ],
+        },
+      ],
+    },
+  })),
+  {
+    files: ["lib/translate/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                ...["sim", "local", "bench", "chaos", "scenarios", "functions", "watcher", "cli", "test"].map(
+                  (dir) => `../../${dir}/**`,
+                ),
+                "../aci/**",
+                "../kube/**",
+                "../queue/**",
+                "../registry/**",
+                "../reconcile/**",
+                "../kubelet/**",
+                "../watcher/**",
+                "../config.js",
+                "../runtime.js",
+                "../functions/**",
+              ],
+              message:
+                "lib/translate is pure: no adapters, config, runtime or reconcilers (docs/architecture.md).",
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ["test/**/*.ts", "bench/**/*.ts", "chaos/**/*.ts"],
     rules: {

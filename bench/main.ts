@@ -17,7 +17,7 @@ import { anchorMonthlyCost, monthlyCost, type MeasuredLoad } from "./cost.js";
 import { QUOTA_WINDOW_SCALE } from "./scenarios/quota.js";
 import { STEADY_SCALE } from "./scenarios/steady.js";
 
-/** ARM's read refill per principal and region (docs/architecture.md, principle 5). */
+/** ARM's read refill per principal and region (docs/architecture.md#platform-facts). */
 export const ARM_READ_REFILL_PER_SECOND = 25;
 /**
  * The crash lag bound's handler budget: from the invocation's start to the pod status patch after its GET.

@@ -471,7 +471,13 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       const at = Date.now();
       for (const p of raw) {
         const uid = p.metadata?.uid ?? "";
-        if ((p.status?.phase === "Running" || p.status?.phase === "Succeeded") && !(uid in firstSettledAt)) {
+        // Settled: running, or final (a final pod has no status chain left to restore; one that should not
+        // have failed is counted by wronglyFailed).
+        const phase = p.status?.phase;
+        if (
+          (phase === "Running" || phase === "Succeeded" || phase === "Failed") &&
+          !(uid in firstSettledAt)
+        ) {
           firstSettledAt[uid] = at;
         }
         if (p.status?.phase === "Failed") {
@@ -1017,6 +1023,14 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         ...(Object.fromEntries(
           Object.entries(details).map(([k, v]) => [k, (v as string[]).slice(0, 50)]),
         ) as unknown as CheckDetails),
+        // uid → what the pod looked like at the end, so a failed outage check can be diagnosed
+        withoutStatusChainAfterOutage: details.withoutStatusChainAfterOutage.slice(0, 50).map((uid) => {
+          const p = kube.list<V1Pod>("pods", CHAOS_NAMESPACE).find((x) => x.metadata?.uid === uid);
+          const waiting = p?.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting?.reason;
+          return p
+            ? `${uid} ${p.metadata?.name} ${p.status?.phase ?? "?"}${p.status?.reason ? ` ${p.status.reason}` : ""}${waiting ? ` ${waiting}` : ""}`
+            : `${uid} (gone)`;
+        }),
         leaks: scanner.leaks.slice(0, 20),
       },
       observations: {

@@ -7,9 +7,14 @@
  * kubeconfig or a SAS URL in the wrong setting would otherwise land in the logs on every invocation).
  */
 import { ConfigError } from "./errors.js";
+import { DEFAULT_TRANSLATION_POLICY, type TranslationPolicy } from "./translate/policy.js";
+import type { OsType } from "./translate/types.js";
+
+// Translation's own types, read here from settings (translation never imports config).
+export { DEFAULT_TRANSLATION_POLICY };
+export type { OsType, TranslationPolicy };
 
 export type Env = Readonly<Record<string, string | undefined>>;
-export type OsType = "Linux" | "Windows";
 
 /** One virtual node served by this deployment. */
 /**
@@ -62,27 +67,6 @@ export interface AciConfig {
   translation: TranslationPolicy;
 }
 
-/**
- * Node-wide translation policies. Each names what to do with a pod field ACI cannot run as written; a pod
- * can still choose for itself with the annotation docs/translation.md names.
- */
-export interface TranslationPolicy {
-  /** tcpSocket/grpc liveness/readiness probes: reject the pod, or run it without them (Warning Event). */
-  unsupportedProbes: "reject" | "drop";
-  /** Literal written for `status.podIP(s)` fieldRefs (e.g. `0.0.0.0`); unset: such pods are rejected. */
-  podIpSubstitute?: string;
-  /** `workingDir` the bridge can neither match nor wrap (no shell in the image, image config unknown). */
-  workingDir: "reject" | "drop";
-  /** More than 5 distinct ports on a group that gets an IP: reject, or expose the first 5 declared. */
-  excessPorts: "reject" | "first5";
-}
-
-export const DEFAULT_TRANSLATION_POLICY: Readonly<TranslationPolicy> = Object.freeze({
-  unsupportedProbes: "reject",
-  workingDir: "drop",
-  excessPorts: "reject",
-});
-
 /** ACI_UNSUPPORTED_PROBES, ACI_POD_IP_SUBSTITUTE, ACI_WORKING_DIR, ACI_EXCESS_PORTS. */
 export function loadTranslationPolicy(r: Reader): TranslationPolicy {
   const d = DEFAULT_TRANSLATION_POLICY;
@@ -95,9 +79,7 @@ export function loadTranslationPolicy(r: Reader): TranslationPolicy {
   if (substitute !== undefined) {
     // An address a process can bind or print: IPv4 or IPv6 literal, nothing a shell would interpret.
     if (!/^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$/.test(substitute)) {
-      throw new ConfigError(
-        `ACI_POD_IP_SUBSTITUTE must be an IP address (e.g. 0.0.0.0), got "${substitute}"`,
-      );
+      throw new ConfigError("ACI_POD_IP_SUBSTITUTE must be an IP address (e.g. 0.0.0.0)");
     }
     policy.podIpSubstitute = substitute;
   }

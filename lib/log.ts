@@ -1,6 +1,6 @@
 /**
  * Structured logging with stable event names. Every line is `<event> <json fields>` in the Functions
- * (FACTS: Application Insights gets `context.log` text, so KQL parses the JSON after the name) and one JSON
+ * (docs/architecture.md#platform-facts: Application Insights gets `context.log` text, so KQL parses the JSON after the name) and one JSON
  * object per line in the watcher and the local stack. Event names come from the catalog in `lib/events`.
  */
 import type { EventName } from "./events/index.js";

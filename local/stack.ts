@@ -50,7 +50,7 @@ export const ARTICLE_NODE = {
 
 export const LOCAL_RESOURCE_GROUP = "aci-bridge-local";
 export const LOCAL_CLUSTER_NAME = "local";
-/** A delegated subnet id for the simulator: groups get private 10.240.x.y addresses (VNet mode, DESIGN). */
+/** A delegated subnet id for the simulator: groups get private 10.240.x.y addresses (VNet mode, docs/architecture.md#identities). */
 export const LOCAL_SUBNET_ID =
   "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aci-bridge-local/providers/Microsoft.Network/virtualNetworks/aks-vnet/subnets/aci";
 
@@ -382,7 +382,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const k = kube;
       cleanups.push(() => k.close());
       kubeconfigYaml = kube.kubeconfigYaml({ user: "kubectl" });
-      // The Functions use node credentials (DESIGN "Identities"); the fake names users in its call log.
+      // The Functions use node credentials (docs/architecture.md#identities); the fake names users in its call log.
       bridgeKubeconfig = { inline: kube.kubeconfigYaml({ user: `system:node:${node.name}` }) };
       watcherKc = kube.kubeConfig({ user: "system:serviceaccount:aci-bridge:aci-bridge-watcher" });
       progress(`  Kubernetes API fake listening on ${kube.url}`);

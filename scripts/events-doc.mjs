@@ -15,7 +15,7 @@ export const EVENTS_DOC = join(root, "docs/events.md");
 
 const LEVEL_SEVERITY = { info: 1, warn: 2, error: 3 };
 
-/** KQL for a Functions event: the line is `<name> {json}` in `traces` (FACTS). */
+/** KQL for a Functions event: the line is `<name> {json}` in `traces` (docs/architecture.md#platform-facts). */
 export function tracesQuery(name) {
   return [
     "traces",

@@ -50,7 +50,7 @@ export async function startAzurite(port = 0): Promise<RunningAzurite> {
     false, // debug log
     undefined,
     true, // loose
-    true, // skipApiVersionCheck: the SDK speaks a newer API version than Azurite knows (FACTS)
+    true, // skipApiVersionCheck: the SDK speaks a newer API version than Azurite knows (docs/architecture.md#platform-facts)
     "",
     "",
     "",

@@ -4,7 +4,7 @@
  * and repair interval, and nothing else to do (the watcher watches another node). The Lease
  * `kube-node-lease/<node>` is sampled every 250 ms in the API fake; `maxLeaseRenewGapS` is the longest time
  * between two renewals seen (and from the last renewal to the end of the window). A late renewal evicts every
- * pod on the node (docs/architecture.md, principle 7: the heartbeat never waits).
+ * pod on the node (docs/architecture.md#heartbeat).
  */
 import type { V1Lease } from "@kubernetes/client-node";
 import { NODE_LEASE_NAMESPACE } from "../../lib/reconcile/node.js";

@@ -1,7 +1,7 @@
 /**
  * Builds the `@azure/arm-containerinstance` client the ARM adapter uses. In Azure it authenticates with the
  * caller's `TokenCredential`; against the local ACI simulator (`insecure: true`) it talks plain HTTP and sends
- * a fake bearer token, because the SDK's bearer-token policy refuses non-TLS URLs (see FACTS).
+ * a fake bearer token, because the SDK's bearer-token policy refuses non-TLS URLs (docs/architecture.md#platform-facts).
  */
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";

@@ -1,7 +1,7 @@
 /**
  * ARM adapter for the container groups of one resource group: implements the reconcilers'
  * `ContainerGroupApi` over @azure/arm-containerinstance, maps `RestError`s through the ARM error table (`errors.ts`),
- * and never waits on a long-running operation inside an invocation (FACTS: creates can take minutes).
+ * and never waits on a long-running operation inside an invocation (docs/architecture.md#platform-facts: creates can take minutes).
  */
 import type { ContainerGroup, ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { isRestError, type Pipeline, type PipelinePolicy } from "@azure/core-rest-pipeline";

@@ -115,7 +115,7 @@ const MAX_STATUS_MESSAGE = 512;
 export function kubeStatusMessage(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
     if (typeof e === "object" && "body" in e) {
-      const message = statusField((e).body, "message");
+      const message = statusField(e.body, "message");
       if (message) {
         return message
           .replace(/\b(bearer)\s+\S+/gi, "$1 ***")

@@ -13,7 +13,7 @@
  * - `GET /stats/summary`, `GET /metrics/resource` (stats.ts), when a stats source is given.
  *
  * Pod → container group: `containerGroupName(ns, pod)` from lib/translate/names.ts, and the group must carry
- * this cluster's and one of this deployment's nodes' tags for that namespace and pod (DESIGN principle 2):
+ * this cluster's and one of this deployment's nodes' tags for that namespace and pod (docs/architecture.md#ownership):
  * a same-named group that is not ours is answered as a missing pod. ACI containers carry the pod's container
  * names (lib/translate/podToContainerGroup.ts), init containers included.
  */

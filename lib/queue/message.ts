@@ -1,5 +1,5 @@
 /**
- * The `pod-events` queue message, version 1 (DESIGN: "Queue message, version 1"). A message only says
+ * The `pod-events` queue message, version 1 (docs/architecture.md#queue-message). A message only says
  * "look at pod X": the receiver reads the pod and its container group and converges them, so nothing in
  * the payload is trusted beyond naming the pod.
  */
@@ -107,7 +107,7 @@ function describe(v: unknown): string {
   return text.length > 20 ? text.slice(0, 20) + "…" : text;
 }
 
-/** Body as the Functions host expects with the default `messageEncoding: base64` (FACTS). */
+/** Body as the Functions host expects with the default `messageEncoding: base64` (docs/architecture.md#platform-facts). */
 export function encodePodEventMessage(message: PodEventMessage): string {
   return Buffer.from(JSON.stringify(message), "utf8").toString("base64");
 }

@@ -16,10 +16,12 @@ export const REASON_WAITING_FOR_REFERENCES = "WaitingForReferences";
 export const REASON_CREATE_CLAIMED = "CreateClaimed";
 
 /**
- * How long a claim holds without a group. A PUT takes well under a second; the SDK's own retries
- * (3, exponential from 1 s) and an inline Retry-After (≤ 5 s) stay far below this.
+ * How long a claim holds without a group. A PUT answers within a second or two, and the SDK never retries a
+ * write (lib/aci/armClient.ts), so a claim this old without a group is a claimant whose PUT failed (it
+ * re-enqueued the pod, and that copy may land on any instance) or that died. Short, because every pod
+ * waiting on such a claim waits this long (the chaos run's outage recovery found 60 s too long).
  */
-export const CLAIM_TTL_MS = 60_000;
+export const CLAIM_TTL_MS = 15_000;
 
 export type BridgeMark =
   | { state: "waiting"; since: Date | undefined }

@@ -1,5 +1,5 @@
 /**
- * Container group (as a GET returns it) → pod status (DESIGN "Container group → pod status"). Pure: the
+ * Container group (as a GET returns it) → pod status (docs/translation.md). Pure: the
  * clock comes in as `now`. The status is complete and stable: conditions whose status did not change keep
  * their lastTransitionTime from the pod's current status, startTime is set once, and timestamps are cut to
  * whole seconds (what the API server stores), so computing it twice gives the same object.
@@ -24,7 +24,7 @@ export const REASON_PROVIDER_FAILED = "ProviderFailed";
 /** Reason on the pod when its group was stopped in ACI (not by Kubernetes). */
 export const REASON_STOPPED = "ContainerGroupStopped";
 
-/** Phase per DESIGN: provisioningState until Succeeded, then instanceView.state. */
+/** Phase (docs/translation.md): provisioningState until Succeeded, then instanceView.state. */
 export function containerGroupPhase(cg: ContainerGroup, current?: string): PodPhase {
   const provisioning = (cg.provisioningState ?? "").toLowerCase();
   if (provisioning === "failed") return "Failed";

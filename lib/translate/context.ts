@@ -4,7 +4,7 @@
  * which never put a value into an error message.
  */
 import type { V1ConfigMap, V1Pod, V1Secret } from "@kubernetes/client-node";
-import { DEFAULT_TRANSLATION_POLICY } from "../config.js";
+import { DEFAULT_TRANSLATION_POLICY } from "./policy.js";
 import { InvalidPodSpecError } from "../errors.js";
 import type { NodeSettings, PodEventSpec, ResolvedReferences, TranslationPolicy } from "./types.js";
 

@@ -1,5 +1,5 @@
 /**
- * Pod → container group name and ownership tags (DESIGN: "Names users see"). Pure.
+ * Pod → container group name and ownership tags (docs/architecture.md#names). Pure.
  *
  * The name is `<namespace>-<pod>` when that is a valid ACI name (1–63 chars, [a-z0-9-], no leading,
  * trailing or doubled hyphen). Otherwise a readable prefix plus a hash of `namespace/name` keeps it valid,
@@ -66,7 +66,7 @@ export function ownerFromTags(tags: Record<string, string> | undefined): PodOwne
   return { cluster, node, namespace, pod, uid };
 }
 
-/** The bridge owns a group only if it carries all tags for this cluster and one of our nodes (DESIGN principle 2). */
+/** The bridge owns a group only if it carries all tags for this cluster and one of our nodes (docs/architecture.md#ownership). */
 export function isOwnedBy(
   tags: Record<string, string> | undefined,
   cluster: string,

@@ -1,5 +1,5 @@
 /**
- * Pod → ACI container group (DESIGN "Pod → container group"). Pure: everything the pod references arrives
+ * Pod → ACI container group (docs/translation.md). Pure: everything the pod references arrives
  * resolved in `refs`; the result is the SDK's `ContainerGroup` model (flattened, as the SDK takes it).
  * A pod that cannot run as written is an `InvalidPodSpecError` naming the field and why; messages never
  * carry secret values. docs/translation.md is the reader's version of every rule here.

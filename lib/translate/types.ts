@@ -5,7 +5,9 @@
  */
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { V1ConfigMap, V1Pod, V1PodStatus, V1Secret } from "@kubernetes/client-node";
-import type { OsType, TranslationPolicy } from "../config.js";
+import type { TranslationPolicy } from "./policy.js";
+
+export type OsType = "Linux" | "Windows";
 
 export type { TranslationPolicy };
 

@@ -80,7 +80,7 @@ export const DEFAULT_LIMITS: AciSimulatorLimits = {
   maxVolumesPerGroup: 20,
   maxPortsPerIp: 5,
 };
-/** ARM's token buckets per principal and region (FACTS). */
+/** ARM's token buckets per principal and region (docs/architecture.md#platform-facts). */
 export const DEFAULT_BUCKETS = {
   read: { burst: 250, refillPerSecond: 25 },
   write: { burst: 200, refillPerSecond: 10 },

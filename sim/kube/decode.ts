@@ -6,7 +6,7 @@
  * every Lease write with one is a 400 on a real API server). Messages follow apimachinery's wording; the
  * layouts are Go's `time.RFC3339` and `metav1.RFC3339Micro`. See docs/kube-fake.md.
  */
- 
+
 import { badRequest, KubeStatusError } from "./errors";
 import type { AnyObject, ResourceDef } from "./resources";
 

@@ -1,7 +1,7 @@
 /**
  * A deliberately small reader for the Bicep files in deploy/: enough structure (params with their decorators,
  * modules with their params, outputs, resources, object-literal variables) for the static checks in
- * bicep.test.ts. The Bicep CLI cannot run in CI (FACTS), so this is what stands between a typo and a failed
+ * bicep.test.ts. The Bicep CLI cannot run in CI (docs/architecture.md#platform-facts), so this is what stands between a typo and a failed
  * `az deployment`. It understands only the layout used in deploy/ (top-level declarations start at column 0).
  */
 import { readFileSync } from "node:fs";

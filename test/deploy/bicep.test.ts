@@ -1,5 +1,5 @@
 /**
- * Static checks of deploy/**.bicep (the Bicep CLI cannot run here; FACTS). What they catch: undocumented
+ * Static checks of deploy/**.bicep (the Bicep CLI cannot run here: no package on npm or Debian). What they catch: undocumented
  * parameters, module paths and params/outputs that do not line up, wrong built-in role GUIDs, app settings
  * that lib/config.ts does not read (or required ones missing), account keys in settings, alert queries on
  * event names that are not in the catalog, custom roles broader than intended, unreviewed API versions.

@@ -5,6 +5,7 @@
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { CLAIM_TTL_MS } from "../../lib/reconcile/createClaim.js";
 import { planPod, UNREAD, type GroupView, type PlanContext } from "../../lib/reconcile/planPod.js";
 import { containerGroupTags } from "../../lib/translate/names.js";
 import type { NodeSettings } from "../../lib/translate/types.js";
@@ -414,8 +415,8 @@ const rows: Row[] = [
     next: "follow-up",
   },
   {
-    name: "another instance's claim older than 60 s (it died) → create",
-    pod: pod({ status: claimedBy("other", new Date(NOW.getTime() - 61_000)) }),
+    name: "another instance's claim older than CLAIM_TTL_MS (it failed or died) → create",
+    pod: pod({ status: claimedBy("other", new Date(NOW.getTime() - CLAIM_TTL_MS - 1000)) }),
     group: undefined,
     action: "create",
     next: "follow-up",

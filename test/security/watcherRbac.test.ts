@@ -77,7 +77,7 @@ describe("charts/aci-bridge-watcher RBAC", () => {
         for (const resource of rule.resources ?? [])
           for (const verb of rule.verbs ?? []) granted.push(`${verb} ${group || "core"}/${resource}`);
     }
-    // DESIGN's contract names pods get/list/watch; `get` is unused by the watcher but grants nothing that
+    // The architecture's contract (docs/architecture.md#identities) names pods get/list/watch; `get` is unused by the watcher but grants nothing that
     // cluster-wide `list` does not already give. Any other unused grant fails here.
     const contractOnly = new Set(["get core/pods"]);
     expect(granted.filter((g) => !used.has(g) && !contractOnly.has(g))).toEqual([]);
