@@ -11,6 +11,8 @@
  */
 import type { V1Secret } from "@kubernetes/client-node";
 import { NotFoundError, TransientError } from "../errors.js";
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import { normalizeRegistry } from "../translate/images.js";
 import type { EntrypointResolver as PortResolver } from "../reconcile/references.js";
 import type { ImageConfigFacts } from "../translate/types.js";
@@ -59,6 +61,14 @@ export interface EntrypointResolverOptions {
   timeoutMs?: number;
   /** Registries reached over plain http (default: localhost and 127.0.0.1, for local registries and tests). */
   plainHttp?: (host: string) => boolean;
+  /**
+   * Hosts that may be private or link-local addresses (default: the `plainHttp` hosts). Anything else that
+   * is, or resolves to, such an address is refused: a pod author must not make the bridge fetch from inside
+   * its VNet.
+   */
+  allowPrivate?: (host: string) => boolean;
+  /** Token-service hosts pull-secret credentials may go to besides the registry's own domain. */
+  tokenHosts?: readonly string[];
   platform?: { os: string; architecture: string };
 }
 
@@ -168,11 +178,14 @@ export function createEntrypointResolver(options: EntrypointResolverOptions = {}
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const plainHttp = options.plainHttp ?? ((h: string) => /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(h));
+  const allowPrivate = options.allowPrivate ?? plainHttp;
+  const tokenHosts = new Set((options.tokenHosts ?? []).map((h) => h.toLowerCase()));
   const platform = options.platform ?? { os: "linux", architecture: "amd64" };
   const byRef = new Map<string, { configDigest: string; expires: number }>();
   const byDigest = new Map<string, ImageConfigFacts>();
 
   async function request(url: string, image: string, init: RequestInit): Promise<Response> {
+    await refusePrivate(new URL(url), image);
     try {
       return await doFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
@@ -180,6 +193,23 @@ export function createEntrypointResolver(options: EntrypointResolverOptions = {}
         `registry request for ${image} failed: ${(error as Error).message}`,
         undefined,
         { cause: error },
+      );
+    }
+  }
+
+  /** Refuses hosts that are, or resolve to, private/loopback/link-local addresses (unless allowed). */
+  async function refusePrivate(url: URL, image: string): Promise<void> {
+    if (allowPrivate(url.host)) return;
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    const addresses = isIP(host)
+      ? [host]
+      : await lookup(host, { all: true }).then(
+          (r) => r.map((a) => a.address),
+          () => [] as string[], // an unknown host fails on the request itself, transiently
+        );
+    if (addresses.some(isPrivateAddress)) {
+      throw new RegistryDeniedError(
+        `the registry host of ${image} is a private or link-local address; the bridge does not fetch from there`,
       );
     }
   }
@@ -220,6 +250,17 @@ export function createEntrypointResolver(options: EntrypointResolverOptions = {}
       : undefined;
     if (challenge.scheme === "bearer" && challenge.params["realm"]) {
       const tokenUrl = new URL(challenge.params["realm"]);
+      // Credentials go only over HTTPS to the registry's own domain (auth.docker.io for registry-1.docker.io)
+      // or a host the operator allows: a registry must not be able to name a realm that collects them.
+      const secure = tokenUrl.protocol === "https:" || plainHttp(tokenUrl.host);
+      const trusted =
+        sameDomain(tokenUrl.hostname, ref.apiHost.replace(/:\d+$/, "")) ||
+        tokenHosts.has(tokenUrl.hostname.toLowerCase());
+      if (basic && !(secure && trusted)) {
+        throw new RegistryDeniedError(
+          `the registry for ${image} named a token service (${tokenUrl.protocol}//${tokenUrl.host}) that is not HTTPS on its own domain; pull-secret credentials are not sent there`,
+        );
+      }
       if (challenge.params["service"]) tokenUrl.searchParams.set("service", challenge.params["service"]);
       tokenUrl.searchParams.set("scope", challenge.params["scope"] ?? `repository:${ref.repository}:pull`);
       const tokenResponse = await request(tokenUrl.toString(), image, {
@@ -291,4 +332,29 @@ export function createEntrypointResolver(options: EntrypointResolverOptions = {}
     },
     resolveConfig,
   };
+}
+
+/** Same registrable domain, approximated by the last two labels (auth.docker.io and registry-1.docker.io). */
+export function sameDomain(a: string, b: string): boolean {
+  const tail = (h: string) => h.toLowerCase().split(".").slice(-2).join(".");
+  return a.toLowerCase() === b.toLowerCase() || (a.includes(".") && tail(a) === tail(b));
+}
+
+/** Loopback, RFC 1918, CGNAT, link-local (169.254/16 holds the instance metadata service), ULA and the like. */
+export function isPrivateAddress(address: string): boolean {
+  const v4 = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(address.replace(/^::ffff:/i, ""));
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return (
+      a === 10 ||
+      a === 127 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
+  }
+  const v6 = address.toLowerCase();
+  return v6 === "::1" || v6 === "::" || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6);
 }

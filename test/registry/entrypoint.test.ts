@@ -10,8 +10,10 @@ import { NotFoundError, TransientError } from "../../lib/errors.js";
 import {
   createEntrypointResolver,
   imageHasShell,
+  isPrivateAddress,
   parseImageReference,
   RegistryDeniedError,
+  sameDomain,
 } from "../../lib/registry/entrypoint.js";
 
 const CONFIG_DIGEST = `sha256:${"c".repeat(64)}`;
@@ -200,5 +202,76 @@ describe("createEntrypointResolver", () => {
       repository: "app/web",
       reference: "1.0",
     });
+  });
+});
+
+describe("where requests and credentials may go", () => {
+  const secret = (registry: string): V1Secret => ({
+    type: "kubernetes.io/dockerconfigjson",
+    data: {
+      ".dockerconfigjson": Buffer.from(
+        JSON.stringify({ auths: { [registry]: { username: "u", password: "pull-secret-password" } } }),
+      ).toString("base64"),
+    },
+  });
+
+  it("never sends pull-secret credentials to a token realm that is plain http or on another domain", async () => {
+    const seen: string[] = [];
+    const fake: typeof fetch = (input, init) => {
+      const url = String(input);
+      seen.push(`${url} ${(init?.headers as Record<string, string> | undefined)?.authorization ?? ""}`);
+      return Promise.resolve(
+        new Response("", {
+          status: 401,
+          headers: { "www-authenticate": 'Bearer realm="http://collector.example.net/token",service="x"' },
+        }),
+      );
+    };
+    const resolver = createEntrypointResolver({ fetch: fake, allowPrivate: () => true });
+    await expect(
+      resolver.resolve("registry.example.com/app:1", [secret("registry.example.com")]),
+    ).rejects.toThrow(/not HTTPS on its own domain/);
+    expect(seen.some((s) => s.includes("collector.example.net"))).toBe(false);
+    expect(seen.join("\n")).not.toContain("Basic");
+  });
+
+  it("refuses a registry on a private or link-local address before any request", async () => {
+    let requests = 0;
+    const resolver = createEntrypointResolver({
+      fetch: () => {
+        requests++;
+        return Promise.resolve(new Response("{}"));
+      },
+    });
+    for (const image of ["10.0.0.5/app:1", "169.254.169.254/latest:1", "[fd00::1]:5000/app:1"]) {
+      await expect(resolver.resolve(image, [])).rejects.toThrow(/private or link-local/);
+    }
+    expect(requests).toBe(0);
+  });
+
+  it.each([
+    ["10.1.2.3", true],
+    ["172.16.0.1", true],
+    ["172.32.0.1", false],
+    ["192.168.1.1", true],
+    ["169.254.169.254", true],
+    ["127.0.0.1", true],
+    ["100.64.0.1", true],
+    ["20.50.2.3", false],
+    ["::1", true],
+    ["fd12::1", true],
+    ["fe80::1", true],
+    ["2603:1030::1", false],
+    ["::ffff:10.0.0.1", true],
+  ])("isPrivateAddress(%s) = %s", (address, expected) => {
+    expect(isPrivateAddress(address)).toBe(expected);
+  });
+
+  it.each([
+    ["auth.docker.io", "registry-1.docker.io", true],
+    ["ghcr.io", "ghcr.io", true],
+    ["evil.example.net", "myacr.azurecr.io", false],
+  ])("sameDomain(%s, %s) = %s", (a, b, expected) => {
+    expect(sameDomain(a, b)).toBe(expected);
   });
 });
