@@ -218,7 +218,7 @@ describe("where requests and credentials may go", () => {
   it("never sends pull-secret credentials to a token realm that is plain http or on another domain", async () => {
     const seen: string[] = [];
     const fake: typeof fetch = (input, init) => {
-      const url = String(input);
+      const url = input instanceof Request ? input.url : input.toString();
       seen.push(`${url} ${(init?.headers as Record<string, string> | undefined)?.authorization ?? ""}`);
       return Promise.resolve(
         new Response("", {
