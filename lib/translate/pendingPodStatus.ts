@@ -6,7 +6,7 @@
  * wait with `PodInitializing`, main containers behind init containers likewise. Pure: the clock comes in.
  */
 import type { V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from "@kubernetes/client-node";
-import { toTime } from "./podStatusTime.js";
+import { condition, toTime } from "./podStatusTime.js";
 import type { NodeSettings } from "./types.js";
 
 export interface PendingContainer {
@@ -76,27 +76,4 @@ export function pendingPodStatus(
   if (init.length > 0) status.initContainerStatuses = init;
   if (current?.qosClass) status.qosClass = current.qosClass;
   return status;
-}
-
-/** A condition that keeps its lastTransitionTime while its status is unchanged. */
-function condition(
-  current: V1PodStatus | undefined,
-  type: string,
-  status: "True" | "False",
-  now: Date,
-  reason?: string,
-  message?: string,
-): V1PodCondition {
-  const previous = current?.conditions?.find((c) => c.type === type);
-  const since =
-    previous && previous.status === status
-      ? (toTime(previous.lastTransitionTime) ?? toTime(now))
-      : toTime(now);
-  return {
-    type,
-    status,
-    ...(since ? { lastTransitionTime: since } : {}),
-    ...(reason ? { reason } : {}),
-    ...(message ? { message } : {}),
-  };
 }
