@@ -281,7 +281,7 @@ function withView(list: unknown, views: ContainerView[] | undefined): unknown {
 
 /**
  * The REST body ARM returns. `withInstanceView: false` is the list shape: no `instanceView` key at all,
- * neither on the group nor on its containers (see recordings/aci/list.json).
+ * neither on the group nor on its containers (see test/fixtures/recordings/aci-list.json).
  */
 export function render(
   g: StoredGroup,

@@ -38,7 +38,7 @@ import { listLogsBody } from "./logs.js";
 import { METRICS_ROUTES, metricsBatchBody } from "./metrics.js";
 
 export const DEFAULT_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
-/** api-version ACI uses in its operation URLs (recordings/aci/create.json). */
+/** api-version ACI uses in its operation URLs (test/fixtures/recordings/aci-create.json). */
 export const OPERATION_API_VERSION = "2018-06-01";
 
 export const DEFAULT_TIMING: AciSimulatorTiming = {

@@ -1,6 +1,6 @@
 /**
  * Kubernetes `Status` error bodies, shaped exactly like a real kube-apiserver 1.32 answers them
- * (see recordings/k8s: `pod.get.missing`, `lease.update.stale`, `pod.delete.wronguid`, `pod.list.badselector`).
+ * (see test/fixtures/recordings/kube-apiserver-1.32.json: `pod.get.missing`, `lease.update.stale`, `pod.delete.wronguid`, `pod.list.badselector`).
  */
 import type { ResourceDef } from "./resources";
 

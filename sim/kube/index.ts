@@ -1,7 +1,7 @@
 /**
  * Kubernetes API fake: a real HTTP server on 127.0.0.1 that `@kubernetes/client-node` 1.x talks to through a
  * kubeconfig, behaving like kube-apiserver 1.32 where the bridge and the watcher can notice (checked against
- * recordings/k8s). Test-only: production code never imports it. What it simplifies: docs/kube-fake.md.
+ * test/fixtures/recordings/kube-apiserver-1.32.json). Test-only: production code never imports it. What it simplifies: docs/kube-fake.md.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

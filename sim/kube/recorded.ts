@@ -1,5 +1,5 @@
 /**
- * Excerpts of recordings/k8s/kube-apiserver-1.32.json (managedFields dropped) that the Kubernetes API fake is
+ * Excerpts of test/fixtures/recordings/kube-apiserver-1.32.json (managedFields dropped) that the Kubernetes API fake is
  * compared against. Kept in the repository so the suite runs on a fresh clone.
  */
 /* eslint-disable */

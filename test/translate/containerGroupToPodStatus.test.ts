@@ -1,9 +1,10 @@
 /**
- * Container group instance views (shaped like the real GET in recordings/aci/get.json) → pod status.
+ * Container group instance views (shaped like the real GET in test/fixtures/recordings/aci-get.json) → pod status.
  * Table-driven: each row is a pod, a group as a GET returns it and what the status must hold
  * (`want`, matched as a subset) and, where exactness matters, each container's whole state (`states`).
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
@@ -20,7 +21,9 @@ import { TEST_NODE } from "./harness.js";
 const NOW = new Date("2026-11-26T10:00:00.123Z");
 const LATER = new Date("2026-11-26T10:05:00Z");
 
-const recorded = JSON.parse(readFileSync("/work/shared/recordings/aci/get.json", "utf8")) as {
+const recorded = JSON.parse(
+  readFileSync(join(__dirname, "..", "fixtures", "recordings", "aci-get.json"), "utf8"),
+) as {
   Entries: { ResponseBody: { properties: Record<string, unknown>; name: string } }[];
 };
 
