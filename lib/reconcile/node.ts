@@ -195,7 +195,7 @@ async function updateNodeStatus(
     !ready?.lastHeartbeatTime ||
     now.getTime() - new Date(ready.lastHeartbeatTime).getTime() >= NODE_STATUS_REFRESH_SECONDS * 1000;
   if (!changed && !stale) return;
-  await deps.kube.patchNodeStatus(node.name, nodeStatus(node, deps.shape, desired));
+  await deps.kube.patchNodeStatus(node.name, nodeStatus(deps.shape, desired));
   if (changed && ready?.status !== wantReady?.status) {
     const level = wantReady?.status === "True" ? "info" : "warn";
     deps.log[level]("node.ready.changed", {
@@ -257,20 +257,16 @@ export function kubeletSettableLabels(labels: Record<string, string>): Record<st
   return out;
 }
 
-export function nodeStatus(
-  node: VirtualNodeConfig,
-  shape: NodeShape,
-  conditions: V1NodeCondition[],
-): V1NodeStatus {
+export function nodeStatus(shape: NodeShape, conditions: V1NodeCondition[]): V1NodeStatus {
   const resources = { cpu: shape.capacity.cpu, memory: shape.capacity.memory, pods: shape.capacity.pods };
   return {
     capacity: resources,
     allocatable: resources,
     conditions,
-    addresses: [
-      { type: "InternalIP", address: shape.nodeIP },
-      { type: "Hostname", address: node.name },
-    ],
+    // Only InternalIP, as virtual-kubelet's ACI provider: the API server tries address types in the order of
+    // --kubelet-preferred-address-types (upstream default Hostname first), and the virtual node's name
+    // resolves to nothing, so a Hostname address would send `kubectl logs`/`exec` to an unresolvable host.
+    addresses: [{ type: "InternalIP", address: shape.nodeIP }],
     daemonEndpoints: { kubeletEndpoint: { Port: shape.kubeletPort ?? KUBELET_PORT } },
     nodeInfo: {
       architecture: "amd64",

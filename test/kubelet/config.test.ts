@@ -57,12 +57,13 @@ describe("Node status points at the endpoint", () => {
     ACI_NODE_IP: "10.0.0.42",
   };
 
-  it("uses ACI_NODE_IP as InternalIP and ACI_NODE_KUBELET_PORT as the kubelet port", () => {
+  it("uses ACI_NODE_IP as the only address (InternalIP) and ACI_NODE_KUBELET_PORT as the kubelet port", () => {
     const c = loadBridgeConfig({ ...bridgeEnv, ACI_NODE_KUBELET_PORT: "11250" });
-    const s = nodeStatus(c.nodes[0]!, c.node, []);
-    expect(s.addresses).toContainEqual({ type: "InternalIP", address: "10.0.0.42" });
+    const s = nodeStatus(c.node, []);
+    // Only InternalIP: an API server preferring Hostname (its default order) must not pick an unresolvable name.
+    expect(s.addresses).toEqual([{ type: "InternalIP", address: "10.0.0.42" }]);
     expect(s.daemonEndpoints).toEqual({ kubeletEndpoint: { Port: 11250 } });
-    expect(nodeStatus(c.nodes[0]!, loadBridgeConfig(bridgeEnv).node, []).daemonEndpoints).toEqual({
+    expect(nodeStatus(loadBridgeConfig(bridgeEnv).node, []).daemonEndpoints).toEqual({
       kubeletEndpoint: { Port: 10250 },
     });
   });
