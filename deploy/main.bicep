@@ -115,8 +115,16 @@ param watcherNamespace string = 'aci-bridge'
 @description('Service account name of the watcher (the chart\'s default fullname).')
 param watcherServiceAccount string = 'aci-bridge-watcher'
 
-@description('Give the watcher identity the kubelet-endpoint role on the ACI resource group (kubectl logs/exec/attach/top for pods on the virtual node: container group read, logs read, exec and attach actions, metrics read; docs/kubelet-api.md). Needs watcherAuth "workloadIdentity". Off until the chart serves the endpoint.')
+@description('Give the watcher identity the kubelet-endpoint role on the ACI resource group (kubectl logs/exec/attach/top for pods on the virtual node: container group read, logs read, exec and attach actions, metrics read; docs/kubelet-api.md). Needs watcherAuth "workloadIdentity", and nodeIp set to the chart\'s kubelet.service.clusterIP.')
 param enableKubeletEndpoint bool = false
+
+@description('The virtual node\'s InternalIP address (ACI_NODE_IP), which the API server calls for kubectl logs/exec/attach/top. With enableKubeletEndpoint: the watcher chart\'s kubelet.service.clusterIP (a fixed address in the cluster\'s service CIDR, docs/kubelet-api.md#installing-with-the-chart). Empty: the bridge\'s placeholder 10.240.0.250, which nothing serves.')
+param nodeIp string = ''
+
+@description('The virtual node\'s kubelet port (ACI_NODE_KUBELET_PORT, status.daemonEndpoints.kubeletEndpoint.Port): the watcher chart\'s kubelet.port.')
+@minValue(1024)
+@maxValue(65535)
+param nodeKubeletPort int = 10250
 
 // ---------------------------------------------------------------------------------------------------------
 // Networking
@@ -320,6 +328,8 @@ module functionApp 'modules/functionapp.bicep' = {
     clusterName: clusterName
     clusterId: clusterId
     nodeTaint: nodeTaint
+    nodeIp: nodeIp
+    nodeKubeletPort: nodeKubeletPort
     aciSubnetId: aciSubnetId
     allowPublicIp: allowPublicIp
     dnsServers: dnsServers

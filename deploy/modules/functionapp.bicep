@@ -63,6 +63,12 @@ param clusterId string
 @description('Taint of the virtual node (ACI_NODE_TAINT, key[=value]:Effect).')
 param nodeTaint string
 
+@description('InternalIP of the virtual node (ACI_NODE_IP): the kubelet endpoint Service\'s cluster IP; empty: not set (the bridge\'s placeholder).')
+param nodeIp string
+
+@description('Kubelet port of the virtual node (ACI_NODE_KUBELET_PORT).')
+param nodeKubeletPort int
+
 @description('Delegated ACI subnet id (ACI_SUBNET_ID); empty: no VNet.')
 param aciSubnetId string
 
@@ -99,6 +105,7 @@ var bridgeAppSettings = {
   ACI_NODE_NAMES: nodeNames
   ACI_BRIDGE_CLUSTER_NAME: clusterName
   ACI_NODE_TAINT: nodeTaint
+  ACI_NODE_KUBELET_PORT: string(nodeKubeletPort)
   ACI_ALLOW_PUBLIC_IP: allowPublicIp ? 'true' : 'false'
   ACI_DNS_SERVERS: join(dnsServers, ',')
   AZURE_CLIENT_ID: appClientId
@@ -110,8 +117,10 @@ var bridgeAppSettings = {
 
 var vnetAppSettings = empty(aciSubnetId) ? {} : { ACI_SUBNET_ID: aciSubnetId }
 var identityAppSettings = empty(clusterId) ? {} : { ACI_CLUSTER_ID: clusterId }
+// The Node's InternalIP: the API server dials it (at ACI_NODE_KUBELET_PORT) for logs/exec/attach/top.
+var nodeIpAppSettings = empty(nodeIp) ? {} : { ACI_NODE_IP: nodeIp }
 
-var allAppSettings = union(hostAppSettings, bridgeAppSettings, vnetAppSettings, identityAppSettings, extraAppSettings)
+var allAppSettings = union(hostAppSettings, bridgeAppSettings, vnetAppSettings, identityAppSettings, nodeIpAppSettings, extraAppSettings)
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName

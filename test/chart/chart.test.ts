@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- rendered manifests are untyped YAML */
+/* eslint-disable @typescript-eslint/no-unsafe-return -- rendered manifests are untyped YAML */
 /**
  * Chart tests with the real helm, 3 and 4 (test/chart/helm.ts): `helm lint --strict` and `helm template` of
  * every install command the docs give operators (read from docs/deploy.md and docs/watcher.md), every object
@@ -7,15 +7,6 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Deployment } from "kubernetes-models/apps/v1";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import {
-  ClusterRole,
-  ClusterRoleBinding,
-  Role,
-  RoleBinding,
-} from "kubernetes-models/rbac.authorization.k8s.io/v1";
-import { Secret, Service, ServiceAccount } from "kubernetes-models/v1";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { loadWatcherConfig } from "../../lib/config.js";
@@ -34,18 +25,7 @@ import {
   type Obj,
   type Rendered,
 } from "./helm.js";
-
-const MODELS: Record<string, new (o: any) => { validate(): void }> = {
-  Deployment,
-  PodDisruptionBudget,
-  ClusterRole,
-  ClusterRoleBinding,
-  Role,
-  RoleBinding,
-  Secret,
-  Service,
-  ServiceAccount,
-};
+import { container, envOf, kinds, podSpec, resolvedEnv, validateAll } from "./objects.js";
 
 const CHART = parse(readFileSync(join(CHART_DIR, "Chart.yaml"), "utf8")) as Obj;
 
@@ -65,10 +45,17 @@ const DOC_VARS: Record<string, string> = {
   WATCHER_CLIENT_ID: CLIENT_ID,
   PODEVENTS_CONNECTION_STRING: CONN.queue.connectionString,
   PODEVENTS_SAS_URL: "https://acct.queue.core.windows.net/pod-events?sv=2022-11-02&sp=a&sig=abc",
+  // docs/kubelet-api.md, "Installing with the chart"
+  KUBELET_IP: "10.0.0.250",
+  CLUSTER_NAME: "my-aks",
+  CLUSTER_ID: "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+  SUBSCRIPTION_ID: "11111111-2222-3333-4444-555555555555",
+  ACI_RG: "rg-aci-bridge-dev-aci",
 };
 const DOC_COMMANDS: DocCommand[] = [
   ...helmInstallCommands("docs/deploy.md", DOC_VARS),
   ...helmInstallCommands("docs/watcher.md", DOC_VARS),
+  ...helmInstallCommands("docs/kubelet-api.md", DOC_VARS),
 ];
 
 /** The values-related arguments of a documented `helm install` (what `helm lint` also takes). */
@@ -83,35 +70,7 @@ function valueArgs(argv: string[]): string[] {
   return out;
 }
 
-function validateAll(objects: Obj[]): void {
-  for (const o of objects) {
-    if (o.kind === "ServiceMonitor") continue; // a CRD kubernetes-models does not know; asserted field by field
-    const Model = MODELS[o.kind];
-    if (!Model) throw new Error(`no validator for kind ${o.kind}`);
-    expect(() => new Model(o).validate(), `${o.kind} ${o.metadata?.name}`).not.toThrow();
-  }
-}
-
-const kinds = (objects: Obj[]) => objects.map((o) => o.kind).sort();
-const container = (r: Rendered) => find(r, "Deployment")!.spec.template.spec.containers[0];
-const podSpec = (r: Rendered) => find(r, "Deployment")!.spec.template.spec;
-const envOf = (r: Rendered) =>
-  Object.fromEntries((container(r).env as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
-
-/** The env a cluster would give the container (secret refs resolved from `secrets`). */
-function resolvedEnv(r: Rendered, secrets: Record<string, string>, pod = "w-0"): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const e of container(r).env as Obj[]) {
-    if (typeof e.value === "string") env[e.name] = e.value;
-    else if (e.valueFrom?.secretKeyRef) env[e.name] = secrets[e.valueFrom.secretKeyRef.key] ?? "";
-    else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.namespace")
-      env[e.name] = find(r, "Deployment")!.metadata.namespace;
-    else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.name") env[e.name] = pod;
-  }
-  return env;
-}
-
-it("the docs give install commands for every way to authenticate to the queue", () => {
+it("the docs give install commands for every way to authenticate to the queue, and for the kubelet endpoint", () => {
   const joined = DOC_COMMANDS.map((c) => c.argv.join(" "));
   expect(DOC_COMMANDS.length).toBeGreaterThanOrEqual(5);
   for (const needle of [
@@ -120,6 +79,8 @@ it("the docs give install commands for every way to authenticate to the queue", 
     "queue.connectionString=",
     "queue.sasUrl=",
     "serviceMonitor.enabled=true",
+    "kubelet.enabled=true",
+    "kubelet.tls.mode=csr",
   ])
     expect(
       joined.some((c) => c.includes(needle)),
@@ -150,14 +111,30 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
         const rendered: Rendered = { ...parseManifests(r.stdout), notes: "" };
         validateAll(rendered.objects);
         expect(kinds(rendered.objects)).toContain("Deployment");
-        const config = loadWatcherConfig(
-          resolvedEnv(rendered, {
-            connectionString: CONN.queue.connectionString,
-            sasUrl: DOC_VARS.PODEVENTS_SAS_URL!,
-          }),
-        );
+        const env = resolvedEnv(rendered, {
+          connectionString: CONN.queue.connectionString,
+          sasUrl: DOC_VARS.PODEVENTS_SAS_URL!,
+        });
+        // lib/config.ts on this branch knows only the files mode; the csr mode's settings are checked by name
+        // below, and the rest of its env with the endpoint off.
+        const csr = env.WATCHER_KUBELET_TLS_MODE === "csr";
+        const config = loadWatcherConfig(csr ? { ...env, WATCHER_KUBELET_ENABLED: "false" } : env);
         expect(config.nodeNames).toEqual(["aci-bridge"]);
         expect(config.leaderElection.enabled).toBe(true);
+        if (env.WATCHER_KUBELET_ENABLED === "true") {
+          // The endpoint the Functions publish (ACI_NODE_IP) is the Service's fixed address.
+          const svc = rendered.objects.find((o) => o.kind === "Service" && o.spec.clusterIP)!;
+          expect(svc.spec.clusterIP).toBe(DOC_VARS.KUBELET_IP);
+          // The ownership tags carry the cluster id the deployment was made with (docs/deploy.md step 2).
+          expect(env.ACI_BRIDGE_CLUSTER_NAME).toBe(DOC_VARS.CLUSTER_ID);
+          if (env.WATCHER_KUBELET_TLS_MODE === "files")
+            expect(config.kubelet).toMatchObject({
+              port: 10250,
+              clusterName: DOC_VARS.CLUSTER_ID,
+              aci: { subscriptionId: DOC_VARS.SUBSCRIPTION_ID, resourceGroup: DOC_VARS.ACI_RG },
+            });
+          else expect(env.KUBELET_NODE_ADDRESS).toBe(DOC_VARS.KUBELET_IP);
+        }
       },
     );
   });

@@ -80,7 +80,8 @@ function configSettings(): { required: Set<string>; all: Set<string> } {
   const required = new Set<string>();
   const all = new Set<string>();
   const watcherSection = source.indexOf("// ---- Watcher settings ----");
-  for (const m of source.matchAll(/\br\.(\w+)\(\s*([A-Z][A-Z0-9_]*|"[^"]+"|`[^`]+`)/g)) {
+  // `r.string(NAME, …)` and friends, and `port(r, NAME, …)` (a Reader helper for TCP ports).
+  for (const m of source.matchAll(/\b(?:r\.(\w+)\(|port\(r,)\s*([A-Z][A-Z0-9_]*|"[^"]+"|`[^`]+`)/g)) {
     const raw = m[2]!;
     const name = /^\w+$/.test(raw) ? constants.get(raw) : resolveName(raw);
     if (!name) throw new Error(`lib/config.ts: cannot resolve setting name ${raw}`);
@@ -405,6 +406,24 @@ describe("deploy/modules/functionapp.bicep: app settings", () => {
       expect(text.includes(name), name).toBe(false);
     }
     expect(objectKeys(text, /identity:\s*\{/)).toEqual(["type", "userAssignedIdentities"]);
+  });
+
+  it("publishes the kubelet endpoint on the Node: ACI_NODE_KUBELET_PORT always, ACI_NODE_IP when nodeIp is set", () => {
+    expect(bridge).toContain("ACI_NODE_KUBELET_PORT");
+    expect(app.source).toContain("ACI_NODE_KUBELET_PORT: string(nodeKubeletPort)");
+    expect(varObjectKeys(app.source, "nodeIpAppSettings")).toEqual(["ACI_NODE_IP"]);
+    expect(code(app)).toContain("var nodeIpAppSettings = empty(nodeIp) ? {} : { ACI_NODE_IP: nodeIp }");
+    expect(code(app)).toMatch(/var allAppSettings = union\([^)]*\bnodeIpAppSettings, extraAppSettings\)/);
+    for (const name of ["ACI_NODE_IP", "ACI_NODE_KUBELET_PORT"]) expect(config.all, name).toContain(name);
+    const m = main.modules.find((x) => x.symbol === "functionApp")!;
+    expect(m.text).toContain("nodeIp: nodeIp");
+    expect(m.text).toContain("nodeKubeletPort: nodeKubeletPort");
+    // The chart's kubelet.port default (charts/aci-bridge-watcher/values.yaml) is the same port.
+    const port = main.params.find((p) => p.name === "nodeKubeletPort")!;
+    expect(port.hasDefault).toBe(true);
+    expect(code(main)).toContain("param nodeKubeletPort int = 10250");
+    const chartValues = readFileSync(join(root, "charts/aci-bridge-watcher/values.yaml"), "utf8");
+    expect(chartValues).toMatch(/^kubelet:\n(?: {2}.*\n|\s*\n)*? {2}port: 10250$/m);
   });
 
   it("creates the queues the code uses", () => {

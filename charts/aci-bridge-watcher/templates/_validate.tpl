@@ -38,4 +38,5 @@ Combinations that render valid objects but break at run time; deployment.yaml in
 {{- if not (has "ALL" ($caps.drop | default list)) }}
 {{- fail "securityContext.capabilities.drop must contain ALL (restricted Pod Security Standard)" }}
 {{- end }}
+{{- include "aci-bridge-watcher.validateKubelet" . }}
 {{- end }}
