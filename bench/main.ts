@@ -47,17 +47,27 @@ interface Plan {
 
 /**
  * `anchor` runs on a virtual clock (its figures do not depend on load), so it shares a slot with `watcher`
- * (memory, not time).
+ * (memory, not time). `kubelet` counts on a virtual clock too, but its scrape latency is real time: a slot of its
+ * own (a few seconds).
  */
 const PLAN: Plan = {
-  groups: [["burst"], ["burst-realistic"], ["steady"], ["tick"], ["lease"], ["watcher", "anchor"], ["quota"]],
+  groups: [
+    ["burst"],
+    ["burst-realistic"],
+    ["steady"],
+    ["tick"],
+    ["lease"],
+    ["watcher", "anchor"],
+    ["quota"],
+    ["kubelet"],
+  ],
 };
 
 /** `--quick` checks that the harness works, not timings: scenarios run side by side to stay near two minutes. */
 const QUICK_PLAN: Plan = {
   groups: [
     ["burst", "steady", "quota"],
-    ["burst-realistic", "tick", "lease", "watcher", "anchor"],
+    ["burst-realistic", "tick", "lease", "watcher", "anchor", "kubelet"],
   ],
 };
 
@@ -137,6 +147,20 @@ export const GOALS: Goal[] = [
     met: (v) => v === true,
   },
   { metric: "quotaBurstFailed", label: "quota burst: pods Failed", target: "0", met: (v) => v === 0 },
+  // The kubelet endpoint's design bounds (lib/kubelet/logs.ts, lib/kubelet/stats.ts): at most one List Logs per
+  // 2 s active poll and one GET per 10 s while following; `kubectl top` is answered from the 60 s refresh.
+  {
+    metric: "kubeletLogsChattyReadsPerMinute",
+    label: "ARM reads per followed log minute (chatty)",
+    target: "≤ 36",
+    met: (v) => Number(v) <= 36,
+  },
+  {
+    metric: "kubeletTopArmCallsPerScrape",
+    label: "ARM calls per kubectl top scrape",
+    target: "= 0",
+    met: (v) => v === 0,
+  },
   {
     metric: "quotaUtilisation",
     label: "quota burst: creates accepted ÷ allowed",
@@ -345,6 +369,37 @@ export function deriveMetrics(r: Record<string, Json>): Record<string, Metric> {
     put("quotaBurstPut429s", r.quota.put429);
     put("quotaDeferrals", r.quota.deferrals);
   }
+  const k = r.kubelet;
+  if (k) {
+    put("kubeletFollowMinutes", k.followMinutes);
+    put("kubeletLogsStartReads", get(k, "follow.chatty.start.total"));
+    for (const [kind, cap] of [
+      ["chatty", "Chatty"],
+      ["idle", "Idle"],
+    ] as const) {
+      put(`kubeletLogs${cap}ReadsPerMinute`, get(k, `follow.${kind}.firstMinute.total`));
+      put(`kubeletLogs${cap}ListLogsPerMinute`, get(k, `follow.${kind}.firstMinute.listLogs`));
+      put(`kubeletLogs${cap}GetsPerMinute`, get(k, `follow.${kind}.firstMinute.get`));
+      put(`kubeletLogs${cap}OtherCallsPerMinute`, get(k, `follow.${kind}.firstMinute.other`));
+      put(`kubeletLogs${cap}ReadsPerLaterMinute`, get(k, `follow.${kind}.laterMinutesMean.total`));
+      put(`kubeletLogs${cap}LinesReceived`, get(k, `follow.${kind}.linesReceived`));
+    }
+    put("kubeletTopPods", get(k, "top.pods"));
+    put("kubeletTopPodsServed", get(k, "top.podsInSummary"));
+    put("kubeletTopScrapes", get(k, "top.scrapes"));
+    put("kubeletTopArmCallsPerScrape", get(k, "top.perScrape.arm"));
+    put("kubeletTopMonitorCallsPerScrape", get(k, "top.perScrape.monitor"));
+    put("kubeletTopListPagesPerRefresh", get(k, "top.perRefresh.listPages"));
+    put("kubeletTopMonitorCallsPerRefresh", get(k, "top.perRefresh.monitorBatches"));
+    put("kubeletTopArmReadsPerHour", get(k, "top.armReadsPerHour"));
+    put("kubeletTopScrapeP50Ms", get(k, "top.latencyMs.metricsResource.p50"));
+    put("kubeletTopScrapeMaxMs", get(k, "top.latencyMs.metricsResource.max"));
+    put("kubeletTopSummaryP50Ms", get(k, "top.latencyMs.statsSummary.p50"));
+    put("kubeletTopSummaryMaxMs", get(k, "top.latencyMs.statsSummary.max"));
+    put("kubeletTopScrapeBytes", get(k, "top.bytes.metricsResource"));
+    put("kubeletTopSummaryBytes", get(k, "top.bytes.statsSummary"));
+    put("loadDuringKubelet", get(k, "load.load1"));
+  }
   if (r.steady) {
     const inv = (fn: string, key: string) => num(get(r.steady, `invocationsInWindow.${fn}.${key}`));
     const pods = num(r.steady.pods);
@@ -460,6 +515,23 @@ export function renderTable(m: Record<string, Metric>): string {
   pair("  slot delay p50 / max", "quotaSlotDelayP50S", "quotaSlotDelayMaxS", " s");
   pair("  seconds (minimum)", "quotaBurstSeconds", "quotaBurstMinimumSeconds");
   pair("  PUT 429s / deferrals", "quotaBurstPut429s", "quotaDeferrals");
+  line("kubeletLogsChattyReadsPerMinute", "ARM reads per followed log minute, chatty (virtual clock)");
+  pair("  List Logs / GET", "kubeletLogsChattyListLogsPerMinute", "kubeletLogsChattyGetsPerMinute");
+  line("kubeletLogsChattyReadsPerLaterMinute", `  minutes 2–${fmt(m.kubeletFollowMinutes)}, mean`);
+  line("kubeletLogsIdleReadsPerMinute", "  idle container, first minute");
+  pair("  idle: List Logs / GET", "kubeletLogsIdleListLogsPerMinute", "kubeletLogsIdleGetsPerMinute");
+  line("kubeletLogsIdleReadsPerLaterMinute", `  idle, minutes 2–${fmt(m.kubeletFollowMinutes)}, mean`);
+  line("kubeletLogsStartReads", "  at the request (ownership GET + first read)");
+  line("kubeletTopArmCallsPerScrape", `ARM calls per kubectl top scrape (${fmt(m.kubeletTopPods)} pods)`);
+  line("kubeletTopMonitorCallsPerScrape", "  Monitor calls per scrape");
+  pair(
+    "  per 60 s refresh: ARM list pages / Monitor calls",
+    "kubeletTopListPagesPerRefresh",
+    "kubeletTopMonitorCallsPerRefresh",
+  );
+  line("kubeletTopArmReadsPerHour", "  ARM reads per hour (refreshes)");
+  pair("  /metrics/resource p50 / max (real time)", "kubeletTopScrapeP50Ms", "kubeletTopScrapeMaxMs", " ms");
+  pair("  /stats/summary p50 / max (real time)", "kubeletTopSummaryP50Ms", "kubeletTopSummaryMaxMs", " ms");
   rows.push([
     "cost per month at 0 / 100 / 1,000 pods",
     `$${fmt(m.costPerMonthUsdAt0Pods)} / $${fmt(m.costPerMonthUsdAt100Pods)} / $${fmt(m.costPerMonthUsdAt1000Pods)}`,
@@ -513,6 +585,7 @@ async function main(): Promise<void> {
     anchor: "virtual clock",
     quota: `simulator window ÷${QUOTA_WINDOW_SCALE}, bridge real time`,
     watcher: 1,
+    kubelet: "virtual clock (scrape latency real time)",
     note: "figures are normalised to real time",
   };
   const command = `npm run bench --${args.quick ? " --quick" : ""}${args.json ? " --json" : ""}`;
@@ -521,7 +594,7 @@ async function main(): Promise<void> {
     `machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
       `load ${loadavg()
         .map((l) => l.toFixed(1))
-        .join(" / ")}; time: steady ×${STEADY_SCALE}, anchor virtual clock, ` +
+        .join(" / ")}; time: steady ×${STEADY_SCALE}, anchor and kubelet virtual clock, ` +
       `quota window ÷${QUOTA_WINDOW_SCALE} (bridge in real time), others real time; run time ${runSeconds} s\n`,
   );
   if (args.json) {

@@ -105,6 +105,18 @@ export function renderReadme(r: BenchReport): string {
       "",
     ],
     [
+      "ARM reads per followed log minute: chatty / idle container (later minutes)",
+      `${fmt(m.kubeletLogsChattyReadsPerMinute)} / ${fmt(m.kubeletLogsIdleReadsPerMinute)} (${fmt(m.kubeletLogsChattyReadsPerLaterMinute)} / ${fmt(m.kubeletLogsIdleReadsPerLaterMinute)})`,
+      goalMark(r, "kubeletLogsChattyReadsPerMinute"),
+      "",
+    ],
+    [
+      `kubectl top of ${fmt(m.kubeletTopPods)} pods: ARM + Monitor calls per scrape / per 60 s refresh`,
+      `${fmt(m.kubeletTopArmCallsPerScrape)} + ${fmt(m.kubeletTopMonitorCallsPerScrape)} / ${fmt(m.kubeletTopListPagesPerRefresh)} + ${fmt(m.kubeletTopMonitorCallsPerRefresh)}`,
+      goalMark(r, "kubeletTopArmCallsPerScrape"),
+      "",
+    ],
+    [
       "cost per month at 0 / 100 / 1,000 pods",
       `$${fmt(m.costPerMonthUsdAt0Pods)} / $${fmt(m.costPerMonthUsdAt100Pods)} / $${fmt(m.costPerMonthUsdAt1000Pods)}`,
       "",

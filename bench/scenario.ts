@@ -3,10 +3,11 @@
  * goes to stderr. `bench/main.ts` starts one child per scenario because the local stack can start only once per
  * process (the Functions build their runtime once from process.env, as in Azure).
  *
- * Run: node dist/bench/scenario.js <anchor|burst|burst-realistic|steady|tick|lease|quota|watcher> [--quick]
+ * Run: node dist/bench/scenario.js <anchor|burst|burst-realistic|steady|tick|lease|quota|watcher|kubelet> [--quick]
  */
 import { runAnchor } from "./scenarios/anchor.js";
 import { runBurst, runBurstRealistic } from "./scenarios/burst.js";
+import { runKubelet } from "./scenarios/kubelet.js";
 import { runLease } from "./scenarios/lease.js";
 import { runQuota } from "./scenarios/quota.js";
 import { runSteady } from "./scenarios/steady.js";
@@ -23,6 +24,7 @@ export const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<Scenari
   lease: runLease,
   quota: runQuota,
   watcher: runWatcher,
+  kubelet: runKubelet,
 };
 
 async function main(): Promise<void> {
