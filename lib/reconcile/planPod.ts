@@ -108,10 +108,14 @@ export function planPod(pod: V1Pod | undefined, group: GroupView, ctx: PlanConte
       {
         level: "warn",
         event: "cg.name.clash",
-        fields: { pod: key, containerGroup: cgName, owner: `${owner.namespace}/${owner.pod}` },
+        fields: { pod: key, containerGroup: cgName, owner: podKey(owner.namespace, owner.pod) },
       },
     ];
-    return nameTaken(pod, `container group ${cgName} belongs to pod ${owner.namespace}/${owner.pod}`, log);
+    return nameTaken(
+      pod,
+      `container group ${cgName} belongs to pod ${podKey(owner.namespace, owner.pod)}`,
+      log,
+    );
   }
   if (cg && owner && owner.uid !== uid) return planReplaced(pod, cg, owner.uid, ctx);
   if (deleting) return planTerminating(pod, cg, ctx);
