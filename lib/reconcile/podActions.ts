@@ -57,7 +57,7 @@ export async function execute(action: PodAction, pod: V1Pod | undefined, deps: A
       return create(required(pod), action.node, deps);
     case "delete-group": {
       const result = await deleteGroup(action.cgName, pod, deps, { uid: action.uid, why: action.why });
-      if (pod && action.events) await emitEvents(pod, deps, action.events);
+      if (pod && action.events) await recordEvents(pod, deps, action.events);
       if (pod && (action.then === "finalize" || (action.then === "finalize-if-gone" && result === "gone"))) {
         return { outcome: await finalize(pod, deps) };
       }
@@ -154,7 +154,7 @@ async function create(pod: V1Pod, node: NodeSettings, deps: ActionDeps): Promise
     }
     await deps.aci.beginCreate(translated.name, translated.containerGroup);
     deps.log.info("cg.created", { pod: key, uid, containerGroup: translated.name, region: node.region });
-    await emitEvents(pod, deps, [
+    await recordEvents(pod, deps, [
       ...(translated.warnings ?? []),
       {
         type: "Normal",
@@ -210,7 +210,7 @@ async function waitForReference(
     message: missing.message,
     retrySeconds: wait.retrySeconds,
   });
-  await emitEvents(pod, deps, [wait.event]);
+  await recordEvents(pod, deps, [wait.event]);
   return { outcome: "waiting", next: { kind: "follow-up", seconds: wait.retrySeconds } };
 }
 
@@ -231,7 +231,7 @@ async function patchStatus(
   if (status.phase === "Failed" && pod.status?.phase !== "Failed") {
     deps.log.warn("pod.failed", { pod: key, reason: status.reason ?? "Failed", source: "aci" });
   }
-  await emitEvents(pod, deps, action.events);
+  await recordEvents(pod, deps, action.events);
   return "status-updated";
 }
 
@@ -259,11 +259,11 @@ async function failPod(
   const status = failedPodStatus(pod, reason, message, deps.now());
   await deps.kube.patchPodStatus(ns, name, status);
   deps.log.warn("pod.failed", { pod: podKey(ns, name), reason, message, source: "bridge" });
-  await emitEvents(pod, deps, [{ type: eventType, reason, message, key: `failed/${reason}`, count: 1 }]);
+  await recordEvents(pod, deps, [{ type: eventType, reason, message, key: `failed/${reason}`, count: 1 }]);
 }
 
 /** Events are best effort: a failure to record one is logged, never fails the reconcile. */
-async function emitEvents(pod: V1Pod, deps: ActionDeps, events: PodEventSpec[]): Promise<void> {
+async function recordEvents(pod: V1Pod, deps: ActionDeps, events: PodEventSpec[]): Promise<void> {
   for (const event of events) {
     try {
       await deps.kube.recordEvent(pod, event, deps.instance);
