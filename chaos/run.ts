@@ -17,9 +17,8 @@ import {
   TAG_POD,
   TAG_UID,
 } from "../lib/translate/names.js";
-import { kubePodApi } from "../lib/kube/http/pods.js";
-import { watcherQueueSender } from "../lib/queue/watcherSender.js";
-import { Watcher } from "../lib/watcher/watcher.js";
+import { buildWatcher } from "../lib/watcher/build.js";
+import type { Watcher } from "../lib/watcher/watcher.js";
 import { startLocalStack, type LocalStack } from "../local/stack.js";
 import type { HostLogLine } from "../local/host.js";
 import type { AciSimulator, Json } from "../sim/aci/index.js";
@@ -424,16 +423,9 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         WATCHER_WATCH_RETRY_MAX_MS: "5000",
         WATCHER_SEND_RETRY_MAX_MS: "5000",
       });
-      return new Watcher({
-        config,
-        podApi: kubePodApi(watcherKc),
-        sender: chaosSender(
-          watcherQueueSender(config.queueName, config.queue),
-          sw,
-          watcherRng,
-          rates,
-          observeSent("watcher"),
-        ),
+      return buildWatcher(config, {
+        kube: watcherKc,
+        wrapSender: (sender) => chaosSender(sender, sw, watcherRng, rates, observeSent("watcher")),
         logger: jsonLineLogger((line) => scanner.scan("watcher-log", identity, line)),
       });
     });

@@ -19,9 +19,9 @@ import { loadWatcherConfig, POD_EVENTS_CONNECTION } from "../lib/config.js";
 import { jsonLineLogger, type Logger } from "../lib/log.js";
 import { POD_EVENTS_POISON_QUEUE, POD_EVENTS_QUEUE } from "../lib/queue/message.js";
 import { TAG_CLUSTER, TAG_NODE } from "../lib/translate/names.js";
-import { kubePodApi } from "../lib/kube/http/pods.js";
-import { describeQueue, watcherQueueSender } from "../lib/queue/watcherSender.js";
-import { Watcher } from "../lib/watcher/watcher.js";
+import { describeQueue } from "../lib/queue/watcherSender.js";
+import { buildWatcher } from "../lib/watcher/build.js";
+import type { Watcher } from "../lib/watcher/watcher.js";
 import {
   startAciSimulator,
   type AciSimulator,
@@ -486,12 +486,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       watcherLogs.push(line);
       options.watcherLog?.(line);
     });
-    const watcher = new Watcher({
-      config: watcherConfig,
-      podApi: kubePodApi(watcherKc),
-      sender: watcherQueueSender(watcherConfig.queueName, watcherConfig.queue),
-      logger: watcherLogger,
-    });
+    const watcher = buildWatcher(watcherConfig, { kube: watcherKc, logger: watcherLogger });
     watcher.start();
     cleanups.push(() => watcher.shutdown(2_000));
     const syncDeadline = Date.now() + 15_000;

@@ -1,6 +1,6 @@
 /**
  * Latency profiles for the test ground's fakes (Kubernetes API fake, the queue proxy in front of Azurite, and
- * the ACI simulator when it adopts this type): per operation class, a delay drawn uniformly from a range with a
+ * the ACI simulator): per operation class, a delay drawn uniformly from a range with a
  * seeded generator, so a seed reproduces the same sequence of delays. Off unless a profile is passed.
  *
  * Profiles and where their numbers come from: docs/chaos.md ("Latency profiles").
@@ -27,8 +27,8 @@ export interface LatencyProfile {
 /**
  * Operation classes. Kubernetes: single-object GET, LIST (a GET of a collection, also a watch's initial
  * response), writes (POST/PUT/PATCH/DELETE). Queue: Put Message, Get Messages (and Peek), Delete Message,
- * Update Message (visibility), anything else (queue create, properties). ARM: reads, writes, deletes (for
- * the ACI simulator; not read by this module's users yet).
+ * Update Message (visibility), anything else (queue create, properties). ARM (the ACI simulator): a GET, a
+ * PUT, a DELETE, one page of a list, anything else (operation status polls, start/stop/restart, logs, exec).
  */
 export type LatencyOperation =
   | "kube.get"
@@ -41,7 +41,9 @@ export type LatencyOperation =
   | "queue.other"
   | "arm.read"
   | "arm.write"
-  | "arm.delete";
+  | "arm.delete"
+  | "arm.list"
+  | "arm.other";
 
 /**
  * What a managed control plane and a Storage account in the same region answer in, from the client's side:
@@ -65,6 +67,15 @@ export const REALISTIC_LATENCY: LatencyProfile = {
 /** The same profile with another seed. */
 export function withSeed(profile: LatencyProfile, seed: number): LatencyProfile {
   return { ...profile, seed };
+}
+
+/** The same profile with every range divided by `scale` (time-scaled runs, where the fakes' clock runs ×scale). */
+export function scaleLatency(profile: LatencyProfile, scale: number): LatencyProfile {
+  const ranges: Partial<Record<LatencyOperation, LatencyRange>> = {};
+  for (const [op, r] of Object.entries(profile.ranges) as Array<[LatencyOperation, LatencyRange]>) {
+    ranges[op] = { minMs: r.minMs / scale, maxMs: r.maxMs / scale };
+  }
+  return { ...profile, ranges };
 }
 
 /** mulberry32 seeded with FNV-1a of (seed, stream): independent, reproducible streams per fake. */

@@ -1,18 +1,16 @@
 /**
  * Entry point of the in-cluster watcher (container image `ENTRYPOINT ["node","dist/watcher/main.js"]`).
  * Reads settings once, builds the Kubernetes and queue clients, starts the watcher and its HTTP endpoints,
- * and on SIGTERM/SIGINT flushes and releases the Lease before exiting 0. The logic lives in lib/watcher, the
- * clients in the adapter layer (lib/kube/http, lib/kube/lease.ts, lib/queue).
+ * and on SIGTERM/SIGINT flushes and releases the Lease before exiting 0. The logic lives in lib/watcher (wired
+ * in lib/watcher/build.ts), the clients in the adapter layer (lib/kube/http, lib/kube/lease.ts, lib/queue).
  */
 import { loadWatcherConfig } from "../lib/config.js";
 import { ensureError } from "../lib/errors.js";
 import { jsonLineLogger } from "../lib/log.js";
 import { startHttpServer } from "../lib/watcher/http.js";
 import { loadKubeConnection } from "../lib/kube/http/connection.js";
-import { kubePodApi } from "../lib/kube/http/pods.js";
-import { kubeLeaseStore } from "../lib/kube/lease.js";
-import { describeQueue, watcherQueueSender } from "../lib/queue/watcherSender.js";
-import { Watcher } from "../lib/watcher/watcher.js";
+import { describeQueue } from "../lib/queue/watcherSender.js";
+import { buildWatcher } from "../lib/watcher/build.js";
 
 async function main(): Promise<void> {
   const logger = jsonLineLogger();
@@ -24,13 +22,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const kube = await loadKubeConnection(config.kubeconfigPath);
-  const watcher = new Watcher({
-    config,
-    podApi: kubePodApi(kube),
-    leaseStore: kubeLeaseStore(kube, config.namespace, config.leaderElection.leaseName),
-    sender: watcherQueueSender(config.queueName, config.queue),
-    logger,
-  });
+  const watcher = buildWatcher(config, { kube, logger });
   const http = await startHttpServer(config.httpPort, watcher);
   // The virtual node's kubelet API (logs, exec, attach): off until the chart mounts its certificate.
   const kubelet = config.kubelet

@@ -17,6 +17,7 @@ import {
   BENCH_INSTANCES,
   BENCH_NAMESPACE,
   benchPod,
+  callLatency,
   eventCounter,
   freePort,
   kubeQueueLatency,
@@ -211,7 +212,7 @@ export async function runSteady(ctx: ScenarioContext): Promise<ScenarioResult> {
       statusSlowSeconds: DEFAULT_STATUS_SLOW_SECONDS,
       podEventsInstances: stack.host.instances,
       latencyProfile: LATENCY_PROFILE.name,
-      latencyMsScaled: scaledLatency(k),
+      latencyMsScaled: callLatency(scaledLatency(k)),
       /**
        * Invocations in the measurement window, per function: count per simulated hour and the real duration of
        * each (the handler is not scaled), for the cost estimate.

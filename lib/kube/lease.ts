@@ -6,7 +6,9 @@
  *
  * The codec writes `acquireTime`/`renewTime` as `metav1.MicroTime` with exactly six fractional digits: a
  * real API server answers 400 to the three digits a JavaScript `Date` serialises to (docs/kube-fake.md),
- * which is what client-node sends for a `Date`. It reads them back as `Date`s, as client-node would.
+ * which is what client-node sends for a `Date`. It reads them back as `Date`s, as client-node would. Callers
+ * put plain `Date`s in. `microTime` is the bridge's one MicroTime formatter: the Lease is the only object it
+ * writes with MicroTime fields (its core/v1 Events leave `eventTime` unset and use `Time` timestamps).
  */
 import type { V1Lease } from "@kubernetes/client-node";
 import type { LeaseRecord, LeaseStore, StoredLease } from "../watcher/elector.js";

@@ -125,16 +125,16 @@ export interface PodEvent {
   reason: MessageReason;
 }
 
-/** The v1 message for `event`, stamped `now` (`at` is informational). */
-export function toMessage(event: PodEvent, now: Date): PodEventMessage {
+/** The v1 message for `change`, stamped `now` (`at` is informational). */
+export function toMessage(change: PodEvent, now: Date): PodEventMessage {
   const message: PodEventMessage = {
     v: 1,
-    ns: event.ns,
-    name: event.name,
-    reason: event.reason,
+    ns: change.ns,
+    name: change.name,
+    reason: change.reason,
     at: now.toISOString(),
   };
-  if (event.uid) message.uid = event.uid;
+  if (change.uid) message.uid = change.uid;
   return message;
 }
 

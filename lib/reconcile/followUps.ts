@@ -8,8 +8,7 @@
  * A duplicate chain therefore dies at its next hop. The memory is per Function instance: with K instances a
  * pod has at most K live chains (one per instance that handled it), never a growing number.
  */
-import type { PodEventMessage } from "../queue/message.js";
-import type { PodEventSender } from "../queue/message.js";
+import { podKey, toMessage, type PodEventMessage, type PodEventSender } from "../queue/message.js";
 
 /** A pending check due within this window after the requested one still counts as "soon enough". */
 const SLACK_MS = 1000;
@@ -47,7 +46,7 @@ export class FollowUpScheduler {
       return false;
     }
     await this.sender.send(
-      { v: 1, ns: pod.ns, name: pod.name, uid: pod.uid, reason: "status", at: new Date(due).toISOString() },
+      toMessage({ ns: pod.ns, name: pod.name, uid: pod.uid, reason: "status" }, new Date(due)),
       delaySeconds,
     );
     this.remember(key, due);
@@ -86,7 +85,7 @@ export class FollowUpScheduler {
 }
 
 function keyOf(pod: { ns: string; name: string; uid: string }): string {
-  return `${pod.ns}/${pod.name}/${pod.uid}`;
+  return `${podKey(pod.ns, pod.name)}/${pod.uid}`;
 }
 
 /**

@@ -14,7 +14,6 @@ import type {
 } from "@kubernetes/client-node";
 import type { NodeShape, VirtualNodeConfig } from "../config.js";
 import { ConflictError, UnauthorizedError } from "../errors.js";
-import { microTime, parseMicroTime } from "../kube/microTime.js";
 import type { Logger } from "../log.js";
 import type { NodeApi } from "./ports.js";
 
@@ -95,11 +94,12 @@ async function renewLease(
           ...lease.spec,
           holderIdentity: nodeName,
           leaseDurationSeconds: LEASE_DURATION_SECONDS,
-          renewTime: microTime(now),
+          // A Date: the Lease codec (lib/kube/lease.ts) writes it as a MicroTime with six digits.
+          renewTime: now,
         },
       });
-      const previous = parseMicroTime(lease.spec?.renewTime);
-      if (!previous) return { late: false };
+      const previous = lease.spec?.renewTime; // a Date, as the Lease codec reads it back
+      if (!previous || Number.isNaN(previous.getTime())) return { late: false };
       const gapMs = now.getTime() - previous.getTime();
       const late = gapMs > LEASE_LATE_SECONDS * 1000;
       if (late) {
@@ -142,7 +142,7 @@ function newLease(nodeName: string, now: Date, ownerReferences?: V1OwnerReferenc
     spec: {
       holderIdentity: nodeName,
       leaseDurationSeconds: LEASE_DURATION_SECONDS,
-      renewTime: microTime(now),
+      renewTime: now,
     },
   };
 }

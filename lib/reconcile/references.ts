@@ -6,6 +6,7 @@
 import type { V1ConfigMap, V1Pod, V1Secret } from "@kubernetes/client-node";
 import { AciBridgeError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { podKey } from "../queue/message.js";
 import type { ImageConfigFacts, ReferenceRequest, ResolvedReferences } from "../translate/types.js";
 import type { ReferenceReader } from "./ports.js";
 
@@ -53,7 +54,7 @@ export async function resolveReferences(
   objects?: { secrets: Map<string, V1Secret>; configMaps: Map<string, V1ConfigMap> },
 ): Promise<ResolvedReferences> {
   const namespace = pod.metadata?.namespace ?? "default";
-  const podRef = `${namespace}/${pod.metadata?.name ?? ""}`;
+  const podRef = podKey(namespace, pod.metadata?.name ?? "");
   const { secrets, configMaps } = objects ?? (await readReferencedObjects(pod, request, kube));
   const resolvedEntrypoints = new Map<string, string[]>();
   for (const { image, pullSecretNames } of request.entrypointImages) {

@@ -20,7 +20,7 @@ import { createHash } from "node:crypto";
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "../log.js";
-import type { PodEventMessage, PodEventSender } from "../queue/message.js";
+import { podKey, toMessage, type PodEventSender } from "../queue/message.js";
 import { isPodFinal } from "../translate/index.js";
 import { isOwnedBy, ownerFromTags } from "../translate/names.js";
 import type { ContainerGroupApi, PodReader } from "./ports.js";
@@ -114,7 +114,7 @@ export async function repair(deps: RepairDeps): Promise<RepairReport> {
   };
 
   const actions: Action[] = [];
-  const restores: Array<{ key: string; message: PodEventMessage }> = [];
+  const restores: Array<{ key: string; pod: { ns: string; name: string; uid: string } }> = [];
   const liveUids = new Set<string>();
   for (const pod of pods) {
     const ns = pod.metadata?.namespace ?? "";
@@ -122,7 +122,7 @@ export async function repair(deps: RepairDeps): Promise<RepairReport> {
     const uid = pod.metadata?.uid ?? "";
     liveUids.add(uid);
     const group = groupByUid.get(uid);
-    const key = `${ns}/${name}`;
+    const key = podKey(ns, name);
     let why: SendReason | undefined;
     if (pod.metadata?.deletionTimestamp) why = "enqueuedTerminating";
     else if (isPodFinal(pod.status)) continue;
@@ -134,30 +134,23 @@ export async function repair(deps: RepairDeps): Promise<RepairReport> {
       actions.push({
         key,
         run: async () => {
-          await deps.sender.send({
-            v: 1,
-            ns,
-            name,
-            uid,
-            reason: "resync",
-            at: new Date(now()).toISOString(),
-          });
+          await deps.sender.send(toMessage({ ns, name, uid, reason: "resync" }, new Date(now())));
           report[reason]++;
         },
       });
     } else if (deps.restoreChains) {
-      restores.push({ key, message: { v: 1, ns, name, uid, reason: "status" } });
+      restores.push({ key, pod: { ns, name, uid } });
     }
   }
   // Spread the restored checks so their ARM reads arrive at a bounded rate.
   restores.sort((a, b) => compareKeys(a.key, b.key));
-  restores.forEach(({ key, message }, i) => {
+  restores.forEach(({ key, pod }, i) => {
     const delaySeconds = Math.floor(i / RESTORE_CHECKS_PER_SECOND);
     actions.push({
       key,
       run: async () => {
-        const at = new Date(now() + delaySeconds * 1000).toISOString();
-        await deps.sender.send({ ...message, at }, delaySeconds);
+        const at = new Date(now() + delaySeconds * 1000);
+        await deps.sender.send(toMessage({ ...pod, reason: "status" }, at), delaySeconds);
         report.enqueuedRestore++;
       },
     });
@@ -171,7 +164,7 @@ export async function repair(deps: RepairDeps): Promise<RepairReport> {
       continue;
     }
     actions.push({
-      key: `${owner.namespace}/${owner.pod}#${owner.uid}`,
+      key: `${podKey(owner.namespace, owner.pod)}#${owner.uid}`,
       run: async () => {
         // The pod list may be older than the group list: a pod created in between has a group but was not listed.
         const pod = await deps.kube.getPod(owner.namespace, owner.pod);
@@ -179,7 +172,7 @@ export async function repair(deps: RepairDeps): Promise<RepairReport> {
         await deps.aci.beginDelete(group.name ?? "");
         report.orphansDeleted++;
         deps.log.info("cg.orphan.deleted", {
-          pod: `${owner.namespace}/${owner.pod}`,
+          pod: podKey(owner.namespace, owner.pod),
           uid: owner.uid,
           containerGroup: group.name,
         });

@@ -14,11 +14,8 @@ import { NotFoundError, TransientError } from "../errors.js";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { normalizeRegistry } from "../translate/images.js";
-import type { EntrypointResolver as PortResolver } from "../reconcile/references.js";
+import type { EntrypointResolver } from "../reconcile/references.js";
 import type { ImageConfigFacts } from "../translate/types.js";
-
-/** The port this adapter implements is declared where it is used (lib/reconcile/references.ts). */
-type EntrypointResolver = Required<PortResolver>;
 
 /** The parts of an OCI image config the bridge reads. */
 interface ImageConfigBlob {
@@ -172,7 +169,10 @@ interface ManifestLike {
   config?: { digest: string };
 }
 
-export function createEntrypointResolver(options: EntrypointResolverOptions = {}): EntrypointResolver {
+/** The port (declared where it is used, lib/reconcile/references.ts), with `resolveConfig` always present. */
+export function createEntrypointResolver(
+  options: EntrypointResolverOptions = {},
+): Required<EntrypointResolver> {
   const doFetch = options.fetch ?? fetch;
   const ttl = options.cacheTtlMs ?? 10 * 60_000;
   const now = options.now ?? Date.now;

@@ -1,51 +1,51 @@
 /**
- * Per-pod coalescing: events for one pod within `windowMs` of its first pending event become one message
+ * Per-pod coalescing: changes of one pod within `windowMs` of its first pending change become one message
  * carrying the strongest reason seen (deleted > added > updated > resync > status) and the latest uid.
- * The window is fixed from the first event (not sliding), so a pod updated continuously still produces a
+ * The window is fixed from the first change (not sliding), so a pod updated continuously still produces a
  * message every window instead of never.
  */
 import { podKey, strongerReason, type PodEvent } from "../queue/message.js";
 import type { Clock } from "./clock.js";
 
 interface Pending {
-  event: PodEvent;
+  change: PodEvent;
   cancel: () => void;
 }
 
 export class Coalescer {
   private readonly pending = new Map<string, Pending>();
 
-  /** `emit` receives each coalesced event; it must not throw. */
+  /** `emit` receives each coalesced change; it must not throw. */
   constructor(
     private readonly windowMs: number,
     private readonly clock: Clock,
-    private readonly emit: (event: PodEvent) => void,
+    private readonly emit: (change: PodEvent) => void,
   ) {}
 
   get size(): number {
     return this.pending.size;
   }
 
-  push(event: PodEvent): void {
-    const key = podKey(event.ns, event.name);
+  push(change: PodEvent): void {
+    const key = podKey(change.ns, change.name);
     const existing = this.pending.get(key);
     if (existing) {
-      existing.event = {
-        ns: event.ns,
-        name: event.name,
-        uid: event.uid ?? existing.event.uid,
-        reason: strongerReason(existing.event.reason, event.reason),
+      existing.change = {
+        ns: change.ns,
+        name: change.name,
+        uid: change.uid ?? existing.change.uid,
+        reason: strongerReason(existing.change.reason, change.reason),
       };
       return;
     }
     if (this.windowMs <= 0) {
-      this.emit(event);
+      this.emit(change);
       return;
     }
-    const entry: Pending = { event, cancel: () => undefined };
+    const entry: Pending = { change, cancel: () => undefined };
     entry.cancel = this.clock.setTimer(this.windowMs, () => {
       this.pending.delete(key);
-      this.emit(entry.event);
+      this.emit(entry.change);
     });
     this.pending.set(key, entry);
   }
@@ -56,7 +56,7 @@ export class Coalescer {
     this.pending.clear();
     for (const e of entries) {
       e.cancel();
-      this.emit(e.event);
+      this.emit(e.change);
     }
   }
 

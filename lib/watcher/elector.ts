@@ -1,5 +1,5 @@
 /**
- * Leader election on a `coordination.k8s.io/v1` Lease, so two replicas send each event once. client-node has
+ * Leader election on a `coordination.k8s.io/v1` Lease, so two replicas send each message once. client-node has
  * no elector; this is the client-go algorithm in small:
  *
  * - every `retryPeriod` a follower reads the Lease; it takes it when it is free (no holder — a leader released

@@ -4,7 +4,7 @@
  * watches and cache warm and sends nothing; on becoming leader it sends a `resync` for every cached pod, so
  * whatever happened during the hand-over is covered (messages are level-triggered: duplicates are harmless).
  *
- * Contract: `start()` once; `shutdown()` once (SIGTERM): stops watching, emits pending coalesced events,
+ * Contract: `start()` once; `shutdown()` once (SIGTERM): stops watching, sends pending coalesced changes,
  * flushes the backlog within the grace period, releases the Lease so the peer takes over at once.
  */
 import type { WatcherConfig } from "../config.js";
@@ -65,7 +65,7 @@ export class Watcher implements HealthSource {
       metrics: this.metrics,
       ...(d.random ? { random: d.random } : {}),
     });
-    this.coalescer = new Coalescer(c.coalesceMs, this.clock, (event) => this.emit(event));
+    this.coalescer = new Coalescer(c.coalesceMs, this.clock, (change) => this.emit(change));
     this.reflectors = c.nodeNames.map(
       (node) =>
         new PodReflector({
@@ -130,7 +130,7 @@ export class Watcher implements HealthSource {
     const started = this.clock.now();
     this.d.logger.info("watcher.stopping", { backlog: this.outbox.size + this.coalescer.size, graceMs });
     for (const r of this.reflectors) r.stop();
-    // Pending coalesced events go out now rather than after their window.
+    // Pending coalesced changes go out now rather than after their window.
     this.coalescer.flushAll();
     const flushed = this.leader
       ? await this.outbox.drain(Math.max(0, graceMs - (this.clock.now() - started)))
@@ -165,9 +165,9 @@ export class Watcher implements HealthSource {
     this.coalescer.push({ ns: pod.ns, name: pod.name, uid: pod.uid || undefined, reason });
   }
 
-  private emit(event: PodEvent): void {
+  private emit(change: PodEvent): void {
     if (!this.leader) return;
-    this.outbox.add(toMessage(event, new Date(this.clock.now())));
+    this.outbox.add(toMessage(change, new Date(this.clock.now())));
   }
 
   private setLeader(isLeader: boolean): void {

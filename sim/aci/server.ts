@@ -29,9 +29,15 @@ import type {
   FaultRule,
   GroupCondition,
   Json,
-  LatencyProfile,
   Operation,
 } from "./types.js";
+import {
+  createLatencySampler,
+  withSeed,
+  type LatencyOperation,
+  type LatencyProfile,
+  type LatencySampler,
+} from "../latency.js";
 import { validateBody, validateName } from "./validate.js";
 import { containerNotFound, SimStreams, STREAM_ROUTES } from "./exec.js";
 import { listLogsBody } from "./logs.js";
@@ -55,15 +61,19 @@ export const DEFAULT_TIMING: AciSimulatorTiming = {
 /**
  * Response times of `latency: true`, in the range ARM answers container group calls from inside a region
  * (docs/aci-simulator.md, "Latency"): a GET ~150 ms, a PUT ~400 ms (validation and the create quota), a
- * DELETE ~300 ms, a list page ~250 ms; ±30 % jitter from the seeded PRNG.
+ * DELETE ~300 ms, a list page ~250 ms, anything else ~100 ms; ±30 % (uniform), drawn from a stream seeded by
+ * the simulator's `seed`.
  */
 export const DEFAULT_LATENCY: LatencyProfile = {
-  get: 150,
-  put: 400,
-  delete: 300,
-  listPage: 250,
-  other: 100,
-  jitter: 0.3,
+  name: "arm-in-region",
+  seed: 1,
+  ranges: {
+    "arm.read": { minMs: 105, maxMs: 195 },
+    "arm.write": { minMs: 280, maxMs: 520 },
+    "arm.delete": { minMs: 210, maxMs: 390 },
+    "arm.list": { minMs: 175, maxMs: 325 },
+    "arm.other": { minMs: 70, maxMs: 130 },
+  },
 };
 export const DEFAULT_QUOTAS: AciSimulatorQuotas = {
   groupsPerRegion: 100,
@@ -345,8 +355,7 @@ export class AciSimulatorCore {
   private readonly defaultRegion: string;
   readonly now: () => number;
   private readonly random: () => number;
-  private readonly jitterRandom: () => number;
-  private readonly latency: LatencyProfile | undefined;
+  private readonly latency: LatencySampler | undefined;
   private readonly transitionConflicts: boolean;
   private readonly createRateRetryAfter: boolean;
   private readonly buckets: Record<CallKind, TokenBucket> | undefined;
@@ -374,12 +383,11 @@ export class AciSimulatorCore {
     this.now = opts.now ?? Date.now;
     this.random = rng(opts.seed ?? 1);
     // A stream of its own, so turning latency on does not change which requests faults pick.
-    this.jitterRandom = rng((opts.seed ?? 1) + 0x9e3779b9);
     this.latency =
       opts.latency === true
-        ? DEFAULT_LATENCY
+        ? createLatencySampler(withSeed(DEFAULT_LATENCY, opts.seed ?? 1), "aci")
         : opts.latency
-          ? { ...DEFAULT_LATENCY, ...opts.latency }
+          ? createLatencySampler(opts.latency, "aci")
           : undefined;
     this.transitionConflicts = opts.transitionConflicts ?? false;
     this.createRateRetryAfter = opts.createRateRetryAfter ?? true;
@@ -925,19 +933,7 @@ export class AciSimulatorCore {
 
   /** How long to wait before answering, under the latency profile (0 when it is off). */
   private latencyMs(operation: Operation): number {
-    const p = this.latency;
-    if (!p) return 0;
-    const base =
-      operation === "containerGroups.get"
-        ? p.get
-        : operation === "containerGroups.createOrUpdate"
-          ? p.put
-          : operation === "containerGroups.delete"
-            ? p.delete
-            : operation === "containerGroups.list" || operation === "containerGroups.listByResourceGroup"
-              ? p.listPage
-              : p.other;
-    return Math.max(0, Math.round(base * (1 + p.jitter * (2 * this.jitterRandom() - 1))));
+    return this.latency ? Math.round(this.latency.delayMs(latencyOperation(operation))) : 0;
   }
 
   // ---- HTTP plumbing ---------------------------------------------------------------------------------
@@ -1118,4 +1114,21 @@ export async function listen(core: AciSimulatorCore, port: number): Promise<Star
         server.closeAllConnections();
       })),
   };
+}
+
+/** The latency class of an ARM operation (sim/latency.ts). */
+function latencyOperation(operation: Operation): LatencyOperation {
+  switch (operation) {
+    case "containerGroups.get":
+      return "arm.read";
+    case "containerGroups.createOrUpdate":
+      return "arm.write";
+    case "containerGroups.delete":
+      return "arm.delete";
+    case "containerGroups.list":
+    case "containerGroups.listByResourceGroup":
+      return "arm.list";
+    default:
+      return "arm.other";
+  }
 }

@@ -2,6 +2,7 @@
  * Public types of the ACI simulator: options, behaviour and fault rules, the call log.
  * Bodies are plain JSON in the ARM REST shape (camelCase, `properties` nesting), not SDK model objects.
  */
+import type { LatencyProfile } from "../latency.js";
 
 /** A JSON object as sent or received on the wire. */
 export type Json = Record<string, unknown>;
@@ -72,17 +73,6 @@ export type GroupCondition =
   | { kind: "clear" };
 
 /** Response time per operation (ms), each with ± `jitter` (a fraction, e.g. 0.3) from the seeded PRNG. */
-export interface LatencyProfile {
-  get: number;
-  put: number;
-  delete: number;
-  /** One page of a list (`listByResourceGroup`, `list`). */
-  listPage: number;
-  /** Operation status polls and other calls. */
-  other: number;
-  jitter: number;
-}
-
 export interface BehaviorRule {
   match: { image?: string | RegExp; group?: string | RegExp; container?: string };
   behavior: ContainerBehavior;
@@ -196,8 +186,9 @@ export interface AciSimulatorOptions {
   createRateRetryAfter?: boolean;
   /**
    * Response times: `true` for `DEFAULT_LATENCY` (GET 150 ms, PUT 400 ms, DELETE 300 ms, list page 250 ms,
-   * ±30 %), or a profile of your own. Default off (answers at once).
+   * ±30 %, jitter seeded by `seed`), or a profile of your own (sim/latency.ts; its `arm.*` ranges, the classes
+   * it leaves out answer at once). Default off (answers at once).
    */
-  latency?: boolean | Partial<LatencyProfile>;
+  latency?: boolean | LatencyProfile;
   behaviors?: BehaviorRule[];
 }

@@ -100,7 +100,7 @@ describe("the bridge survives ACI's answers", () => {
     expect(b.events("pod.failed")).toHaveLength(0);
   });
 
-  // Known gap (lib/reconcile/pod.ts): ACI events are turned into Kubernetes Events only when the pod status
+  // Known gap (lib/reconcile/planStatus.ts): ACI events are turned into Kubernetes Events only when the pod status
   // changed, so probe failures on a pod that stays Running never reach `kubectl describe`.
   it.fails("an unhealthy container alone (status unchanged) gets Warning Unhealthy Events", async () => {
     const b = await start({});

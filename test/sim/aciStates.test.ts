@@ -196,7 +196,7 @@ describe("latency profile", () => {
     await start();
     const quick = await timeGets(3);
     expect(Math.max(...quick)).toBeLessThan(100);
-    await start({ latency: { get: 150, jitter: 0.3 }, seed: 7 });
+    await start({ latency: { name: "get", seed: 7, ranges: { "arm.read": { minMs: 105, maxMs: 195 } } } });
     const times = await timeGets(4);
     for (const t of times) {
       expect(t).toBeGreaterThanOrEqual(150 * 0.7 - 5);

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadBridgeConfig } from "../../lib/config.js";
 import { createKubeApi, loadKubeConfig } from "../../lib/kube/api.js";
 import { KubeHttpError, kubeStatusMessage, mapKubeHttpError, statusOf } from "../../lib/kube/errors.js";
-import { formatMicroTime, microTime } from "../../lib/kube/microTime.js";
+import { encodeLease, microTime } from "../../lib/kube/lease.js";
 import { memoryLogger } from "../../lib/log.js";
 import { heartbeat } from "../../lib/reconcile/node.js";
 
@@ -177,11 +177,23 @@ describe("the strict Go MicroTime layout (test's own parser)", () => {
 });
 
 describe("MicroTime helper", () => {
-  it("formats with six digits in UTC, also through JSON.stringify", () => {
-    const at = new Date("2026-12-01T19:12:48.863Z");
-    expect(formatMicroTime(at)).toBe("2026-12-01T19:12:48.863000Z");
-    expect(JSON.stringify({ t: microTime(at) })).toBe('{"t":"2026-12-01T19:12:48.863000Z"}');
-    expect(formatMicroTime(new Date("2026-12-01T19:12:48Z"))).toBe("2026-12-01T19:12:48.000000Z");
+  it("formats with six digits in UTC", () => {
+    expect(microTime(new Date("2026-12-01T19:12:48.863Z"))).toBe("2026-12-01T19:12:48.863000Z");
+    expect(microTime(new Date("2026-12-01T21:12:48.863+02:00"))).toBe("2026-12-01T19:12:48.863000Z");
+    expect(microTime(new Date("2026-12-01T19:12:48Z"))).toBe("2026-12-01T19:12:48.000000Z");
+  });
+
+  it("the Lease codec writes both MicroTime fields that way, given a Date or the text a Date prints", () => {
+    const spec = encodeLease({
+      spec: {
+        renewTime: new Date("2026-12-01T19:12:48.863Z"),
+        acquireTime: "2026-12-01T19:12:40.001Z" as never,
+      },
+    }).spec as Record<string, unknown>;
+    expect(spec).toMatchObject({
+      renewTime: "2026-12-01T19:12:48.863000Z",
+      acquireTime: "2026-12-01T19:12:40.001000Z",
+    });
   });
 });
 

@@ -10,9 +10,8 @@ import {
   type PodEventSender,
 } from "../../../lib/queue/message.js";
 import { kubeconfigConnection } from "../../../lib/kube/http/connection.js";
-import { kubePodApi } from "../../../lib/kube/http/pods.js";
-import { kubeLeaseStore } from "../../../lib/kube/lease.js";
-import { Watcher } from "../../../lib/watcher/watcher.js";
+import { buildWatcher } from "../../../lib/watcher/build.js";
+import type { Watcher } from "../../../lib/watcher/watcher.js";
 import type { KubeFake } from "../../../sim/kube/index.js";
 
 let counter = 0;
@@ -122,13 +121,7 @@ export async function startTestWatcher(opts: {
     opts.kube.kubeconfigYaml({ user: `system:serviceaccount:aci-bridge:${opts.identity}` }),
   );
   const logger = memoryLogger();
-  const watcher = new Watcher({
-    config,
-    podApi: kubePodApi(kc),
-    leaseStore: kubeLeaseStore(kc, config.namespace, config.leaderElection.leaseName),
-    sender: opts.sender ?? queueSender(opts.queue),
-    logger,
-  });
+  const watcher = buildWatcher(config, { kube: kc, sender: opts.sender ?? queueSender(opts.queue), logger });
   watcher.start();
   return { watcher, logger };
 }
