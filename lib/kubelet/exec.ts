@@ -102,6 +102,10 @@ export class WebSocketClient implements RemoteCommandClient {
   private readonly resize = new Replay<TerminalSize>();
   private readonly gone = new Replay<void>();
 
+  get protocol(): string {
+    return `WebSocket ${this.ws.protocol}`;
+  }
+
   constructor(private readonly ws: WebSocket) {
     ws.on("message", (data) => this.fromClient(toBuffer(data)));
     ws.on("close", () => this.gone.emit());
@@ -332,6 +336,7 @@ class Session {
       pod,
       container: this.target.container,
       kind: this.kind,
+      protocol: this.client.protocol,
       ...(exitCode !== undefined ? { exitCode } : {}),
       ms: this.now() - this.started,
     });

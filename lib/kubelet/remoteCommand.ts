@@ -45,6 +45,8 @@ export function errorStatus(message: string): RemoteStatus {
  * spdyExec.ts). Events that arrive before their handler is set are kept and delivered when it is.
  */
 export interface RemoteCommandClient {
+  /** Transport and subprotocol, for the logs: `SPDY/3.1 v4.channel.k8s.io`, `WebSocket v5.channel.k8s.io`. */
+  readonly protocol: string;
   onStdin(fn: (data: Buffer) => void): void;
   /** The client's end of input (v5 close of channel 0; FIN of the SPDY stdin stream). */
   onStdinEnd(fn: () => void): void;

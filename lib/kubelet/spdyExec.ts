@@ -189,9 +189,13 @@ class SpdyClient implements RemoteCommandClient {
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
-    private readonly protocol: SpdyProtocol,
+    private readonly version: SpdyProtocol,
     private readonly closeWaitMs: number,
   ) {}
+
+  get protocol(): string {
+    return `SPDY/3.1 ${this.version}`;
+  }
 
   /** Takes a new stream; false for a type the kubelet does not count (it still gets its reply). */
   add(s: SpdyStream): boolean {
@@ -243,7 +247,7 @@ class SpdyClient implements RemoteCommandClient {
   sendStatus(status: RemoteStatus): void {
     if (!this.isOpen()) return;
     const error = this.streams.get("error");
-    if (this.protocol === "v5.channel.k8s.io" || this.protocol === "v4.channel.k8s.io") {
+    if (this.version === "v5.channel.k8s.io" || this.version === "v4.channel.k8s.io") {
       error?.write(Buffer.from(JSON.stringify(status), "utf8"));
     } else if (status.status !== "Success") {
       // v2/v3: the error stream carries the failure's message only (the kubelet's v1WriteStatusFunc).

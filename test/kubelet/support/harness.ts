@@ -23,7 +23,7 @@ import {
   type AciSimulatorOptions,
   type Json,
 } from "../../../sim/aci/index.js";
-import { startKubeFake, type KubeFake } from "../../../sim/kube/index.js";
+import { startKubeFake, type KubeFake, type KubeFakeOptions } from "../../../sim/kube/index.js";
 import type { KeyPair, TestPki } from "./certs.js";
 
 export const RG = "aci-bridge-rg";
@@ -44,12 +44,13 @@ export async function startHarness(
   pki: TestPki,
   opts: {
     sim?: AciSimulatorOptions;
+    kube?: KubeFakeOptions;
     followTiming?: FollowTiming;
     extra?: Partial<KubeletServerDeps>;
   } = {},
 ): Promise<Harness> {
   const sim = await startAciSimulator({ throttling: false, ...opts.sim });
-  const kube = await startKubeFake();
+  const kube = await startKubeFake(opts.kube);
   const client = createContainerInstanceClient({
     subscriptionId: sim.subscriptionId,
     endpoint: sim.endpoint,
