@@ -70,9 +70,13 @@ function kubectl(
   args: string[],
   o: { spdy?: boolean; stdin?: string } = {},
 ): Promise<Run> {
+  return run(kubectlBinary(minor), args, o);
+}
+
+function run(file: string, args: string[], o: { spdy?: boolean; stdin?: string } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
-      kubectlBinary(minor),
+      file,
       args,
       {
         timeout: 20_000,
@@ -132,6 +136,17 @@ describe.each([35, 32] as const)("kubectl 1.%i through the API fake", (minor) =>
   it("exec -i passes stdin and ends it (SPDY/3.1)", async () => {
     const r = await kubectl(minor, ["exec", "-i", "web", "--", "cat"], { spdy: true, stdin: "one\ntwo\n" });
     expect(r).toEqual({ code: 0, stdout: "one\ntwo\n", stderr: "" });
+  });
+
+  it.each([
+    ["SPDY/3.1", true],
+    ["WebSocket", false],
+  ])("exec -it in a pseudo-terminal starts at kubectl's terminal size over %s", async (_name, spdy) => {
+    // util-linux `script` gives kubectl a terminal (40x100); kubectl sends it as the first resize.
+    const cmd = `stty rows 40 cols 100; exec ${kubectlBinary(minor)} exec -it web -- stty size`;
+    const r = await run("script", ["-qec", cmd, "/dev/null"], { spdy });
+    expect(r.stdout).toContain("40 100");
+    expect(r.code).toBe(0);
   });
 
   it("attach streams the output until the container stops (SPDY/3.1)", async () => {
