@@ -218,9 +218,11 @@ class SpdyClient implements RemoteCommandClient {
     return true;
   }
 
+  /** The client sent GOAWAY or the socket closed: the session is over; our queued frames still go out. */
   gone(): void {
     this.isGone = true;
     for (const t of this.timers) clearTimeout(t);
+    if (this.conn && !this.conn.closed) void this.conn.end();
     this.goneEvent.emit();
   }
 

@@ -5,6 +5,7 @@
  * exit codes, v3's plain-text errors, the client leaving, attach, ping, and the stream-creation timeout.
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { controlFrame, TYPE } from "../../lib/kubelet/spdy.js";
 import { makeTestPki, type TestPki } from "./support/certs.js";
 import { seedPod, startHarness, type Harness } from "./support/harness.js";
 import { spdyConnect, type SpdyTestClient } from "./support/spdyClient.js";
@@ -169,6 +170,17 @@ describe("exec over SPDY/3.1", () => {
     c.destroy();
     await until(() => h.logger.lines.some((l) => l.event === "kubelet.stream.ended"));
     expect(h.sim.countCalls({ operation: "containers.executeCommand" })).toBe(1);
+  });
+
+  it("a client GOAWAY mid-session ends it and the endpoint closes the connection", async () => {
+    await withPod();
+    const c = await exec(["cat"], "input=1&output=1", ["error", "stdin", "stdout"]);
+    await until(() => h.sim.countCalls({ operation: "containers.executeCommand" }) === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    c.raw(controlFrame(TYPE.goAway, 0, Buffer.alloc(8)));
+    await c.closed;
+    await until(() => h.logger.lines.some((l) => l.event === "kubelet.stream.ended"));
+    expect(c.data.get("error") ?? "").toBe(""); // nobody left to read a status
   });
 
   it("echoes the client's pings", async () => {
