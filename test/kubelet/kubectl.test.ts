@@ -6,7 +6,7 @@
  * (v5) and the fake passes that through too. `-t` needs a terminal on kubectl's side, so TTY and resize are
  * tested at the protocol level (spdyExec.test.ts).
  */
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectlBinary, type LayerMinor } from "../support/layerTools.js";
 import { makeTestPki, type TestPki } from "./support/certs.js";
 import { NODE, seedPod, startHarness, type Harness } from "./support/harness.js";
+
+/** util-linux `script` (a pseudo-terminal for `exec -it`); the TTY cases are skipped without it. */
+const hasScript = spawnSync("script", ["--version"]).status === 0;
 
 let pki: TestPki;
 let h: Harness;
@@ -138,7 +141,7 @@ describe.each([35, 32] as const)("kubectl 1.%i through the API fake", (minor) =>
     expect(r).toEqual({ code: 0, stdout: "one\ntwo\n", stderr: "" });
   });
 
-  it.each([
+  it.skipIf(!hasScript).each([
     ["SPDY/3.1", true],
     ["WebSocket", false],
   ])("exec -it in a pseudo-terminal starts at kubectl's terminal size over %s", async (_name, spdy) => {
