@@ -52,8 +52,9 @@ export const KUBELET_EVENTS = {
   },
   "kubelet.stream.ended": {
     level: "info",
-    fields: ["pod", "container", "kind", "exitCode", "ms"],
-    meaning: "An exec or attach session ended; `exitCode` is absent when ACI did not report one.",
+    fields: ["pod", "container", "kind", "protocol", "exitCode", "ms"],
+    meaning:
+      "An exec or attach session ended; `protocol` is the client's transport and version (`SPDY/3.1 v4.channel.k8s.io`, `WebSocket v5.channel.k8s.io`); `exitCode` is absent when ACI did not report one.",
     action: "nothing",
   },
   "kubelet.stream.failed": {

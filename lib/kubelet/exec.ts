@@ -1,21 +1,22 @@
 /**
  * `kubectl exec` and `kubectl attach` for pods on the virtual node: the Kubernetes remote-command protocol
- * over WebSocket on the client side, ACI's exec/attach websockets on the other.
+ * on the client side — over SPDY/3.1 (spdyExec.ts; what API servers speak to kubelets) or WebSocket (here),
+ * picked by the request's `Upgrade` — and ACI's exec/attach websockets on the other. The session talks to
+ * a transport-neutral `RemoteCommandClient` (remoteCommand.ts).
  *
- * Client side (k8s.io/apimachinery wsstream, client-go's WebSocket executor): subprotocol
+ * WebSocket (k8s.io/apimachinery wsstream, client-go's WebSocket executor): subprotocol
  * `v5.channel.k8s.io` or `v4.channel.k8s.io`; every binary message is one channel byte and data — 0 stdin,
  * 1 stdout, 2 stderr, 3 status (a metav1.Status JSON: `Success`, or `Failure` with reason
  * `NonZeroExitCode` and the exit code as the `ExitCode` cause), 4 resize (`{"Width":…,"Height":…}`), and in
- * v5 255 "close" (data = the channel closed: stdin's end of input). SPDY/3.1 (what API servers before
- * the WebSocket streaming translation speak to kubelets) is refused with a clear 400: not implemented.
+ * v5 255 "close" (data = the channel closed: stdin's end of input).
  *
  * ACI side (azure-aci's provider `RunInContainer` and the SDK's docs): `Containers - Execute Command`
  * takes one command string and a terminal size and returns a websocket URI and a password, sent as the
  * first message; what follows is the terminal's input and output — one stream, a TTY, so stderr is not
  * separate and there is no resize after the start. The bridge therefore waits (up to `resizeWaitMs`) for
- * the client's first resize to start the command at the right size, ignores later resizes, turns the v5
- * stdin close into Ctrl-D (the TTY's end of input), and reports the exit code only when the ACI side
- * closes with the reason `exit code <N>` — the simulator does; whether ACI does is not documented
+ * the client's first resize to start the command at the right size, ignores later resizes, turns the
+ * client's end of stdin into Ctrl-D (the TTY's end of input), and reports the exit code only when the ACI
+ * side closes with the reason `exit code <N>` — the simulator does; whether ACI does is not documented
  * (docs/kubelet-api.md), so without it the status is `Success`. `Containers - Attach` is output-only: the
  * password goes in the Authorization header, and attach with stdin is refused (400).
  */
@@ -24,7 +25,16 @@ import { WebSocket, WebSocketServer, type RawData } from "ws";
 import { ensureError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { KubeletAciApi, TerminalSize } from "./aci.js";
+import {
+  errorStatus,
+  exitStatus,
+  Replay,
+  successStatus,
+  type RemoteCommandClient,
+  type RemoteStatus,
+} from "./remoteCommand.js";
 import { HttpError, rawReply, toHttpError, type PodTarget, type StreamHandler } from "./server.js";
+import { acceptSpdy, isSpdyUpgrade, negotiateSpdy, type SpdyProtocol } from "./spdyExec.js";
 
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, status: 3, resize: 4, close: 255 } as const;
 export const PROTOCOL_V4 = "v4.channel.k8s.io";
@@ -74,31 +84,6 @@ export function commandLine(argv: string[]): string {
     .join(" ");
 }
 
-export function successStatus(): string {
-  return JSON.stringify({ metadata: {}, status: "Success" });
-}
-
-export function exitStatus(command: string[], code: number): string {
-  return JSON.stringify({
-    metadata: {},
-    status: "Failure",
-    message: `command terminated with non-zero exit code: error executing command [${command.join(" ")}], exit code ${code}`,
-    reason: "NonZeroExitCode",
-    details: { causes: [{ reason: "ExitCode", message: String(code) }] },
-  });
-}
-
-export function errorStatus(message: string): string {
-  return JSON.stringify({
-    metadata: {},
-    status: "Failure",
-    message: `Internal error occurred: ${message}`,
-    reason: "InternalError",
-    details: { causes: [{ message }] },
-    code: 500,
-  });
-}
-
 function frame(channel: number, data: Buffer | string): Buffer {
   const body = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   return Buffer.concat([Buffer.from([channel]), body]);
@@ -110,14 +95,77 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
+/** v4/v5.channel.k8s.io over WebSocket: one binary message per channel write. */
+export class WebSocketClient implements RemoteCommandClient {
+  private readonly stdin = new Replay<Buffer>();
+  private readonly stdinEnd = new Replay<void>();
+  private readonly resize = new Replay<TerminalSize>();
+  private readonly gone = new Replay<void>();
+
+  get protocol(): string {
+    return `WebSocket ${this.ws.protocol}`;
+  }
+
+  constructor(private readonly ws: WebSocket) {
+    ws.on("message", (data) => this.fromClient(toBuffer(data)));
+    ws.on("close", () => this.gone.emit());
+    ws.on("error", () => undefined);
+  }
+
+  onStdin(fn: (data: Buffer) => void): void {
+    this.stdin.set(fn);
+  }
+  onStdinEnd(fn: () => void): void {
+    this.stdinEnd.set(fn);
+  }
+  onResize(fn: (size: TerminalSize) => void): void {
+    this.resize.set(fn);
+  }
+  onGone(fn: () => void): void {
+    this.gone.set(fn);
+  }
+  isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+  sendStdout(data: Buffer): void {
+    if (this.isOpen()) this.ws.send(frame(CHANNEL.stdout, data));
+  }
+  sendStatus(status: RemoteStatus): void {
+    if (this.isOpen()) this.ws.send(frame(CHANNEL.status, JSON.stringify(status)), () => this.ws.close(1000));
+  }
+
+  private fromClient(b: Buffer): void {
+    const channel = b[0];
+    const data = b.subarray(1);
+    if (channel === CHANNEL.stdin) this.stdin.emit(data);
+    else if (channel === CHANNEL.resize) {
+      try {
+        const r = JSON.parse(data.toString("utf8")) as { Width?: number; Height?: number };
+        if (typeof r.Width === "number" && typeof r.Height === "number") {
+          this.resize.emit({ rows: r.Height, cols: r.Width });
+        }
+      } catch {
+        // A malformed resize is ignored, as the kubelet does.
+      }
+    } else if (channel === CHANNEL.close && this.ws.protocol === PROTOCOL_V5 && data[0] === CHANNEL.stdin) {
+      this.stdinEnd.emit();
+    }
+  }
+}
+
 export interface StreamDeps {
   aci: KubeletAciApi;
   logger: Logger;
   /** How long a TTY session waits for the client's first resize before starting (ms). Default 1000. */
   resizeWaitMs?: number;
+  /** SPDY: how long the client has to create its streams (ms). Default 30 000, the kubelet's. */
+  streamCreationTimeoutMs?: number;
+  /** SPDY: after GOAWAY, how long to wait for the client to close the connection (ms). Default 2000. */
+  closeWaitMs?: number;
   now?: () => number;
 }
 
+/** Exec/attach upgrades: SPDY/3.1 (what API servers speak to kubelets) or WebSocket, by `Upgrade`. */
 export function streamHandler(d: StreamDeps): StreamHandler {
   const wss = new WebSocketServer({
     noServer: true,
@@ -127,28 +175,46 @@ export function streamHandler(d: StreamDeps): StreamHandler {
   const now = d.now ?? Date.now;
   return (kind, target, req, socket, head, url) => {
     let opts: StreamOptions;
+    let spdyProtocol: SpdyProtocol | undefined;
     try {
       opts = streamOptions(kind, url.searchParams);
-      checkUpgrade(req);
+      if (isSpdyUpgrade(req)) spdyProtocol = negotiateSpdy(req);
+      else checkWebSocketUpgrade(req);
     } catch (error) {
       rawReply(socket, toHttpError(error));
       return;
     }
-    wss.handleUpgrade(req, socket, head, (client) => {
+    const run = (client: RemoteCommandClient): void =>
       void new Session(kind, target, opts, client, d, now).run();
-    });
+    if (spdyProtocol !== undefined) {
+      void acceptSpdy(socket, head, spdyProtocol, opts, {
+        streamCreationTimeoutMs: d.streamCreationTimeoutMs ?? 30_000,
+        closeWaitMs: d.closeWaitMs ?? 2000,
+      }).then((client) => {
+        if (typeof client !== "string") run(client);
+        else {
+          d.logger.warn("kubelet.stream.failed", {
+            pod: `${target.namespace}/${target.pod}`,
+            container: target.container,
+            kind,
+            error: client,
+          });
+        }
+      });
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => run(new WebSocketClient(ws)));
   };
 }
 
-function checkUpgrade(req: IncomingMessage): void {
+function checkWebSocketUpgrade(req: IncomingMessage): void {
   const upgrade = (req.headers.upgrade ?? "").toLowerCase();
-  if (upgrade.startsWith("spdy")) {
+  if (upgrade !== "websocket") {
     throw new HttpError(
       400,
-      "SPDY/3.1 streaming is not implemented by the virtual node's kubelet endpoint; it speaks v5.channel.k8s.io / v4.channel.k8s.io over WebSocket (API servers 1.31+ translate kubectl's streams to WebSocket)",
+      `unable to upgrade: expected SPDY/3.1 or a WebSocket upgrade, not ${JSON.stringify(upgrade)}`,
     );
   }
-  if (upgrade !== "websocket") throw new HttpError(400, "expected a WebSocket upgrade");
   const offered = String(req.headers["sec-websocket-protocol"] ?? "")
     .split(",")
     .map((s) => s.trim());
@@ -172,7 +238,7 @@ class Session {
     private readonly kind: "exec" | "attach",
     private readonly target: PodTarget,
     private readonly opts: StreamOptions,
-    private readonly client: WebSocket,
+    private readonly client: RemoteCommandClient,
     private readonly d: StreamDeps,
     private readonly now: () => number,
   ) {
@@ -180,9 +246,19 @@ class Session {
   }
 
   async run(): Promise<void> {
-    this.client.on("message", (data) => this.fromClient(toBuffer(data)));
-    this.client.on("close", () => this.aciSocket?.close());
-    this.client.on("error", () => undefined);
+    this.client.onStdin((data) => {
+      if (this.opts.stdin) this.toAci(data);
+    });
+    this.client.onStdinEnd(() => {
+      if (this.opts.stdin) this.toAci(Buffer.from("\u0004"));
+    });
+    this.client.onResize((size) => {
+      // Later resizes: ACI's exec has no resize message; the terminal keeps its first size.
+      if (this.size) return;
+      this.size = size;
+      this.gotSize?.();
+    });
+    this.client.onGone(() => this.aciSocket?.close());
     try {
       if (this.kind === "exec" && this.opts.tty && !this.size) {
         await new Promise<void>((resolve) => {
@@ -193,7 +269,7 @@ class Session {
           };
         });
       }
-      if (this.client.readyState !== WebSocket.OPEN) return;
+      if (!this.client.isOpen()) return;
       const { group, container } = this.target;
       const endpoint =
         this.kind === "exec"
@@ -205,7 +281,7 @@ class Session {
             )
           : await this.d.aci.attach(group, container);
       // The client may have left while ARM answered: do not open an ACI session nobody reads.
-      if (this.client.readyState !== WebSocket.OPEN) return this.finish(undefined);
+      if (!this.client.isOpen()) return this.finish(undefined);
       const aci =
         this.kind === "exec"
           ? new WebSocket(endpoint.webSocketUri)
@@ -220,9 +296,7 @@ class Session {
         for (const b of this.pendingStdin.splice(0)) aci.send(b.toString("utf8"));
       });
       aci.on("message", (data) => {
-        if (this.opts.stdout && this.client.readyState === WebSocket.OPEN) {
-          this.client.send(frame(CHANNEL.stdout, toBuffer(data)));
-        }
+        if (this.opts.stdout) this.client.sendStdout(toBuffer(data));
       });
       aci.on("close", (code, reason) => {
         const m = /exit code (\d+)/.exec(reason.toString("utf8"));
@@ -231,28 +305,6 @@ class Session {
       });
     } catch (error) {
       this.finish(undefined, toHttpError(error).message);
-    }
-  }
-
-  private fromClient(b: Buffer): void {
-    const channel = b[0];
-    const data = b.subarray(1);
-    if (channel === CHANNEL.stdin) {
-      if (!this.opts.stdin) return;
-      this.toAci(data);
-    } else if (channel === CHANNEL.resize) {
-      try {
-        const r = JSON.parse(data.toString("utf8")) as { Width?: number; Height?: number };
-        if (typeof r.Width === "number" && typeof r.Height === "number" && !this.size) {
-          this.size = { rows: r.Height, cols: r.Width };
-          this.gotSize?.();
-        }
-        // Later resizes: ACI's exec has no resize message; the terminal keeps its first size.
-      } catch {
-        // A malformed resize is ignored, as the kubelet does.
-      }
-    } else if (channel === CHANNEL.close && this.client.protocol === PROTOCOL_V5) {
-      if (data[0] === CHANNEL.stdin && this.opts.stdin) this.toAci(Buffer.from("\u0004"));
     }
   }
 
@@ -284,12 +336,11 @@ class Session {
       pod,
       container: this.target.container,
       kind: this.kind,
+      protocol: this.client.protocol,
       ...(exitCode !== undefined ? { exitCode } : {}),
       ms: this.now() - this.started,
     });
-    if (this.client.readyState === WebSocket.OPEN) {
-      this.client.send(frame(CHANNEL.status, status), () => this.client.close(1000));
-    }
+    if (this.client.isOpen()) this.client.sendStatus(status);
     this.aciSocket?.close();
   }
 }

@@ -8,7 +8,7 @@
  * Paths, as the kubelet's (kubernetes pkg/kubelet/server/server.go):
  * - `GET /healthz`;
  * - `GET /containerLogs/{ns}/{pod}/{container}` with the PodLogOptions query (logOptions.ts, logs.ts);
- * - `GET|POST /exec|attach/{ns}/{pod}[/{uid}]/{container}` (WebSocket, exec.ts);
+ * - `GET|POST /exec|attach/{ns}/{pod}[/{uid}]/{container}` (SPDY/3.1 or WebSocket upgrade, exec.ts);
  * - `/portForward/…`: 501, ACI has no port forwarding;
  * - `GET /stats/summary`, `GET /metrics/resource` (stats.ts), when a stats source is given.
  *
@@ -186,10 +186,7 @@ export class KubeletHandler {
           return await this.containerLogs(r, url, req, res);
         case "exec":
         case "attach":
-          throw new HttpError(
-            400,
-            `${r.kind} needs a WebSocket upgrade (v4.channel.k8s.io or v5.channel.k8s.io)`,
-          );
+          throw new HttpError(400, `${r.kind} needs a SPDY/3.1 or WebSocket upgrade`);
         case "portForward":
           throw portForwardError();
         case "statsSummary": {
@@ -214,7 +211,7 @@ export class KubeletHandler {
     }
   }
 
-  /** WebSocket upgrades (exec, attach, and port-forward's refusal). */
+  /** SPDY/WebSocket upgrades (exec, attach, and port-forward's refusal). */
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", "https://kubelet");

@@ -18,6 +18,7 @@ import type { LatencyProfile } from "../latency";
 import { KubeStatusError } from "./errors";
 import { type KubeResource, resourceDef } from "./resources";
 import { type CallRecord, type FaultRule, KubeHttp } from "./server";
+import { type KubeletClientOptions, NodeProxy } from "./nodeProxy";
 import { FakeReviews } from "./reviews";
 import { type DeleteOptions, KubeStore, type PatchType } from "./store";
 
@@ -27,6 +28,7 @@ export type { KubeResource } from "./resources";
 export type { CallRecord, FaultRule } from "./server";
 export type { DeleteOptions, PatchType } from "./store";
 export type { AccessRule, FakeReviews, FakeUser } from "./reviews";
+export type { KubeletClientOptions } from "./nodeProxy";
 export { canonicalQuantity } from "./quantity";
 
 export interface KubeFakeOptions {
@@ -49,6 +51,13 @@ export interface KubeFakeOptions {
   nodeLifecycleDelayMs?: number | false;
   /** Also project `openshift-service-ca.crt` in kube-api-access volumes, like the recorded server. Default false. */
   openshiftServiceCa?: boolean;
+  /**
+   * The API server's kubelet-client credential. With it, `pods/{pod}/log`, `pods/{pod}/exec` and
+   * `pods/{pod}/attach` (upgrades spliced byte for byte) are proxied to the pod's node — its InternalIP and
+   * `status.daemonEndpoints.kubeletEndpoint.Port` — over HTTPS (sim/kube/nodeProxy.ts). Without it they
+   * answer 501. `ca` verifies the kubelet's serving certificate; without it, it is not verified.
+   */
+  kubeletClient?: KubeletClientOptions;
 }
 
 export interface KubeFake {
@@ -118,8 +127,10 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
     tooOldWatch: options.tooOldWatch ?? "event",
     now,
+    ...(options.kubeletClient ? { nodeProxy: new NodeProxy(options.kubeletClient) } : {}),
   });
   const server = createServer((req, res) => http.handle(req, res));
+  server.on("upgrade", (req, socket, head: Buffer) => http.upgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());

@@ -6,6 +6,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- the fake edits untyped JSON documents, like the API server's unstructured objects */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { createLatencySampler, kubeOperation, type LatencyProfile, type LatencySampler } from "../latency";
 import { formatTime } from "./admission";
 import { fieldValidationMode, strictDecode } from "./decode";
@@ -18,6 +19,7 @@ import {
   findResource,
   resourceDef,
 } from "./resources";
+import { kubeletLocation, type NodeProxy, type ProxiedSub } from "./nodeProxy";
 import type { FakeReviews } from "./reviews";
 import type { DeleteOptions, KubeStore, PatchType, WatchEventType } from "./store";
 
@@ -54,6 +56,8 @@ export interface ServerOptions {
   now: () => Date;
   /** TokenReview / SubjectAccessReview answers (reviews.ts). */
   reviews?: FakeReviews;
+  /** pods/log, pods/exec, pods/attach to the pod's kubelet (nodeProxy.ts); 501 without it. */
+  nodeProxy?: NodeProxy;
 }
 
 const REASONS: Record<number, string> = {
@@ -346,7 +350,57 @@ export class KubeHttp {
     if (def.key === "serviceaccounts" && sub === "token" && method === "POST") {
       return this.send(req, res, 201, this.tokenRequest(ns!, name, parseJson(body)));
     }
+    if (
+      def.key === "pods" &&
+      (sub === "log" || ((sub === "exec" || sub === "attach") && method === "POST"))
+    ) {
+      const proxy = this.opts.nodeProxy;
+      if (!proxy || (sub === "log" && method !== "GET")) throw notImplemented(method, url.pathname);
+      const loc = this.kubeletLocation(sub, ns!, name, q);
+      return proxy.request(req, res, loc, (status) => this.record(req, status));
+    }
     throw notImplemented(method, url.pathname);
+  }
+
+  private kubeletLocation(sub: ProxiedSub, ns: string, name: string, q: URLSearchParams) {
+    const pod = this.store.get(resourceDef("pods"), ns, name);
+    const nodeName = String(pod.spec?.nodeName ?? "");
+    const node = nodeName ? this.store.peek(resourceDef("nodes"), undefined, nodeName) : undefined;
+    return kubeletLocation(sub, pod, node, q);
+  }
+
+  /**
+   * Upgrade requests: `pods/{pod}/exec|attach` (GET or POST, SPDY/3.1 or WebSocket) are spliced to the
+   * pod's kubelet; anything else is refused on the raw socket.
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", () => undefined);
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", "http://kube-fake");
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/.exec(url.pathname);
+    const refuse = (e: KubeStatusError): void => {
+      this.record(req, e.code);
+      const text = JSON.stringify(e.status);
+      socket.end(
+        `HTTP/1.1 ${e.code} ${e.status.reason ?? ""}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      );
+    };
+    if (!m || (method !== "GET" && method !== "POST") || !this.opts.nodeProxy) {
+      return refuse(notImplemented(method, url.pathname));
+    }
+    try {
+      const loc = this.kubeletLocation(
+        m[3] as ProxiedSub,
+        decodeURIComponent(m[1]!),
+        decodeURIComponent(m[2]!),
+        url.searchParams,
+      );
+      this.record(req, 101);
+      this.opts.nodeProxy.upgrade(req, socket, head, loc);
+    } catch (e) {
+      if (e instanceof KubeStatusError) refuse(e);
+      else refuse(new KubeStatusError(500, "InternalError", e instanceof Error ? e.message : String(e)));
+    }
   }
 
   private bindFromBody(

@@ -177,7 +177,7 @@ describe("kubectl exec over WebSocket", () => {
     expect(pf.status).toBe(501);
     expect(pf.body).toMatch(/Azure Container Instances has no port-forwarding API/);
     const spdy = await rawUpgrade(`/exec/default/web/app?${q(["ls"])}`, "SPDY/3.1", "v4.channel.k8s.io");
-    expect(spdy).toMatch(/^HTTP\/1.1 400 [\s\S]*SPDY\/3.1 streaming is not implemented/);
+    expect(spdy).toMatch(/^HTTP\/1.1 400 [\s\S]*X-Stream-Protocol-Version is required/);
     const noCommand = await rawUpgrade("/exec/default/web/app?output=1", "websocket", "v5.channel.k8s.io");
     expect(noCommand).toMatch(/^HTTP\/1.1 400 [\s\S]*at least 1 command/);
     const stranger = connect(`/exec/default/web/app?${q(["ls"])}`, ["v5.channel.k8s.io"], pki.jane);

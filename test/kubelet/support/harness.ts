@@ -7,7 +7,7 @@ import * as https from "node:https";
 import { createContainerInstanceClient } from "../../../lib/aci/armClient.js";
 import { armKubeletAciApi, type KubeletAciApi } from "../../../lib/kubelet/aci.js";
 import { KubeletAuth } from "../../../lib/kubelet/auth.js";
-import { streamHandler } from "../../../lib/kubelet/exec.js";
+import { streamHandler, type StreamDeps } from "../../../lib/kubelet/exec.js";
 import { kubeReviews } from "../../../lib/kubelet/kubeReviews.js";
 import type { FollowTiming } from "../../../lib/kubelet/logs.js";
 import {
@@ -23,7 +23,7 @@ import {
   type AciSimulatorOptions,
   type Json,
 } from "../../../sim/aci/index.js";
-import { startKubeFake, type KubeFake } from "../../../sim/kube/index.js";
+import { startKubeFake, type KubeFake, type KubeFakeOptions } from "../../../sim/kube/index.js";
 import type { KeyPair, TestPki } from "./certs.js";
 
 export const RG = "aci-bridge-rg";
@@ -44,12 +44,15 @@ export async function startHarness(
   pki: TestPki,
   opts: {
     sim?: AciSimulatorOptions;
+    kube?: KubeFakeOptions;
+    /** Overrides of the exec/attach handler's timing (resizeWaitMs is 300 by default here). */
+    streams?: Partial<Omit<StreamDeps, "aci" | "logger">>;
     followTiming?: FollowTiming;
     extra?: Partial<KubeletServerDeps>;
   } = {},
 ): Promise<Harness> {
   const sim = await startAciSimulator({ throttling: false, ...opts.sim });
-  const kube = await startKubeFake();
+  const kube = await startKubeFake(opts.kube);
   const client = createContainerInstanceClient({
     subscriptionId: sim.subscriptionId,
     endpoint: sim.endpoint,
@@ -70,7 +73,7 @@ export async function startHarness(
       aci,
       auth: new KubeletAuth(reviews, NODE),
       logger,
-      streams: streamHandler({ aci, logger, resizeWaitMs: 300 }),
+      streams: streamHandler({ aci, logger, resizeWaitMs: 300, ...opts.streams }),
       ...(opts.followTiming ? { followTiming: opts.followTiming } : {}),
       ...opts.extra,
     },
