@@ -94,6 +94,8 @@ export interface PodTarget {
 export interface RunningKubelet {
   port: number;
   server: Server;
+  /** Serves new TLS material (a rotated certificate) to new connections, without a restart. */
+  setTls(tls: TlsMaterial): void;
   close(): Promise<void>;
 }
 
@@ -328,14 +330,17 @@ export async function startKubeletServer(
   deps: KubeletServerDeps,
 ): Promise<RunningKubelet> {
   const handler = new KubeletHandler(deps);
+  const context = (tls: TlsMaterial) => ({
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.clientCa ? { ca: tls.clientCa } : {}),
+    minVersion: "TLSv1.2" as const,
+  });
   const server = createServer({
-    cert: opts.tls.cert,
-    key: opts.tls.key,
-    ...(opts.tls.clientCa ? { ca: opts.tls.clientCa } : {}),
+    ...context(opts.tls),
     // Ask for a certificate but let the request through without one: a bearer token may authenticate it.
     requestCert: true,
     rejectUnauthorized: false,
-    minVersion: "TLSv1.2",
   });
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     handler.request(req, res).catch((error: unknown) => {
@@ -356,6 +361,7 @@ export async function startKubeletServer(
   return {
     port: (server.address() as AddressInfo).port,
     server,
+    setTls: (tls) => server.setSecureContext(context(tls)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
