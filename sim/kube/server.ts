@@ -19,6 +19,7 @@ import {
   resourceDef,
 } from "./resources";
 import type { FakeReviews } from "./reviews";
+import type { FakeCsrController } from "./certificates";
 import type { DeleteOptions, KubeStore, PatchType, WatchEventType } from "./store";
 
 export interface FaultRule {
@@ -54,6 +55,8 @@ export interface ServerOptions {
   now: () => Date;
   /** TokenReview / SubjectAccessReview answers (reviews.ts). */
   reviews?: FakeReviews;
+  /** CertificateSigningRequest approval and signing (certificates.ts). */
+  certificates?: FakeCsrController;
 }
 
 const REASONS: Record<number, string> = {
@@ -343,6 +346,11 @@ export class KubeHttp {
       }
       return this.bindFromBody(req, res, ns!, name, b);
     }
+    if (def.key === "certificatesigningrequests" && sub === "approval" && this.opts.certificates) {
+      if (method === "GET") return this.send(req, res, 200, this.store.get(def, ns, name));
+      if (method === "PUT")
+        return this.send(req, res, 200, this.opts.certificates.putApproval(name, parseJson(body)));
+    }
     if (def.key === "serviceaccounts" && sub === "token" && method === "POST") {
       return this.send(req, res, 201, this.tokenRequest(ns!, name, parseJson(body)));
     }
@@ -556,6 +564,15 @@ export class KubeHttp {
             namespaced: true,
             kind: "Binding",
             verbs: ["create"],
+          });
+        }
+        if (d.key === "certificatesigningrequests") {
+          resources.push({
+            name: "certificatesigningrequests/approval",
+            singularName: "",
+            namespaced: false,
+            kind: "CertificateSigningRequest",
+            verbs: ["get", "patch", "update"],
           });
         }
         if (d.key === "serviceaccounts") {
