@@ -112,7 +112,7 @@ export async function startLocalKubelet(o: LocalKubeletOptions): Promise<LocalKu
     void awaitServingCertificate(pending.pending, {
       api,
       timeoutMs: Infinity,
-      pollMs: 5_000,
+      pollMs: 2_000,
       signal: stop.signal,
     }).then(
       (issued) => {

@@ -58,8 +58,16 @@ export class ServingCertRotation {
 
   /** Serves `cert` now and schedules its own rotation (e.g. a CSR issued after a self-signed fallback). */
   replace(cert: ServingCertificate): void {
+    const previous = this.current;
     this.current = cert;
     this.d.apply(cert);
+    this.d.logger.info("kubelet.cert.rotated", {
+      node: this.d.node,
+      source: cert.source,
+      ...(cert.csrName ? { csr: cert.csrName } : {}),
+      notAfter: cert.notAfter.toISOString(),
+      previousNotAfter: previous.notAfter.toISOString(),
+    });
     if (this.timer) clearTimeout(this.timer);
     this.schedule(rotationTime(cert) - this.now());
   }
