@@ -45,7 +45,7 @@ Scenario
   --serve                    serve the virtual node's kubelet endpoint (kubectl logs/exec/attach, metrics) and
                              keep running until Ctrl+C (then delete and exit 0); prints one line
                              "ready: node NAME kubelet https://ADDRESS:PORT" once the node is Ready and the
-                             endpoint listens. Without --serve the endpoint runs only with the API fake
+                             endpoint listens
   --scenario FILE            manifests to apply (Pods, Deployments, ReplicaSets, StatefulSets, Jobs, CronJobs,
                              DaemonSets, ConfigMaps, Secrets, …); default scenarios/aci-helloworld.yaml
   --expect-failed NAMES      pod or workload names (comma-separated) that should end Failed: exit 0 if they do
@@ -258,15 +258,11 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
     }
     kubeletPort = n;
   }
-  if (
-    options.kubernetes &&
-    !serve &&
-    (values["node-address"] !== undefined || values["kubelet-port"] !== undefined)
-  ) {
-    throw new UsageError("--node-address and --kubelet-port need --serve with --kubeconfig");
+  if (!serve && (values["node-address"] !== undefined || values["kubelet-port"] !== undefined)) {
+    throw new UsageError("--node-address and --kubelet-port need --serve");
   }
-  // With the API fake the endpoint always runs (it costs milliseconds); a real cluster gets it with --serve.
-  if (serve || !options.kubernetes) options.kubelet = { address, port: kubeletPort };
+  // Only with --serve: the Node's InternalIP becomes the endpoint's address (the article's run keeps 10.240.0.250).
+  if (serve) options.kubelet = { address, port: kubeletPort };
   checkSettings(options);
 
   const timeoutMs = (positiveNumber("timeout", values.timeout) ?? 120) * 1000;
@@ -331,17 +327,17 @@ export function describePlannedBackends(options: LocalStackOptions, env: CliIo["
     `ACI: ${options.azure ? `Azure subscription ${options.azure.subscriptionId}, resource group ${options.azure.resourceGroup}` : "local simulator"}`,
     `queue: ${options.storageConnectionString ? "the storage account from --storage" : "local Azurite"}`,
   ];
+  const ignored = BACKEND_VARIABLES.filter((name) => env[name]?.trim());
+  if (ignored.length > 0 && !(options.kubernetes && options.azure && options.storageConnectionString))
+    lines.push(
+      `ignoring ${ignored.map((n) => `$${n}`).join(", ")} from the shell (pass --kubeconfig, --azure or --storage to use a real backend)`,
+    );
   if (options.kubelet) {
     const { address, port } = options.kubelet;
     lines.push(
       `kubelet endpoint: https://${address}:${port === 0 ? "<any free port>" : port} (node InternalIP ${address})`,
     );
   }
-  const ignored = BACKEND_VARIABLES.filter((name) => env[name]?.trim());
-  if (ignored.length > 0 && !(options.kubernetes && options.azure && options.storageConnectionString))
-    lines.push(
-      `ignoring ${ignored.map((n) => `$${n}`).join(", ")} from the shell (pass --kubeconfig, --azure or --storage to use a real backend)`,
-    );
   return lines;
 }
 

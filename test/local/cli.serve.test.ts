@@ -15,8 +15,9 @@ const parsed = (argv: string[]) => {
 };
 
 describe("kubelet endpoint flags", () => {
-  it("runs the endpoint with the API fake on 127.0.0.1 and any free port, --serve or not", () => {
-    expect(parsed([]).options.kubelet).toEqual({ address: "127.0.0.1", port: 0 });
+  it("runs the endpoint only with --serve; with the API fake on 127.0.0.1 and any free port", () => {
+    expect(parsed([]).options.kubelet).toBeUndefined();
+    expect(parsed(["--serve"]).options.kubelet).toEqual({ address: "127.0.0.1", port: 0 });
     const serve = parsed(["--serve", "--kubelet-port", "11250", "--node-address", "10.0.0.5"]);
     expect(serve.serve).toBe(true);
     expect(serve.options.kubelet).toEqual({ address: "10.0.0.5", port: 11250 });
@@ -35,10 +36,11 @@ describe("kubelet endpoint flags", () => {
 
   it.each([
     [["--serve", "--once"], /--serve and --once exclude each other/],
-    [["--node-address", "localhost"], /--node-address must be an IP address/],
-    [["--kubelet-port", "70000"], /--kubelet-port must be a TCP port/],
-    [["--kubelet-port", "x"], /--kubelet-port must be a TCP port/],
-    [["--kubeconfig", kubeconfig, "--kubelet-port", "10250"], /need --serve with --kubeconfig/],
+    [["--serve", "--node-address", "localhost"], /--node-address must be an IP address/],
+    [["--serve", "--kubelet-port", "70000"], /--kubelet-port must be a TCP port/],
+    [["--serve", "--kubelet-port", "x"], /--kubelet-port must be a TCP port/],
+    [["--kubeconfig", kubeconfig, "--kubelet-port", "10250"], /need --serve/],
+    [["--node-address", "127.0.0.1"], /need --serve/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseCli(argv, {})).toThrow(message);
   });
