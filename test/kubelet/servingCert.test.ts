@@ -22,6 +22,7 @@ import {
 } from "../../lib/kubelet/servingCert.js";
 import { KubeletAuth } from "../../lib/kubelet/auth.js";
 import { memoryLogger } from "../../lib/log.js";
+import { issueUntilApproved } from "../../lib/kubelet/tlsSource.js";
 import type { KubeConnection } from "../../lib/kube/http/connection.js";
 import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
 import { kubeletServingProblem } from "../../sim/kube/certificates.js";
@@ -106,6 +107,29 @@ describe("the kubelet-serving CSR", () => {
     await expect.poll(() => lines.length).toBe(1);
     kube.denyCsr(/CSR (\S+) to be/.exec(lines[0]!)![1]!);
     await expect(denied).rejects.toBeInstanceOf(CsrRefusedError);
+  });
+});
+
+describe("csr mode (the watcher): waiting as long as it takes, never self-signed", () => {
+  it("replaces a denied CSR with a new one and returns once that one is approved", async () => {
+    const logger = memoryLogger();
+    const names = () =>
+      logger.lines.filter((l) => l.event === "kubelet.cert.pending").map((l) => String(l.fields.csr));
+    const issued = issueUntilApproved(ID, {
+      api: kubeCsrApi(conn),
+      logger,
+      signal: new AbortController().signal,
+      pollMs: 20,
+      retryMs: 50,
+    });
+    await expect.poll(() => names().length).toBe(1);
+    kube.denyCsr(names()[0]!);
+    await expect.poll(() => names().length).toBe(2);
+    expect(logger.events()).toContain("kubelet.cert.refused");
+    kube.approveCsr(names()[1]!);
+    const cert = await issued;
+    expect(cert).toMatchObject({ source: "csr", csrName: names()[1] });
+    expect(logger.events().at(-1)).toBe("kubelet.cert.issued");
   });
 });
 
