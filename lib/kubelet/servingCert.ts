@@ -71,7 +71,8 @@ export function servingCsrName(nodeName: string, requestPem: string): string {
   const base = nodeName
     .toLowerCase()
     .replace(/[^a-z0-9.-]/g, "-")
-    .slice(0, 40);
+    .slice(0, 40)
+    .replace(/[.-]+$/, ""); // a DNS subdomain: no "-." or ".-" where the hash is appended
   return `aci-bridge-serving-${base}-${hash}`;
 }
 
