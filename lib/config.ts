@@ -6,6 +6,7 @@
  * Errors name the setting and say what is wrong; they never repeat the value (a connection string, a
  * kubeconfig or a SAS URL in the wrong setting would otherwise land in the logs on every invocation).
  */
+import { isIP } from "node:net";
 import { ConfigError } from "./errors.js";
 import { DEFAULT_TRANSLATION_POLICY, type TranslationPolicy } from "./translate/policy.js";
 import type { OsType } from "./translate/types.js";
@@ -370,9 +371,9 @@ export interface WatcherConfig {
 /** Settings of the kubelet endpoint the watcher serves (docs/kubelet-api.md). */
 export interface KubeletEndpointConfig {
   port: number;
-  /** PEM files of the serving certificate and key, and the cluster's client CA bundle (optional). */
-  tlsCertFile: string;
-  tlsKeyFile: string;
+  /** Where the serving certificate comes from (`WATCHER_KUBELET_TLS_MODE`, docs/kubelet-api.md#serving-certificate). */
+  tls: KubeletTlsSettings;
+  /** The cluster's client CA bundle; unset: read from `kube-system/extension-apiserver-authentication`. */
   clientCaFile?: string;
   /** The cluster name in the container groups' tags (`ACI_BRIDGE_CLUSTER_NAME`, same as the Functions). */
   clusterName: string;
@@ -390,6 +391,15 @@ export interface KubeletEndpointConfig {
   /** Monitor metrics endpoint override (the simulator); default `https://<region>.metrics.monitor.azure.com`. */
   metricsEndpoint?: string;
 }
+
+/**
+ * `files`: PEM files mounted by the chart (`KUBELET_TLS_CERT_FILE`/`KUBELET_TLS_KEY_FILE`). `csr`: a key
+ * made in memory and a `kubernetes.io/kubelet-serving` CSR for `KUBELET_NODE_ADDRESS` (IP SAN) and the node
+ * name (DNS SAN), waited for until someone approves it, rotated at 80 % of its validity.
+ */
+export type KubeletTlsSettings =
+  | { mode: "files"; certFile: string; keyFile: string }
+  | { mode: "csr"; nodeAddress: string; dnsNames: string[] };
 
 function port(r: Reader, name: string, fallback: number): number {
   const value = r.number(name, fallback);
@@ -412,13 +422,32 @@ export function loadKubeletEndpointConfig(
   }
   const clientCaFile = r.optional("KUBELET_CLIENT_CA_FILE");
   const managedIdentityClientId = r.optional("AZURE_CLIENT_ID");
+  const authzNodeName = r.string("KUBELET_NODE_NAME", nodeNames[0] ?? "aci-bridge");
+  const mode = r.string("WATCHER_KUBELET_TLS_MODE", "files");
+  let tls: KubeletTlsSettings;
+  if (mode === "files") {
+    tls = {
+      mode,
+      certFile: r.required("KUBELET_TLS_CERT_FILE"),
+      keyFile: r.required("KUBELET_TLS_KEY_FILE"),
+    };
+  } else if (mode === "csr") {
+    const nodeAddress = r.required("KUBELET_NODE_ADDRESS");
+    if (isIP(nodeAddress) === 0) {
+      throw new ConfigError(
+        "KUBELET_NODE_ADDRESS must be an IP address (the Node's InternalIP, the certificate's IP SAN)",
+      );
+    }
+    tls = { mode, nodeAddress, dnsNames: [authzNodeName] };
+  } else {
+    throw new ConfigError('WATCHER_KUBELET_TLS_MODE must be "files" or "csr"');
+  }
   const config: KubeletEndpointConfig = {
     port: port(r, "KUBELET_PORT", 10250),
-    tlsCertFile: r.required("KUBELET_TLS_CERT_FILE"),
-    tlsKeyFile: r.required("KUBELET_TLS_KEY_FILE"),
+    tls,
     ...(clientCaFile ? { clientCaFile } : {}),
     clusterName: r.string("ACI_BRIDGE_CLUSTER_NAME", "default"),
-    authzNodeName: r.string("KUBELET_NODE_NAME", nodeNames[0] ?? "aci-bridge"),
+    authzNodeName,
     aci: {
       subscriptionId: r.required("AZURE_SUBSCRIPTION_ID"),
       resourceGroup: r.required("ACI_RESOURCE_GROUP"),

@@ -9,6 +9,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
+import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { loadBridgeConfig, POD_EVENTS_CONNECTION } from "../lib/config.js";
 import { ConfigError } from "../lib/errors.js";
@@ -41,6 +42,10 @@ the two Functions on a local Functions host — and plays a scenario: the articl
 Scenario
   --once                     non-interactive: delete as soon as every pod is settled, then exit
                              (0: all Running/Succeeded and cleanly deleted; 1: not as expected, with the reason)
+  --serve                    serve the virtual node's kubelet endpoint (kubectl logs/exec/attach, metrics) and
+                             keep running until Ctrl+C (then delete and exit 0); prints one line
+                             "ready: node NAME kubelet https://ADDRESS:PORT" once the node is Ready and the
+                             endpoint listens
   --scenario FILE            manifests to apply (Pods, Deployments, ReplicaSets, StatefulSets, Jobs, CronJobs,
                              DaemonSets, ConfigMaps, Secrets, …); default scenarios/aci-helloworld.yaml
   --expect-failed NAMES      pod or workload names (comma-separated) that should end Failed: exit 0 if they do
@@ -52,6 +57,10 @@ Virtual node
   --node NAME                default virtual-kubelet-aci-connector-linux-westus
   --taint KEY[=VALUE]:EFFECT default azure.com/aci:NoSchedule (the article's)
   --region REGION            default westus
+  --node-address ADDR        the node's InternalIP, where the kubelet endpoint listens (an IP of this machine
+                             the API server can reach); default 127.0.0.1
+  --kubelet-port PORT        the endpoint's port (daemonEndpoints.kubeletEndpoint.Port); default 10250 with
+                             --kubeconfig, any free port (0) with the API fake
 
 Real backends (off unless a flag names one: $KUBECONFIG, $AZURE_SUBSCRIPTION_ID, $PodEventsStorage and the
 like in your shell are ignored, so a kubectl user's cluster is never touched by accident; the first lines
@@ -90,6 +99,7 @@ class UsageError extends Error {}
 interface ParsedCli {
   options: LocalStackOptions;
   once: boolean;
+  serve: boolean;
   scenario: string;
   expectFailed: string[];
   expectPending: string[];
@@ -122,6 +132,9 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
       allowPositionals: false,
       options: {
         once: { type: "boolean" },
+        serve: { type: "boolean" },
+        "node-address": { type: "string" },
+        "kubelet-port": { type: "string" },
         scenario: { type: "string" },
         "expect-failed": { type: "string" },
         "expect-pending": { type: "string" },
@@ -228,12 +241,35 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
       options.node = { ...options.node, region: fromEnv("ACI_REGION")! };
   }
   if (values.storage) options.storageConnectionString = values.storage;
+  const serve = values.serve ?? false;
+  if (serve && values.once)
+    throw new UsageError("--serve and --once exclude each other (--serve runs until Ctrl+C)");
+  const address = values["node-address"] ?? "127.0.0.1";
+  if (isIP(address) === 0) {
+    throw new UsageError(`--node-address must be an IP address (the Node's InternalIP), got "${address}"`);
+  }
+  let kubeletPort = options.kubernetes ? 10250 : 0;
+  if (values["kubelet-port"] !== undefined) {
+    const n = Number(values["kubelet-port"]);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      throw new UsageError(
+        `--kubelet-port must be a TCP port (0–65535, 0: any free port), got "${values["kubelet-port"]}"`,
+      );
+    }
+    kubeletPort = n;
+  }
+  if (!serve && (values["node-address"] !== undefined || values["kubelet-port"] !== undefined)) {
+    throw new UsageError("--node-address and --kubelet-port need --serve");
+  }
+  // Only with --serve: the Node's InternalIP becomes the endpoint's address (the article's run keeps 10.240.0.250).
+  if (serve) options.kubelet = { address, port: kubeletPort };
   checkSettings(options);
 
   const timeoutMs = (positiveNumber("timeout", values.timeout) ?? 120) * 1000;
   const parsed: ParsedCli = {
     options,
     once: values.once ?? false,
+    serve,
     scenario: values.scenario ?? repoPath("scenarios", "aci-helloworld.yaml"),
     expectFailed: list(values["expect-failed"]),
     expectPending: list(values["expect-pending"]),
@@ -296,6 +332,12 @@ export function describePlannedBackends(options: LocalStackOptions, env: CliIo["
     lines.push(
       `ignoring ${ignored.map((n) => `$${n}`).join(", ")} from the shell (pass --kubeconfig, --azure or --storage to use a real backend)`,
     );
+  if (options.kubelet) {
+    const { address, port } = options.kubelet;
+    lines.push(
+      `kubelet endpoint: https://${address}:${port === 0 ? "<any free port>" : port} (node InternalIP ${address})`,
+    );
+  }
   return lines;
 }
 
@@ -398,6 +440,7 @@ export async function main(io: CliIo): Promise<number> {
   for (const line of stack.backends.describe) out(`  ${line}`);
   out("");
 
+  const kubeletUrl = stack.kubelet?.url;
   let exitCode: number;
   try {
     const result = await runScenario({
@@ -411,6 +454,9 @@ export async function main(io: CliIo): Promise<number> {
       deleteTimeoutMs: cli.timeoutMs,
       interrupted,
       ...(cli.fast ? { refreshMs: 200 } : {}),
+      ...(cli.serve && kubeletUrl
+        ? { onNodeReady: (node: string) => display.line(`ready: node ${node} kubelet ${kubeletUrl}`) }
+        : {}),
     });
     exitCode = result.exitCode;
     if (exitCode === EXIT_OK) out(`OK: ${result.summary}`);

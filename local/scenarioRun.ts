@@ -53,6 +53,8 @@ export interface RunScenarioOptions {
   refreshMs?: number;
   /** Resolves on Ctrl+C. */
   interrupted: Promise<void>;
+  /** Called once, when the virtual node is Ready and untainted (`--serve` prints its `ready:` line). */
+  onNodeReady?: (node: string) => void;
   /** Pod name suffixes (tests pass a seeded one). */
   random?: () => number;
 }
@@ -117,6 +119,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     if (interrupted) return { exitCode: 130, summary: "interrupted" };
     await pause(200);
   }
+  options.onNodeReady?.(stack.node.name);
   const nodes = fake ? [node] : (await core.listNode()).items;
   display.line("");
   display.line("$ kubectl get nodes -o wide");

@@ -19,6 +19,7 @@ import { loadWatcherConfig, POD_EVENTS_CONNECTION } from "../lib/config.js";
 import { jsonLineLogger, type Logger } from "../lib/log.js";
 import { POD_EVENTS_POISON_QUEUE, POD_EVENTS_QUEUE } from "../lib/queue/message.js";
 import { TAG_CLUSTER, TAG_NODE } from "../lib/translate/names.js";
+import { kubeConfigConnection } from "../lib/kube/http/connection.js";
 import { describeQueue } from "../lib/queue/watcherSender.js";
 import { buildWatcher } from "../lib/watcher/build.js";
 import type { Watcher } from "../lib/watcher/watcher.js";
@@ -39,6 +40,7 @@ import {
   type LocalHost,
   type WorkerSetupModule,
 } from "./host.js";
+import { startLocalKubelet, type LocalKubelet } from "./kubelet.js";
 import { groupViewFromRest, groupViewFromSdk, type GroupView } from "./tables.js";
 
 /** The article's virtual node (`az aks install-connector` in westus): name, taint and region. */
@@ -49,6 +51,8 @@ export const ARTICLE_NODE = {
 } as const;
 
 export const LOCAL_RESOURCE_GROUP = "aci-bridge-local";
+/** With the API fake, this user may scrape the kubelet endpoint's metrics (token `kube-fake-token-<user>`). */
+export const METRICS_SERVER_USER = "system:serviceaccount:kube-system:metrics-server";
 export const LOCAL_CLUSTER_NAME = "local";
 /** A delegated subnet id for the simulator: groups get private 10.240.x.y addresses (VNet mode, docs/architecture.md#identities). */
 export const LOCAL_SUBNET_ID =
@@ -84,6 +88,11 @@ export interface LocalStackOptions {
   simulator?: AciSimulatorOptions;
   /** Kubernetes API fake options (e.g. `nodeLifecycleDelayMs`). */
   kubeFake?: KubeFakeOptions;
+  /**
+   * The virtual node's kubelet endpoint (local/kubelet.ts), in this process: HTTPS on `address:port` (port 0:
+   * any free port); the Node is registered with that InternalIP and kubelet port. Default: none.
+   */
+  kubelet?: { address: string; port: number; csrTimeoutMs?: number };
   /** Resource group used in the simulator. Default `aci-bridge-local`. */
   resourceGroup?: string;
 
@@ -134,6 +143,8 @@ export interface LocalStack {
   kube?: KubeFake;
   /** Present when Azurite is used. */
   azurite?: RunningAzurite;
+  /** Present with the `kubelet` option: where the kubelet endpoint listens. */
+  kubelet?: LocalKubelet;
   /** Present with `latency` or `queueProxy` (and Azurite): the proxy everyone reaches the queue through. */
   queueProxy?: QueueProxy;
   /** The local Functions host: `stats`, `idle()`, `runTimerNow("reconcile")`. */
@@ -376,11 +387,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       progress("starting the Kubernetes API fake…");
       kube = await startKubeFake({
         nodeLifecycleDelayMs: 1000,
+        // An approver for the kubelet endpoint's serving CSR, as clusters with kubelet-csr-approver have.
+        ...(options.kubelet ? { csrAutoApproveMs: 100 } : {}),
         ...(options.latency ? { latency: options.latency } : {}),
         ...options.kubeFake,
       });
       const k = kube;
       cleanups.push(() => k.close());
+      // The RBAC a metrics-server install brings (ClusterRole system:metrics-server: get nodes/metrics,
+      // nodes/stats), so its ServiceAccount's token can scrape the kubelet endpoint (docs/kubelet-api.md).
+      kube.reviews.allow({
+        users: [METRICS_SERVER_USER],
+        verbs: ["get"],
+        resources: ["nodes/metrics", "nodes/stats"],
+      });
       kubeconfigYaml = kube.kubeconfigYaml({ user: "kubectl" });
       // The Functions use node credentials (docs/architecture.md#identities); the fake names users in its call log.
       bridgeKubeconfig = { inline: kube.kubeconfigYaml({ user: `system:node:${node.name}` }) };
@@ -389,6 +409,53 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       describe.push(
         `Kubernetes: API fake ${kube.url} (no controllers or scheduler: the scenario expands workloads and binds pods)`,
       );
+    }
+
+    // ---- the kubelet endpoint (before the settings: the Node carries its address and port) ----
+    let kubelet: LocalKubelet | undefined;
+    if (options.kubelet) {
+      const { address, port } = options.kubelet;
+      progress(`starting the kubelet endpoint on ${address}:${port === 0 ? "(any free port)" : port}…`);
+      const cluster = watcherKc.getCurrentCluster();
+      const fallbackClientCa = cluster?.caData
+        ? Buffer.from(cluster.caData, "base64").toString("utf8")
+        : cluster?.caFile && existsSync(cluster.caFile)
+          ? readFileSync(cluster.caFile, "utf8")
+          : undefined;
+      try {
+        kubelet = await startLocalKubelet({
+          address,
+          port,
+          nodeName: node.name,
+          clusterName,
+          kube: kubeConfigConnection(watcherKc),
+          ...(fallbackClientCa ? { fallbackClientCa } : {}),
+          aci: aci
+            ? { subscriptionId, resourceGroup, armEndpoint: aci.endpoint, armInsecure: true }
+            : { subscriptionId, resourceGroup, armInsecure: false },
+          ...(aci ? { metricsEndpoint: aci.endpoint } : {}),
+          csrTimeoutMs: options.kubelet.csrTimeoutMs ?? (kube ? 10_000 : 30_000),
+          progress,
+          logger: jsonLineLogger((line) => {
+            watcherLogs.push(line);
+            options.watcherLog?.(line);
+          }),
+        });
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES") {
+          throw new StackStartError(
+            code === "EADDRINUSE"
+              ? `port ${port} is in use on ${address} (kubelet endpoint): stop what listens there, or pass --kubelet-port`
+              : `cannot listen on ${address}:${port} (${code}, kubelet endpoint): --node-address must be an address of this machine`,
+          );
+        }
+        throw error;
+      }
+      const k = kubelet;
+      cleanups.push(() => k.close());
+      progress(`  kubelet endpoint listening on ${kubelet.url} (certificate: ${kubelet.certificate()})`);
+      describe.push(`kubelet: ${kubelet.url} (node ${node.name}, InternalIP ${address})`);
     }
 
     // ---- bridge app settings → process.env (what functions/runtime.ts reads on first invocation) ----
@@ -411,6 +478,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(bridgeKubeconfig.inline
         ? { KUBECONFIG_CONTENT: bridgeKubeconfig.inline }
         : { KUBECONFIG: bridgeKubeconfig.path ?? "" }),
+      // The heartbeat (lib/reconcile/node.ts) writes these as InternalIP and daemonEndpoints.kubeletEndpoint.Port.
+      ...(kubelet ? { ACI_NODE_IP: kubelet.address, ACI_NODE_KUBELET_PORT: String(kubelet.port) } : {}),
       ...options.settings,
     };
     if (!aci) delete process.env.ARM_ENDPOINT;
@@ -510,6 +579,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const stack: LocalStack = {
       ...(aci ? { aci } : {}),
       ...(kube ? { kube } : {}),
+      ...(kubelet ? { kubelet } : {}),
       ...(azurite ? { azurite } : {}),
       ...(queueProxy ? { queueProxy } : {}),
       host,

@@ -24,17 +24,25 @@ async function main(): Promise<void> {
   const kube = await loadKubeConnection(config.kubeconfigPath);
   const watcher = buildWatcher(config, { kube, logger });
   const http = await startHttpServer(config.httpPort, watcher);
-  // The virtual node's kubelet API (logs, exec, attach): off until the chart mounts its certificate.
-  const kubelet = config.kubelet
-    ? await (
-        await import("../lib/kubelet/start.js")
-      ).startKubeletEndpoint(config.kubelet, config.nodeNames, kube, logger)
-    : undefined;
   logger.info("watcher.http.listening", {
     port: http.port,
     queue: describeQueue(config.queueName, config.queue),
   });
   watcher.start();
+  // The virtual node's kubelet API (logs, exec, attach, stats), when enabled. Started after the watcher: in
+  // `csr` mode it may wait for someone to approve its certificate, and pod events must flow meanwhile.
+  const kubeletStop = new AbortController();
+  const kubelet = config.kubelet
+    ? import("../lib/kubelet/start.js")
+        .then((m) =>
+          m.startKubeletEndpoint(config.kubelet!, config.nodeNames, kube, logger, kubeletStop.signal),
+        )
+        .catch((error: unknown) => {
+          if (kubeletStop.signal.aborted) return undefined;
+          logger.error("watcher.crashed", { error: `kubelet endpoint: ${ensureError(error).message}` });
+          process.exit(1);
+        })
+    : undefined;
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -43,7 +51,10 @@ async function main(): Promise<void> {
     logger.info("watcher.signal", { signal });
     void watcher
       .shutdown()
-      .then(() => Promise.all([http.close(), kubelet?.close()]))
+      .then(() => {
+        kubeletStop.abort();
+        return Promise.all([http.close(), kubelet?.then((k) => k?.close())]);
+      })
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -9,6 +9,49 @@ export const KUBELET_EVENTS = {
       "The kubelet endpoint (logs, exec, attach, stats) is serving HTTPS; `clientCa` says whether client certificates are accepted.",
     action: "nothing",
   },
+  "kubelet.clientca.unavailable": {
+    level: "warn",
+    fields: ["error"],
+    meaning:
+      "No client CA: KUBELET_CLIENT_CA_FILE is unset and the ConfigMap kube-system/extension-apiserver-authentication (key client-ca-file) could not be read. Bearer tokens still work; the API server's client certificate (kubectl logs/exec/attach) is refused with 401.",
+    action:
+      "Grant `get` on that ConfigMap (docs/kubelet-api.md#rbac) or mount the CA and set KUBELET_CLIENT_CA_FILE.",
+  },
+  "kubelet.cert.pending": {
+    level: "info",
+    fields: ["node", "csr"],
+    meaning:
+      "A kubernetes.io/kubelet-serving CertificateSigningRequest was created for the endpoint's serving certificate and waits for approval (WATCHER_KUBELET_TLS_MODE=csr, and at each rotation).",
+    action: "Approve it (`kubectl certificate approve <csr>`) unless an approver controller does.",
+  },
+  "kubelet.cert.issued": {
+    level: "info",
+    fields: ["node", "csr", "notAfter"],
+    meaning: "The kubelet-serving CSR was signed; the endpoint serves that certificate.",
+    action: "nothing",
+  },
+  "kubelet.cert.refused": {
+    level: "warn",
+    fields: ["node", "csr", "reason", "error"],
+    meaning:
+      "The kubelet-serving CSR was denied, failed or deleted (`reason`), or the CSR API call failed (`error`); a new CSR is made after a minute.",
+    action:
+      "Read `error`; check the watcher's create/get on certificatesigningrequests and the approver's policy (docs/kubelet-api.md#serving-certificate).",
+  },
+  "kubelet.cert.rotated": {
+    level: "info",
+    fields: ["node", "source", "csr", "notAfter", "previousNotAfter"],
+    meaning:
+      "The serving certificate was replaced (80 % of its validity had passed, or an approved CSR replaced a self-signed fallback); new connections get it, without a restart.",
+    action: "nothing",
+  },
+  "kubelet.cert.rotate.failed": {
+    level: "warn",
+    fields: ["node", "error", "notAfter"],
+    meaning:
+      "Getting the next serving certificate failed; the current one keeps serving until `notAfter` and the rotation is retried.",
+    action: "Read `error`; approve the pending CSR or fix the CSR permissions before `notAfter`.",
+  },
   "kubelet.request.denied": {
     level: "warn",
     fields: ["method", "path", "status"],

@@ -21,12 +21,14 @@ import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { ensureError, NotFoundError, ThrottledError } from "../errors.js";
+import { ensureError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { containerGroupName } from "../translate/names.js";
 import type { ContainerInfo, GroupInfo, KubeletAciApi } from "./aci.js";
 import type { KubeletAuth } from "./auth.js";
 import { isLogOptionsError, parseLogOptions } from "./logOptions.js";
+import { abortableSleep, HttpError, portForwardError, rawReply, toHttpError } from "./reply.js";
+import { route } from "./routes.js";
 import {
   ByteLimiter,
   DEFAULT_FOLLOW_TIMING,
@@ -38,6 +40,10 @@ import {
   sinceOf,
   type FollowTiming,
 } from "./logs.js";
+
+// Moved out of this file, still exported from it (exec.ts and the tests import them from here).
+export { abortableSleep, HttpError, rawReply, toHttpError } from "./reply.js";
+export { route } from "./routes.js";
 
 export interface TlsMaterial {
   /** PEM serving certificate (chain) and key. */
@@ -88,76 +94,9 @@ export interface PodTarget {
 export interface RunningKubelet {
   port: number;
   server: Server;
+  /** Serves new TLS material (a rotated certificate) to new connections, without a restart. */
+  setTls(tls: TlsMaterial): void;
   close(): Promise<void>;
-}
-
-/** A reply the kubelet would give: status and a plain-text body. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done);
-  });
-}
-
-type Route =
-  | { kind: "healthz" }
-  | { kind: "containerLogs"; namespace: string; pod: string; container: string }
-  | { kind: "exec" | "attach"; namespace: string; pod: string; uid?: string; container: string }
-  | { kind: "portForward" }
-  | { kind: "statsSummary" }
-  | { kind: "metricsResource" }
-  | { kind: "notFound" }
-  | { kind: "methodNotAllowed"; allow: string };
-
-/** Path → route (segments are percent-decoded; empty segments are missing parameters). */
-export function route(method: string, path: string): Route {
-  const seg = path.split("/").slice(1).map(decodeURIComponent);
-  const [head, ...rest] = seg;
-  const getOnly = (r: Route): Route =>
-    method === "GET" || method === "HEAD" ? r : { kind: "methodNotAllowed", allow: "GET" };
-  switch (head) {
-    case "healthz":
-      return rest.length === 0 ? getOnly({ kind: "healthz" }) : { kind: "notFound" };
-    case "containerLogs":
-      if (rest.length !== 3) return { kind: "notFound" };
-      return getOnly({ kind: "containerLogs", namespace: rest[0]!, pod: rest[1]!, container: rest[2]! });
-    case "exec":
-    case "attach": {
-      if (method !== "GET" && method !== "POST") return { kind: "methodNotAllowed", allow: "GET, POST" };
-      if (rest.length === 3) return { kind: head, namespace: rest[0]!, pod: rest[1]!, container: rest[2]! };
-      if (rest.length === 4)
-        return { kind: head, namespace: rest[0]!, pod: rest[1]!, uid: rest[2]!, container: rest[3]! };
-      return { kind: "notFound" };
-    }
-    case "portForward":
-      return rest.length === 2 || rest.length === 3 ? { kind: "portForward" } : { kind: "notFound" };
-    case "stats":
-      return rest.length === 1 && rest[0] === "summary"
-        ? getOnly({ kind: "statsSummary" })
-        : { kind: "notFound" };
-    case "metrics":
-      return rest.length === 1 && rest[0] === "resource"
-        ? getOnly({ kind: "metricsResource" })
-        : { kind: "notFound" };
-    default:
-      return { kind: "notFound" };
-  }
 }
 
 export class KubeletHandler {
@@ -383,59 +322,22 @@ export class KubeletHandler {
   }
 }
 
-function portForwardError(): HttpError {
-  return new HttpError(
-    501,
-    "port-forward is not supported for pods on the virtual node: Azure Container Instances has no port-forwarding API; expose the port through a Service or the container group's IP instead",
-  );
-}
-
-export function toHttpError(error: unknown): HttpError {
-  if (error instanceof HttpError) return error;
-  if (error instanceof NotFoundError) return new HttpError(404, "pod does not exist");
-  if (error instanceof ThrottledError) {
-    const seconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000));
-    return new HttpError(429, "Azure Resource Manager is throttling this node; retry later", {
-      "retry-after": String(seconds),
-    });
-  }
-  return new HttpError(500, `error talking to Azure Container Instances: ${ensureError(error).message}`);
-}
-
-/** Answers an upgrade request that will not be upgraded (plain HTTP/1.1 on the raw socket). */
-export function rawReply(socket: Duplex, e: HttpError): void {
-  const body = Buffer.from(e.message, "utf8");
-  const reason: Record<number, string> = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    502: "Bad Gateway",
-  };
-  const headers = Object.entries({ ...e.headers })
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join("");
-  socket.end(
-    `HTTP/1.1 ${e.status} ${reason[e.status] ?? "Error"}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${headers}connection: close\r\n\r\n${body.toString("utf8")}`,
-  );
-}
-
 export async function startKubeletServer(
   opts: { port: number; host?: string; tls: TlsMaterial },
   deps: KubeletServerDeps,
 ): Promise<RunningKubelet> {
   const handler = new KubeletHandler(deps);
+  const context = (tls: TlsMaterial) => ({
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.clientCa ? { ca: tls.clientCa } : {}),
+    minVersion: "TLSv1.2" as const,
+  });
   const server = createServer({
-    cert: opts.tls.cert,
-    key: opts.tls.key,
-    ...(opts.tls.clientCa ? { ca: opts.tls.clientCa } : {}),
+    ...context(opts.tls),
     // Ask for a certificate but let the request through without one: a bearer token may authenticate it.
     requestCert: true,
     rejectUnauthorized: false,
-    minVersion: "TLSv1.2",
   });
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     handler.request(req, res).catch((error: unknown) => {
@@ -456,6 +358,7 @@ export async function startKubeletServer(
   return {
     port: (server.address() as AddressInfo).port,
     server,
+    setTls: (tls) => server.setSecureContext(context(tls)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -20,6 +20,8 @@ import { type KubeResource, resourceDef } from "./resources";
 import { type CallRecord, type FaultRule, KubeHttp } from "./server";
 import { type KubeletClientOptions, NodeProxy } from "./nodeProxy";
 import { FakeReviews } from "./reviews";
+import { FakeCa } from "./ca";
+import { FakeCsrController } from "./certificates";
 import { type DeleteOptions, KubeStore, type PatchType } from "./store";
 
 export { KubeStatusError } from "./errors";
@@ -30,6 +32,7 @@ export type { DeleteOptions, PatchType } from "./store";
 export type { AccessRule, FakeReviews, FakeUser } from "./reviews";
 export type { KubeletClientOptions } from "./nodeProxy";
 export { canonicalQuantity } from "./quantity";
+export type { FakeCa, IssuedPair } from "./ca";
 
 export interface KubeFakeOptions {
   /** Per-request latency by operation class (sim/latency.ts, e.g. `REALISTIC_LATENCY`). Default: none. */
@@ -58,6 +61,11 @@ export interface KubeFakeOptions {
    * answer 501. `ca` verifies the kubelet's serving certificate; without it, it is not verified.
    */
   kubeletClient?: KubeletClientOptions;
+  /**
+   * Approve `kubernetes.io/kubelet-serving` CSRs this many ms after they are created (an approver
+   * controller); default false: they wait for `approveCsr` or a PUT to `…/approval`, as in kubeadm clusters.
+   */
+  csrAutoApproveMs?: number | false;
 }
 
 export interface KubeFake {
@@ -107,6 +115,14 @@ export interface KubeFake {
   calls: CallRecord[];
   /** TokenReview / SubjectAccessReview tables (sim/kube/reviews.ts). */
   reviews: FakeReviews;
+  /**
+   * The fake's cluster CA (sim/kube/ca.ts): published as `client-ca-file` in
+   * `kube-system/extension-apiserver-authentication`, signs approved CSRs, issues client certificates.
+   */
+  ca: FakeCa;
+  /** `kubectl certificate approve|deny <name>`; the fake's signer then issues (or not) asynchronously. */
+  approveCsr(name: string): void;
+  denyCsr(name: string): void;
   close(): Promise<void>;
 }
 
@@ -120,8 +136,22 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     nodeLifecycleDelayMs: options.nodeLifecycleDelayMs ?? 0,
   });
   const reviews = new FakeReviews();
+  const ca = await FakeCa.create("kube-fake-ca", now());
+  const certificates = new FakeCsrController({
+    ca,
+    store,
+    now,
+    autoApproveKubeletServingMs: options.csrAutoApproveMs ?? false,
+  });
+  certificates.start();
+  // What kube-apiserver publishes for kubelets and aggregated API servers to verify its client certificate.
+  store.create(resourceDef("configmaps"), "kube-system", {
+    metadata: { name: "extension-apiserver-authentication", namespace: "kube-system" },
+    data: { "client-ca-file": ca.certPem },
+  });
   const http = new KubeHttp(store, {
     reviews,
+    certificates,
     ...(options.latency ? { latency: options.latency } : {}),
     watchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
@@ -257,7 +287,11 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     compactHistory: () => store.compactHistory(),
     calls: http.calls,
     reviews,
+    ca,
+    approveCsr: (name) => void certificates.setApproval(name, "Approved"),
+    denyCsr: (name) => void certificates.setApproval(name, "Denied", "KubectlDeny"),
     async close() {
+      certificates.close();
       http.cutWatches();
       store.close();
       server.closeAllConnections();

@@ -13,7 +13,8 @@ export type KubeResource =
   | "leases"
   | "namespaces"
   | "serviceaccounts"
-  | "events.k8s.io/events";
+  | "events.k8s.io/events"
+  | "certificatesigningrequests";
 
 export interface ResourceDef {
   /** Store key (unique): `plural` for core and coordination, `events.k8s.io/events` for the new Events API. */
@@ -184,6 +185,19 @@ export const RESOURCES: ResourceDef[] = [
       reportingController: (o) => str(o.reportingController),
       type: (o) => str(o.type),
     },
+  },
+  {
+    key: "certificatesigningrequests",
+    plural: "certificatesigningrequests",
+    group: "certificates.k8s.io",
+    version: "v1",
+    kind: "CertificateSigningRequest",
+    namespaced: false,
+    statusSubresource: true,
+    returnDeletedObject: false,
+    shortNames: ["csr"],
+    verbs: VERBS,
+    fields: { "spec.signerName": (o) => str(o.spec?.signerName) },
   },
 ];
 

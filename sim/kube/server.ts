@@ -21,6 +21,7 @@ import {
 } from "./resources";
 import { kubeletLocation, type NodeProxy, type ProxiedSub } from "./nodeProxy";
 import type { FakeReviews } from "./reviews";
+import type { FakeCsrController } from "./certificates";
 import type { DeleteOptions, KubeStore, PatchType, WatchEventType } from "./store";
 
 export interface FaultRule {
@@ -58,6 +59,8 @@ export interface ServerOptions {
   reviews?: FakeReviews;
   /** pods/log, pods/exec, pods/attach to the pod's kubelet (nodeProxy.ts); 501 without it. */
   nodeProxy?: NodeProxy;
+  /** CertificateSigningRequest approval and signing (certificates.ts). */
+  certificates?: FakeCsrController;
 }
 
 const REASONS: Record<number, string> = {
@@ -347,6 +350,11 @@ export class KubeHttp {
       }
       return this.bindFromBody(req, res, ns!, name, b);
     }
+    if (def.key === "certificatesigningrequests" && sub === "approval" && this.opts.certificates) {
+      if (method === "GET") return this.send(req, res, 200, this.store.get(def, ns, name));
+      if (method === "PUT")
+        return this.send(req, res, 200, this.opts.certificates.putApproval(name, parseJson(body)));
+    }
     if (def.key === "serviceaccounts" && sub === "token" && method === "POST") {
       return this.send(req, res, 201, this.tokenRequest(ns!, name, parseJson(body)));
     }
@@ -610,6 +618,15 @@ export class KubeHttp {
             namespaced: true,
             kind: "Binding",
             verbs: ["create"],
+          });
+        }
+        if (d.key === "certificatesigningrequests") {
+          resources.push({
+            name: "certificatesigningrequests/approval",
+            singularName: "",
+            namespaced: false,
+            kind: "CertificateSigningRequest",
+            verbs: ["get", "patch", "update"],
           });
         }
         if (d.key === "serviceaccounts") {

@@ -25,8 +25,7 @@ describe("kubelet endpoint settings", () => {
   it("parses the settings with defaults when enabled", () => {
     expect(loadWatcherConfig(enabled).kubelet).toEqual({
       port: 10250,
-      tlsCertFile: "/tls/tls.crt",
-      tlsKeyFile: "/tls/tls.key",
+      tls: { mode: "files", certFile: "/tls/tls.crt", keyFile: "/tls/tls.key" },
       clientCaFile: "/ca/ca.crt",
       clusterName: "default",
       authzNodeName: "vn-a",
@@ -43,8 +42,32 @@ describe("kubelet endpoint settings", () => {
     [{ KUBELET_PORT: "70000" }, /KUBELET_PORT must be a TCP port/],
     [{ KUBELET_LOGS_POLL_SECONDS: "20" }, /KUBELET_LOGS_POLL_SECONDS must be > 0 and ≤/],
     [{ ARM_INSECURE: "true" }, /ARM_INSECURE=true needs ARM_ENDPOINT/],
+    [{ WATCHER_KUBELET_TLS_MODE: "auto" }, /WATCHER_KUBELET_TLS_MODE must be "files" or "csr"/],
+    [{ WATCHER_KUBELET_TLS_MODE: "csr" }, /KUBELET_NODE_ADDRESS must be set/],
+    [
+      { WATCHER_KUBELET_TLS_MODE: "csr", KUBELET_NODE_ADDRESS: "vn.example" },
+      /KUBELET_NODE_ADDRESS must be an IP/,
+    ],
   ])("refuses %j", (over, message) => {
     expect(() => loadKubeletEndpointConfig({ ...enabled, ...over }, ["vn-a"])).toThrow(message);
+  });
+});
+
+describe("WATCHER_KUBELET_TLS_MODE=csr", () => {
+  it("needs no certificate files, takes the node address as IP SAN and the node name as DNS SAN", () => {
+    const env: Record<string, string> = {
+      ...enabled,
+      WATCHER_KUBELET_TLS_MODE: "csr",
+      KUBELET_NODE_ADDRESS: "10.240.0.250",
+      KUBELET_NODE_NAME: "vn-b",
+    };
+    delete env.KUBELET_TLS_CERT_FILE;
+    delete env.KUBELET_TLS_KEY_FILE;
+    expect(loadKubeletEndpointConfig(env, ["vn-a", "vn-b"])?.tls).toEqual({
+      mode: "csr",
+      nodeAddress: "10.240.0.250",
+      dnsNames: ["vn-b"],
+    });
   });
 });
 
