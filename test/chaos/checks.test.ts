@@ -101,7 +101,7 @@ describe("failedChecks", () => {
     podsWithoutStatusChainAfterOutage: 0,
     convergedWithinS: 12,
     convergenceLimitS: 40,
-    leaseRenewGapLimitS: 13.3,
+    leaseRenewGapLimitS: 20,
     putsPerPodLifecycleLimit: 1,
   };
   it("passes only when everything is zero and every bound holds", () => {
@@ -110,7 +110,7 @@ describe("failedChecks", () => {
     expect(failedChecks({ ...ok, convergedWithinS: 41 })).toEqual(["convergedWithinS=41>40"]);
     expect(failedChecks({ ...ok, convergedWithinS: null })).toEqual(["convergedWithinS=never"]);
     expect(failedChecks({ ...ok, maxPutsPerPodLifecycle: 2 })).toEqual(["maxPutsPerPodLifecycle=2>1"]);
-    expect(failedChecks({ ...ok, maxLeaseRenewGapS: 20 })).toEqual(["maxLeaseRenewGapS=20>13.3"]);
+    expect(failedChecks({ ...ok, maxLeaseRenewGapS: 20 })).toEqual(["maxLeaseRenewGapS=20>=20"]);
     expect(failedChecks({ ...ok, maxLeaseRenewGapS: null })).toEqual(["maxLeaseRenewGapS=never renewed"]);
     expect(failedChecks({ ...ok, podsWithoutStatusChainAfterOutage: 3 })).toEqual([
       "podsWithoutStatusChainAfterOutage=3",
@@ -156,7 +156,7 @@ describe("computeChecks: every check counts a fault planted in a recorded outcom
     ],
     firstSettledAt: { u1: T0 + 5_000, u2: T0 + 90_000, u3: T0 + 6_000 },
     convergedWithinS: 10,
-    limits: { convergenceS: 40, leaseRenewGapS: 13.3, putsPerPodLifecycle: 1 },
+    limits: { convergenceS: 40, leaseRenewGapS: 20, putsPerPodLifecycle: 1 },
   });
 
   it("a clean outcome passes every check", () => {
@@ -225,7 +225,7 @@ describe("computeChecks: every check counts a fault planted in a recorded outcom
         (o.leaseRenewals = o.leaseRenewals
           .filter((t) => t !== T0 + 75_000 && t !== T0 + 80_000)
           .concat(T0 + 95_000)),
-      "maxLeaseRenewGapS=25>13.3",
+      "maxLeaseRenewGapS=25>=20",
     ],
     ["no heartbeat at all", (o) => (o.leaseRenewals = []), "maxLeaseRenewGapS=never renewed"],
     [
