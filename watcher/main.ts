@@ -9,7 +9,9 @@ import { ensureError } from "../lib/errors.js";
 import { jsonLineLogger } from "../lib/log.js";
 import { startHttpServer } from "../lib/watcher/http.js";
 import { loadKubeConnection } from "../lib/kube/http/connection.js";
+import { kubeNamespaceUid } from "../lib/kube/http/namespaces.js";
 import { kubePodApi } from "../lib/kube/http/pods.js";
+import { deriveClusterIdentity } from "../lib/reconcile/identity.js";
 import { kubeLeaseStore } from "../lib/kube/lease.js";
 import { describeQueue, watcherQueueSender } from "../lib/queue/watcherSender.js";
 import { Watcher } from "../lib/watcher/watcher.js";
@@ -24,6 +26,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const kube = await loadKubeConnection(config.kubeconfigPath);
+  // The kubelet endpoint serves only groups tagged with the cluster identity the Functions derive; an API
+  // server that cannot answer now fails the start (the pod restarts), a 403 leaves `default`.
+  const kubeletConfig = config.kubelet && {
+    ...config.kubelet,
+    ...(await deriveClusterIdentity(config.kubelet, { getNamespaceUid: kubeNamespaceUid(kube) })),
+  };
   const watcher = new Watcher({
     config,
     podApi: kubePodApi(kube),
@@ -33,10 +41,10 @@ async function main(): Promise<void> {
   });
   const http = await startHttpServer(config.httpPort, watcher);
   // The virtual node's kubelet API (logs, exec, attach): off until the chart mounts its certificate.
-  const kubelet = config.kubelet
+  const kubelet = kubeletConfig
     ? await (
         await import("../lib/kubelet/start.js")
-      ).startKubeletEndpoint(config.kubelet, config.nodeNames, kube, logger)
+      ).startKubeletEndpoint(kubeletConfig, config.nodeNames, kube, logger)
     : undefined;
   logger.info("watcher.http.listening", {
     port: http.port,
