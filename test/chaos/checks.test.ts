@@ -247,6 +247,20 @@ describe("computeChecks: every check counts a fault planted in a recorded outcom
     expect(failedChecks(computeChecks(outcome).checks)).toEqual([expected]);
   });
 
+  it("after an outage: a pod the workload deleted before the deadline is not judged; one pending then is, even if deleted later", () => {
+    // u2 is deleted (terminating or gone) before the deadline, never having run: nothing left to restore.
+    const o = clean();
+    delete o.firstSettledAt.u2;
+    o.outageRecovery[0]!.liveAtDeadline = ["u1"];
+    expect(failedChecks(computeChecks(o).checks)).toEqual([]);
+    // u2 still pending at the deadline and deleted only afterwards: its status was not restored in time.
+    const late = clean();
+    delete late.firstSettledAt.u2;
+    late.pods = late.pods.filter((p) => p.uid !== "u2");
+    late.groups = late.groups.filter((g) => g.tags[TAG_UID] !== "u2");
+    expect(failedChecks(computeChecks(late).checks)).toEqual(["podsWithoutStatusChainAfterOutage=1"]);
+  });
+
   it("a pod whose name a foreign group holds is neither lost nor wrongly failed, but must be finalized", () => {
     const o = clean();
     o.failedPods["chaos/collide"] = "phase Failed reason=NameTaken";
