@@ -139,7 +139,7 @@ export interface ChaosChecks {
   convergedWithinS: number | null;
   /** The bound: two repair periods. */
   convergenceLimitS: number;
-  /** The bound on the Lease gap: leaseDurationSeconds (40) in the run's time scale. */
+  /** The bound on the Lease gap (exclusive): 20 s, the bridge's `node.heartbeat.late` threshold. */
   leaseRenewGapLimitS: number;
   /** One create per pod: 1. */
   putsPerPodLifecycleLimit: number;
@@ -164,8 +164,8 @@ export function failedChecks(c: ChaosChecks): string[] {
     failed.push(`maxPutsPerPodLifecycle=${c.maxPutsPerPodLifecycle}>${c.putsPerPodLifecycleLimit}`);
   }
   if (c.maxLeaseRenewGapS === null) failed.push("maxLeaseRenewGapS=never renewed");
-  else if (c.maxLeaseRenewGapS > c.leaseRenewGapLimitS) {
-    failed.push(`maxLeaseRenewGapS=${c.maxLeaseRenewGapS}>${c.leaseRenewGapLimitS}`);
+  else if (c.maxLeaseRenewGapS >= c.leaseRenewGapLimitS) {
+    failed.push(`maxLeaseRenewGapS=${c.maxLeaseRenewGapS}>=${c.leaseRenewGapLimitS}`);
   }
   if (c.convergedWithinS === null) failed.push("convergedWithinS=never");
   else if (c.convergedWithinS > c.convergenceLimitS) {
@@ -267,7 +267,7 @@ export function longestLeaseGapS(renewals: number[], outages: OutageWindow[]): n
   return longestLeaseGap(renewals, outages)?.seconds ?? null;
 }
 
-function longestLeaseGap(
+export function longestLeaseGap(
   renewals: number[],
   outages: OutageWindow[],
 ): { seconds: number; from: number; to: number } | undefined {

@@ -253,15 +253,21 @@ export function chaosTimerHandler(
   rng: Rng,
   rates: FaultRates,
   onError: (error: unknown) => void,
+  /** Told of every run (skipped or not); the function it returns is told how the run ended. */
+  onRun: (skipped: boolean) => (error?: unknown) => void = () => () => undefined,
 ): TimerHandler {
   return async (timer, context) => {
     if (sw.active && rng.chance(rates.timerSkip)) {
       sw.counters.timerRunsSkipped++;
+      onRun(true);
       return;
     }
+    const ended = onRun(false);
     try {
       await inner(timer, context);
+      ended();
     } catch (error) {
+      ended(error);
       onError(error);
       throw error;
     }

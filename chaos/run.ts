@@ -8,6 +8,7 @@ import { QueueServiceClient } from "@azure/storage-queue";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { loadWatcherConfig, POD_EVENTS_CONNECTION } from "../lib/config.js";
 import { jsonLineLogger } from "../lib/log.js";
+import { LEASE_LATE_SECONDS as LEASE_LATE_SECONDS_BRIDGE } from "../lib/reconcile/node.js";
 import { POD_EVENTS_POISON_QUEUE, POD_EVENTS_QUEUE } from "../lib/queue/message.js";
 import {
   containerGroupName,
@@ -29,6 +30,7 @@ import {
   computeChecks,
   failedChecks,
   isConverged,
+  longestLeaseGap,
   type Assessment,
   type ChaosChecks,
   type CheckDetails,
@@ -51,6 +53,7 @@ import type { Rng } from "./prng.js";
 import type { FromInstance, InstanceSetupOptions, KillPhase, ToInstance } from "./instanceSetup.js";
 import { errorText, safeStringify, SecretScanner, type Leak } from "./secrets.js";
 import { CHAOS_NAMESPACE, pickShape, planPod, type PodShape } from "./workload.js";
+import { leaseGapTrace, RunTrace } from "./trace.js";
 
 export interface ChaosProfile {
   mode: "full" | "quick";
@@ -139,8 +142,12 @@ export const CHAOS_SIM_TIMING = {
   pullFailureGiveUpMs: 5_000,
 };
 
-/** The node Lease's `leaseDurationSeconds` (production). */
-const LEASE_DURATION_SECONDS = 40;
+/**
+ * The Lease bound: a renewal more than 20 s after the previous one is a bug at any pod count (the bridge's
+ * own `node.heartbeat.late`). Not scaled: the Lease's clocks (the heartbeat loop's 10 s, renewTime, the API
+ * fake's node lifecycle) run in real time in this run; only the timer's schedule is compressed.
+ */
+const LEASE_LATE_SECONDS = LEASE_LATE_SECONDS_BRIDGE;
 
 /** Production repair period / the run's: how much faster bridge time runs than real ARM time. */
 export const ARM_BUDGET_SCALE = 3;
@@ -300,6 +307,8 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
   const { profile, rng, progress } = opts;
   const rates = opts.rates ?? DEFAULT_RATES;
   const started = Date.now();
+  const trace = new RunTrace(started);
+  trace.start();
   const sw = new ChaosSwitch();
   const scanner = new SecretScanner();
   scanner.addMarker("service-account token", SA_TOKEN_MARKER);
@@ -329,6 +338,11 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     if (line.category !== "Function") return;
     const event = /^([a-z][\w.]*) \{/.exec(line.message)?.[1];
     if (!event) return;
+    if (line.functionName === "reconcile" && /^(node|repair|arm)\./.test(event)) {
+      trace.note(`reconcile ${line.message.slice(0, 300)}`);
+    }
+    const pod = /"pod":"([^"]+)"/.exec(line.message)?.[1];
+    if (pod) trace.podEvent(pod, `${line.instance ?? "p"} ${line.message.slice(0, 160)}`);
     bridgeEvents.set(event, (bridgeEvents.get(event) ?? 0) + 1);
     if (event === "pod.failed") {
       const fields = JSON.parse(line.message.slice(event.length + 1)) as { pod?: string; reason?: string };
@@ -346,6 +360,8 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     onInstanceMessage,
     latency,
     queueProxy: true,
+    // The queue is a service of its own in production: its work must not slow this process's timer and fakes.
+    azuriteProcess: true,
     simulator: {
       seed: opts.seed,
       timing: CHAOS_SIM_TIMING,
@@ -406,6 +422,10 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       rng.fork("timer"),
       rates,
       (error) => scanner.scan("error", "reconcile", errorText(error)),
+      (skipped) => {
+        const run = trace.timerStarted(skipped);
+        return (error) => trace.timerEnded(run, error);
+      },
     );
 
     // ---- the watcher: ours, with a chaos queue between it and Azurite, restartable ----
@@ -604,6 +624,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       async () => {
         if (!sw.active) return;
         const kind = chaosRng.pick(["graceful", "crash", "overlap"] as const);
+        trace.note(`watcher restart (${kind})`);
         restartKinds[kind]++;
         sw.counters.watcherRestarts++;
         await watchers.restart(kind);
@@ -616,9 +637,11 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     let nextKill: KillPhase = "create";
     onKillRequest = (index, killPhase) => {
       kills[killPhase]++;
+      trace.note(`instance ${index} killed mid-${killPhase}`);
       stack.host.kill(index);
       sw.later(chaosRng.int(1_000, 3_000), async () => {
         await stack.host.restart(index);
+        trace.note(`instance ${index} restarted`);
         kills.restarts++;
         stack.host.sendToInstances({ active: sw.active } satisfies ToInstance, index);
         killPending = false;
@@ -650,6 +673,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         .pods.filter((p) => !p.terminating)
         .map((p) => p.uid);
     const recoveryLimitMs = 2 * profile.repairIntervalSeconds * 1000;
+    const phasesAtDeadline = new Map<string, string>();
     let recoveryClosed = false;
     const outageDone = (async () => {
       await sleep(profile.outage.atSeconds * 1000);
@@ -659,6 +683,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       kube.cutWatches();
       const removeArm = aci.faults.add({ effect: { kind: "status", status: 503 } });
       queueProxy.unavailable = true;
+      trace.note("outage starts");
       progress(
         `  outage: API server ${o.kubeApiSeconds} s, ARM 503 ${o.armSeconds} s, queue refused ${o.queueSeconds} s`,
       );
@@ -671,6 +696,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         const due = startMs + e.s * 1000;
         if (due > Date.now()) await sleep(due - Date.now());
         e.end();
+        trace.note(`outage ends: ${e.kind}`);
         outages.push({ kind: e.kind, startMs, endMs: Date.now() });
       }
       const endMs = Date.now();
@@ -681,14 +707,46 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         liveAtDeadline: [] as string[],
       };
       outageRecovery.push(record);
+      const depth = (label: string) =>
+        void podEventsQueue
+          .getProperties()
+          .then((q) =>
+            trace.note(`${label}: pod-events holds ~${q.approximateMessagesCount ?? "?"} messages`),
+          )
+          .catch(() => undefined);
+      depth("outage over");
       progress("  outage over");
       await sleep(recoveryLimitMs);
-      if (!recoveryClosed) record.liveAtDeadline = liveUids();
+      depth("outage recovery deadline");
+      if (!recoveryClosed) {
+        record.liveAtDeadline = liveUids();
+        for (const p of kube.list<V1Pod>("pods", CHAOS_NAMESPACE)) {
+          const waiting = p.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting?.reason;
+          const group = aci.getGroup(
+            stack.resourceGroup,
+            containerGroupName(CHAOS_NAMESPACE, p.metadata?.name ?? ""),
+          );
+          const props = group?.properties as Json | undefined;
+          const tags = group?.tags as Record<string, string> | undefined;
+          const groupText = group
+            ? `${String(props?.provisioningState)}, ${tags?.[TAG_UID] === p.metadata?.uid ? "this uid" : "another uid"}`
+            : "none";
+          phasesAtDeadline.set(
+            p.metadata?.uid ?? "",
+            `${p.status?.phase ?? "no phase"}${waiting ? ` ${waiting}` : ""}, group ${groupText}`,
+          );
+        }
+      }
       recoveryClosed = true;
     })();
 
     const workRng = rng.fork("workload");
     const alive = new Map<string, LivePod>();
+    /** uid → what the workload did with the pod (real epoch ms), to diagnose the outage check. */
+    const podHistory = new Map<
+      string,
+      { name: string; createdAt: number; deletedAt?: number; how?: string }
+    >();
     const deletions = { graceful: 0, graceZero: 0, force: 0, replaced: 0 };
     const shapes: Record<string, number> = {};
     let created = 0;
@@ -711,6 +769,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       for (const s of planned.secrets) kube.createSecret(s);
       const pod = kube.createPod(planned.pod, { nodeName: stack.node.name });
       alive.set(name, { name, uid: pod.metadata?.uid ?? "", shape });
+      podHistory.set(pod.metadata?.uid ?? "", { name, createdAt: Date.now() });
       shapes[shape] = (shapes[shape] ?? 0) + 1;
       created++;
     };
@@ -718,8 +777,13 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       const names = [...alive.keys()];
       if (names.length === 0) return;
       const name = workRng.pick(names);
+      const history = podHistory.get(alive.get(name)?.uid ?? "");
       alive.delete(name);
       const r = workRng.next();
+      if (history) {
+        history.deletedAt = Date.now();
+        history.how = r < 0.1 ? "grace 0" : r < 0.7 ? "graceful" : "force";
+      }
       try {
         if (r < 0.1) {
           kube.delete("pods", CHAOS_NAMESPACE, name, { gracePeriodSeconds: 0 });
@@ -794,6 +858,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     stack.host.sendToInstances({ active: false } satisfies ToInstance);
     for (const remove of [...armRemovers, ...kubeRemovers]) remove();
     const faultsOffAt = Date.now();
+    trace.note("faults off");
     const chaosS = seconds(faultsOffAt - chaosStarted);
     phase = "converging";
     waveLabel = "";
@@ -883,7 +948,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       convergedWithinS,
       limits: {
         convergenceS: limitS,
-        leaseRenewGapS: Math.round((LEASE_DURATION_SECONDS / profile.timeScale) * 10) / 10,
+        leaseRenewGapS: LEASE_LATE_SECONDS,
         putsPerPodLifecycle: 1,
       },
     });
@@ -1019,13 +1084,40 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         withoutStatusChainAfterOutage: details.withoutStatusChainAfterOutage.slice(0, 50).map((uid) => {
           const p = kube.list<V1Pod>("pods", CHAOS_NAMESPACE).find((x) => x.metadata?.uid === uid);
           const waiting = p?.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting?.reason;
+          const h = podHistory.get(uid);
+          const at = (ms: number | undefined) => (ms === undefined ? "-" : `${seconds(ms - started)} s`);
+          const story =
+            `; created ${at(h?.createdAt)}, deleted ${h?.deletedAt ? `${at(h.deletedAt)} (${h.how})` : "-"}` +
+            `, settled ${at(firstSettledAt[uid])}, at deadline: ${phasesAtDeadline.get(uid) ?? "?"}`;
+          const timeline = trace
+            .podTimeline(`${CHAOS_NAMESPACE}/${h?.name ?? p?.metadata?.name ?? ""}`)
+            .map((e) => `${seconds(e.at - started)} ${e.what}`)
+            .join(" | ");
           return p
-            ? `${uid} ${p.metadata?.name} ${p.status?.phase ?? "?"}${p.status?.reason ? ` ${p.status.reason}` : ""}${waiting ? ` ${waiting}` : ""}`
-            : `${uid} (gone)`;
+            ? `${uid} ${p.metadata?.name} ${p.status?.phase ?? "?"}${p.status?.reason ? ` ${p.status.reason}` : ""}${waiting ? ` ${waiting}` : ""}${story} :: ${timeline}`
+            : `${uid} ${h?.name ?? ""} (gone)${story} :: ${timeline}`;
         }),
         leaks: scanner.leaks.slice(0, 20),
       },
       observations: {
+        longestLeaseGap: (() => {
+          const g = longestLeaseGap(leaseRenewals, outages);
+          if (!g) return null;
+          return leaseGapTrace(
+            trace,
+            { fromMs: g.from, toMs: g.to, seconds: g.seconds },
+            kube.calls.filter((c) => leasePath.test(c.path)),
+          );
+        })(),
+        runNotes: trace.entries
+          .filter((e) => !e.what.startsWith("reconcile "))
+          .map((e) => `${seconds(e.at - started)} ${e.what}`),
+        outageWindowsS: outages.map(
+          (o) => `${o.kind} ${seconds(o.startMs - started)}–${seconds(o.endMs - started)}`,
+        ),
+        eventLoopStallsOver1s: trace.stalls
+          .filter((x) => x.ms > 1_000)
+          .map((x) => `${seconds(x.at - started)} s: ${x.ms} ms`),
         nodeNotReadyTransitions: nodeNotReady,
         poisonQueueMessages: poisoned.length,
         poisonQueueSample: poisoned.slice(0, 5),
@@ -1048,6 +1140,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       },
     };
   } finally {
+    trace.stop();
     sw.active = false;
     sw.cancelLater();
     await stack.stop();

@@ -99,11 +99,15 @@ export interface QueueConnectionConfig {
 export interface BridgeConfig {
   /**
    * The cluster identity in every container group's ownership tag: `ACI_CLUSTER_ID` (the kube-system
-   * namespace uid, unique per cluster) when set, else `ACI_BRIDGE_CLUSTER_NAME`, else `default`.
+   * namespace uid, unique per cluster) when set, else `ACI_BRIDGE_CLUSTER_NAME`, else the kube-system uid
+   * the Functions read at run time (lib/reconcile/identity.ts; `default` until then, or when unreadable).
    */
   clusterName: string;
-  /** Where `clusterName` came from; with `default`, repair never deletes orphans (anyone's defaults match). */
-  clusterIdentity: "ACI_CLUSTER_ID" | "ACI_BRIDGE_CLUSTER_NAME" | "default";
+  /**
+   * Where `clusterName` came from. `derive`: not set, to be read from kube-system; `kube-system`: read;
+   * `default` (unreadable, or `ACI_BRIDGE_CLUSTER_NAME=default` pinned): repair never deletes orphans.
+   */
+  clusterIdentity: "ACI_CLUSTER_ID" | "ACI_BRIDGE_CLUSTER_NAME" | "kube-system" | "derive" | "default";
   nodes: VirtualNodeConfig[];
   node: NodeShape;
   aci: AciConfig;
@@ -141,7 +145,13 @@ export function loadBridgeConfig(env: Env): Readonly<BridgeConfig> {
   }
   const config: BridgeConfig = {
     clusterName: clusterId ?? namedCluster ?? "default",
-    clusterIdentity: clusterId ? "ACI_CLUSTER_ID" : explicitName ? "ACI_BRIDGE_CLUSTER_NAME" : "default",
+    clusterIdentity: clusterId
+      ? "ACI_CLUSTER_ID"
+      : explicitName
+        ? "ACI_BRIDGE_CLUSTER_NAME"
+        : namedCluster === undefined
+          ? "derive"
+          : "default",
     nodes,
     node: {
       os: r.oneOf("ACI_NODE_OS", ["Linux", "Windows"] as const, "Linux"),
@@ -375,8 +385,10 @@ export interface KubeletEndpointConfig {
   tls: KubeletTlsSettings;
   /** The cluster's client CA bundle; unset: read from `kube-system/extension-apiserver-authentication`. */
   clientCaFile?: string;
-  /** The cluster name in the container groups' tags (`ACI_BRIDGE_CLUSTER_NAME`, same as the Functions). */
+  /** The cluster identity in the container groups' tags, as the Functions have it (`BridgeConfig`). */
   clusterName: string;
+  /** `derive`: neither setting given, the watcher reads the kube-system uid at start (watcher/main.ts). */
+  clusterIdentity: "ACI_CLUSTER_ID" | "ACI_BRIDGE_CLUSTER_NAME" | "kube-system" | "derive" | "default";
   /** Node name in SubjectAccessReviews (the first of `ACI_NODE_NAMES` unless `KUBELET_NODE_NAME`). */
   authzNodeName: string;
   aci: Pick<
@@ -407,6 +419,15 @@ function port(r: Reader, name: string, fallback: number): number {
     throw new ConfigError(`${name} must be a TCP port (1–65535), got "${value}"`);
   }
   return value;
+}
+
+function kubeletIdentity(
+  clusterId: string | undefined,
+  name: string | undefined,
+): Pick<KubeletEndpointConfig, "clusterName" | "clusterIdentity"> {
+  if (clusterId) return { clusterName: clusterId, clusterIdentity: "ACI_CLUSTER_ID" };
+  if (name === undefined) return { clusterName: "default", clusterIdentity: "derive" };
+  return { clusterName: name, clusterIdentity: name === "default" ? "default" : "ACI_BRIDGE_CLUSTER_NAME" };
 }
 
 export function loadKubeletEndpointConfig(
@@ -446,7 +467,8 @@ export function loadKubeletEndpointConfig(
     port: port(r, "KUBELET_PORT", 10250),
     tls,
     ...(clientCaFile ? { clientCaFile } : {}),
-    clusterName: r.string("ACI_BRIDGE_CLUSTER_NAME", "default"),
+    // The same identity as the Functions' tags (lib/reconcile/identity.ts).
+    ...kubeletIdentity(r.optional("ACI_CLUSTER_ID"), r.optional("ACI_BRIDGE_CLUSTER_NAME")),
     authzNodeName,
     aci: {
       subscriptionId: r.required("AZURE_SUBSCRIPTION_ID"),

@@ -29,7 +29,7 @@ import {
   type AciSimulatorOptions,
   type AciSimulatorTiming,
 } from "../sim/aci/index.js";
-import { startAzurite, type RunningAzurite } from "../sim/azurite.js";
+import { startAzurite, startAzuriteProcess, type RunningAzurite } from "../sim/azurite.js";
 import type { LatencyProfile } from "../sim/latency.js";
 import { startQueueProxy, type QueueProxy } from "../sim/queueProxy.js";
 import { startKubeFake, type KubeFake, type KubeFakeOptions } from "../sim/kube/index.js";
@@ -81,6 +81,12 @@ export interface LocalStackOptions {
   azure?: { subscriptionId: string; resourceGroup: string };
   /** A real storage account's connection string instead of Azurite. */
   storageConnectionString?: string;
+  /**
+   * Azurite in a child process instead of this one (`startAzuriteProcess`): the queue then shares no event
+   * loop with the timer and the fakes, as a Storage account shares no CPU with the Functions host. Needs the
+   * compiled dist/. Default false.
+   */
+  azuriteProcess?: boolean;
 
   /** Fixed ports (default 0: any free port). */
   ports?: { azurite?: number; aci?: number };
@@ -267,7 +273,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     } else {
       progress("starting Azurite (queue)…");
       try {
-        azurite = await startAzurite(options.ports?.azurite ?? 0);
+        azurite = await (options.azuriteProcess ? startAzuriteProcess : startAzurite)(
+          options.ports?.azurite ?? 0,
+        );
       } catch (error) {
         if (isAddressInUse(error)) {
           throw new StackStartError(
@@ -280,7 +288,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanups.push(() => a.close());
       queueConnectionString = azurite.connectionString;
       progress(`  Azurite listening on 127.0.0.1:${azurite.port}`);
-      describe.push(`queue: Azurite ${azurite.queueEndpoint} (in memory)`);
+      describe.push(
+        `queue: Azurite ${azurite.queueEndpoint} (in memory${options.azuriteProcess ? ", own process" : ""})`,
+      );
       if (options.latency || options.queueProxy) {
         queueProxy = await startQueueProxy({
           targetPort: azurite.port,

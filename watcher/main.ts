@@ -9,7 +9,9 @@ import { ensureError } from "../lib/errors.js";
 import { jsonLineLogger } from "../lib/log.js";
 import { startHttpServer } from "../lib/watcher/http.js";
 import { loadKubeConnection } from "../lib/kube/http/connection.js";
+import { kubeNamespaceUid } from "../lib/kube/http/namespaces.js";
 import { describeQueue } from "../lib/queue/watcherSender.js";
+import { deriveClusterIdentity } from "../lib/reconcile/identity.js";
 import { buildWatcher } from "../lib/watcher/build.js";
 
 async function main(): Promise<void> {
@@ -22,6 +24,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const kube = await loadKubeConnection(config.kubeconfigPath);
+  // The kubelet endpoint serves only groups tagged with the cluster identity the Functions derive; an API
+  // server that cannot answer now fails the start (the pod restarts), a 403 leaves `default`.
+  const kubeletConfig = config.kubelet && {
+    ...config.kubelet,
+    ...(await deriveClusterIdentity(config.kubelet, { getNamespaceUid: kubeNamespaceUid(kube) })),
+  };
   const watcher = buildWatcher(config, { kube, logger });
   const http = await startHttpServer(config.httpPort, watcher);
   logger.info("watcher.http.listening", {
@@ -32,10 +40,10 @@ async function main(): Promise<void> {
   // The virtual node's kubelet API (logs, exec, attach, stats), when enabled. Started after the watcher: in
   // `csr` mode it may wait for someone to approve its certificate, and pod events must flow meanwhile.
   const kubeletStop = new AbortController();
-  const kubelet = config.kubelet
+  const kubelet = kubeletConfig
     ? import("../lib/kubelet/start.js")
         .then((m) =>
-          m.startKubeletEndpoint(config.kubelet!, config.nodeNames, kube, logger, kubeletStop.signal),
+          m.startKubeletEndpoint(kubeletConfig, config.nodeNames, kube, logger, kubeletStop.signal),
         )
         .catch((error: unknown) => {
           if (kubeletStop.signal.aborted) return undefined;

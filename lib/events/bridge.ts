@@ -233,10 +233,10 @@ export const BRIDGE_EVENTS = {
     action: "Nothing; it costs one ARM read per non-final pod, spread over a few minutes.",
   },
   "repair.orphans.refused": {
-    level: "warn",
+    level: "error",
     fields: ["reason", "cluster", "kubeSystemUid", "hint"],
     meaning:
-      "Repair did not delete orphan container groups: the cluster identity in the ownership tags is the built-in default (another default install sharing the resource group would look like us), or ACI_CLUSTER_ID does not match this cluster's kube-system namespace uid.",
+      "Repair did not delete orphan container groups: no cluster identity could be established (ACI_CLUSTER_ID and ACI_BRIDGE_CLUSTER_NAME unset and the kube-system namespace not readable with these credentials, or ACI_BRIDGE_CLUSTER_NAME pinned to `default`: another default install sharing the resource group would look like us), or ACI_CLUSTER_ID does not match this cluster's kube-system namespace uid.",
     action:
       "Set ACI_CLUSTER_ID to `kubectl get namespace kube-system -o jsonpath='{.metadata.uid}'` (docs/deploy.md#cluster-identity); on an existing install drain the virtual node first.",
   },

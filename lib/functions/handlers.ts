@@ -8,8 +8,9 @@ import { AciBridgeError, ConfigError, InvalidMessageError, isTransient } from ".
 import { invocationLogger, type Logger } from "../log.js";
 import { parsePodEventMessage, podKey } from "../queue/message.js";
 import { reconcilePod } from "../reconcile/pod.js";
+import { identityAdopter } from "../reconcile/identity.js";
 import { runTick } from "../reconcile/tick.js";
-import type { BridgeRuntime } from "../runtime.js";
+import { nodeSettings, type BridgeRuntime } from "../runtime.js";
 
 export type RuntimeProvider = () => BridgeRuntime;
 
@@ -36,6 +37,8 @@ export function createPodEventsHandler(getRuntime: RuntimeProvider) {
     const runtime = runtimeOrLog(getRuntime, log);
     const podLog: Logger = invocationLogger(context, { reason: parsed.reason });
     try {
+      // The tags a create writes and the ownership checks need the cluster identity (read once per process).
+      await withIdentity(runtime);
       const pod = parsed;
       await runtime.podLocks.run(podKey(pod.ns, pod.name), () => reconcilePod(pod, runtime, podLog));
     } catch (error) {
@@ -82,6 +85,8 @@ export function retryBackoffSeconds(attempt: number): number {
 export function createReconcileHandler(getRuntime: RuntimeProvider) {
   return async function reconcile(_timer: Timer, context: InvocationContext): Promise<void> {
     const runtime = runtimeOrLog(getRuntime, invocationLogger(context));
+    // Not derivable yet (the API server is down): the heartbeat must not wait for it; repair waits (tick.ts).
+    await withIdentity(runtime).catch(() => undefined);
     await runTick(
       {
         kube: runtime.kube,
@@ -94,6 +99,23 @@ export function createReconcileHandler(getRuntime: RuntimeProvider) {
       runtime.tickState,
     );
   };
+}
+
+const adopters = new WeakMap<BridgeRuntime, () => Promise<unknown>>();
+
+/**
+ * Derives the cluster identity once per runtime when no setting gave one (lib/reconcile/identity.ts) and
+ * rebuilds the per-node settings whose tags carry it. A transient failure throws (the message is retried).
+ */
+async function withIdentity(runtime: BridgeRuntime): Promise<void> {
+  let adopt = adopters.get(runtime);
+  if (!adopt) {
+    adopt = identityAdopter(runtime, runtime.kube, (config) => {
+      runtime.nodes = nodeSettings(config);
+    });
+    adopters.set(runtime, adopt);
+  }
+  await adopt();
 }
 
 /** A bad app setting fails every invocation with `config.invalid` naming it (alertable), not a stack trace. */

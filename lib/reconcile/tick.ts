@@ -159,8 +159,10 @@ export async function runTick(deps: TickDeps, state: TickState): Promise<TickRep
     now - state.lastRepairAt >= repairEveryMs ||
     state.repairCursor !== undefined ||
     state.restoreChains !== undefined;
-  // Repair lists pods (Kubernetes) and groups (ARM): pointless while either is down.
-  if (arm.ok && kubeOk && due) {
+  // Repair lists pods (Kubernetes) and groups (ARM): pointless while either is down, and it never starts
+  // before the cluster identity is known (lib/reconcile/identity.ts): with the placeholder tag every pod
+  // would look group-less.
+  if (arm.ok && kubeOk && due && deps.config.clusterIdentity !== "derive") {
     state.lastRepairAt = now;
     try {
       const deleteOrphans = await orphanDeletionAllowed(deps, state);
@@ -272,11 +274,14 @@ class HeartbeatLoop {
 }
 
 /**
- * Orphan deletion needs an identity no other install shares (docs/architecture.md#ownership): never with the built-in
- * default cluster name, and never when ACI_CLUSTER_ID contradicts the cluster the kubeconfig reaches.
- * The kube-system uid is read once per instance; node credentials may not read namespaces (null then).
+ * Orphan deletion needs an identity no other install shares (docs/architecture.md#ownership, docs/adr/0301):
+ * never without one (`default`: not set, and the kube-system uid unreadable, or pinned to `default`), and
+ * never when ACI_CLUSTER_ID contradicts the cluster the kubeconfig reaches. The kube-system uid is read once
+ * per instance; node credentials may not read namespaces (null then). Refusing is an error: it needs the
+ * operator, and orphans accumulate until then.
  */
 async function orphanDeletionAllowed(deps: TickDeps, state: TickState): Promise<boolean> {
+  if (deps.config.clusterIdentity === "kube-system") return true; // the uid itself, read by identity.ts
   if (state.kubeSystemUid === undefined && deps.kube.getNamespaceUid) {
     try {
       state.kubeSystemUid = (await deps.kube.getNamespaceUid("kube-system")) ?? null;
@@ -288,8 +293,9 @@ async function orphanDeletionAllowed(deps: TickDeps, state: TickState): Promise<
   const uid = state.kubeSystemUid ?? undefined;
   let reason: string | undefined;
   let hint = "set ACI_CLUSTER_ID to the kube-system namespace uid (docs/deploy.md#cluster-identity)";
-  if (deps.config.clusterIdentity === "default") reason = "default-identity";
-  else if (deps.config.clusterIdentity === "ACI_CLUSTER_ID" && uid && uid !== deps.config.clusterName) {
+  if (deps.config.clusterIdentity === "default" || deps.config.clusterIdentity === "derive") {
+    reason = "default-identity";
+  } else if (deps.config.clusterIdentity === "ACI_CLUSTER_ID" && uid && uid !== deps.config.clusterName) {
     reason = "identity-mismatch";
     hint =
       "ACI_CLUSTER_ID is not this cluster's kube-system uid: check KUBECONFIG_CONTENT and ACI_CLUSTER_ID";
@@ -297,7 +303,7 @@ async function orphanDeletionAllowed(deps: TickDeps, state: TickState): Promise<
   if (!reason) return true;
   if (!state.orphansRefusedLogged) {
     state.orphansRefusedLogged = true;
-    deps.log.warn("repair.orphans.refused", {
+    deps.log.error("repair.orphans.refused", {
       reason,
       cluster: deps.config.clusterName,
       ...(uid ? { kubeSystemUid: uid } : {}),

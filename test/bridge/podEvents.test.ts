@@ -20,6 +20,28 @@ afterEach(async () => {
 const running = (pod: V1Pod | undefined) => pod?.status?.phase === "Running";
 const puts = () => h.aci.countCalls({ operation: "containerGroups.createOrUpdate" });
 
+describe("the cluster identity in the tags", () => {
+  it("without ACI_CLUSTER_ID or a cluster name, a create tags the kube-system uid (read once per process)", async () => {
+    h = await startBridgeHarness({ aci: { throttling: false }, env: { ACI_BRIDGE_CLUSTER_NAME: "" } });
+    const uid = h.kube.get<{ metadata: { uid: string } }>("namespaces", undefined, "kube-system")!.metadata
+      .uid;
+    for (const name of ["web-a", "web-b"]) await h.deliver(added(h.createBoundPod(simplePod(name))));
+    for (const name of ["web-a", "web-b"]) {
+      const tags = (h.group("default", name) as { tags: Record<string, string> }).tags;
+      expect(tags["aci-bridge.cluster"]).toBe(uid);
+    }
+    expect(h.kube.calls.filter((c) => c.path.endsWith("/namespaces/kube-system"))).toHaveLength(1);
+  });
+
+  it("while it cannot be read (API server 5xx), the message is retried instead of tagging a guess", async () => {
+    h = await startBridgeHarness({ aci: { throttling: false }, env: { ACI_BRIDGE_CLUSTER_NAME: "" } });
+    h.kube.faults.add({ method: "GET", path: /\/namespaces\/kube-system$/, status: 503, times: 1 });
+    await h.deliver(added(h.createBoundPod(simplePod("web"))));
+    expect(puts()).toBe(0);
+    expect(h.events("message.retry.deferred")).toHaveLength(1);
+  });
+});
+
 describe("a pod bound to the virtual node", () => {
   beforeEach(async () => {
     h = await startBridgeHarness({ aci: { throttling: false } });

@@ -436,20 +436,76 @@ describe("orphan deletion and the cluster identity", () => {
     expect(h.events("repair.orphans.refused")).toEqual([]);
   });
 
-  it("refuses to delete orphans with the built-in default identity, and says how to fix it", async () => {
+  const kubeSystemUid = () =>
+    h.kube.get<{ metadata: { uid: string } }>("namespaces", undefined, "kube-system")!.metadata.uid;
+
+  it("without a setting, derives the identity from the kube-system uid: its tags, its orphans only", async () => {
     await restart({ env: { ACI_BRIDGE_CLUSTER_NAME: "" } });
-    expect(h.runtime.config).toMatchObject({ clusterName: "default", clusterIdentity: "default" });
+    expect(h.runtime.config.clusterIdentity).toBe("derive");
+    const uid = kubeSystemUid();
+    expect(uid).toMatch(/^[0-9a-f-]{36}$/);
+    const ours = seedOrphan(uid);
+    // What another default install (or this one before the upgrade) tagged: not provably ours, never deleted.
+    const legacy = containerGroupName("default", "ghost-legacy");
+    h.aci.seedGroup(RESOURCE_GROUP, legacy, {
+      location: "westeurope",
+      tags: ownerTags("ghost-legacy", "uid-of-another-install", "default"),
+      properties: {
+        osType: "Linux",
+        containers: [
+          { name: "app", properties: { image: "nginx", resources: { requests: { cpu: 1, memoryInGB: 1 } } } },
+        ],
+      },
+    });
+    await h.tick();
+    await h.runUntil(() => !h.aci.getGroup(RESOURCE_GROUP, ours));
+    expect(h.runtime.config).toMatchObject({ clusterName: uid, clusterIdentity: "kube-system" });
+    // New groups carry it: the per-node settings the translation tags from were rebuilt.
+    expect([...h.runtime.nodes.values()].map((n) => n.clusterName)).toEqual([uid]);
+    expect(h.aci.getGroup(RESOURCE_GROUP, legacy)).toBeDefined();
+    expect(h.events("repair.orphans.refused")).toEqual([]);
+    // Read once per process, not per run.
+    const reads = () => h.kube.calls.filter((c) => c.path.endsWith("/namespaces/kube-system")).length;
+    const before = reads();
+    await h.tick();
+    expect(reads()).toBe(before);
+  });
+
+  it("with no identity (kube-system not readable, as with node credentials) repair deletes nothing, as an error", async () => {
+    await restart({ env: { ACI_BRIDGE_CLUSTER_NAME: "" } });
+    h.kube.faults.add({ method: "GET", path: /\/namespaces\/kube-system$/, status: 403 });
     const name = seedOrphan("default");
-    const uid = h.kube.get<{ metadata: { uid: string } }>("namespaces", undefined, "kube-system")?.metadata
-      .uid;
     await h.tick();
     await h.tick();
+    expect(h.runtime.config).toMatchObject({ clusterName: "default", clusterIdentity: "default" });
     expect(h.aci.getGroup(RESOURCE_GROUP, name)).toBeDefined();
     const refused = h.events("repair.orphans.refused");
     expect(refused).toHaveLength(1); // once per instance, not every repair
+    expect(refused[0]).toMatchObject({ level: "error" });
     expect(refused[0]!.fields).toMatchObject({ reason: "default-identity", cluster: "default" });
-    if (uid) expect(refused[0]!.fields.hint).toBe(`set ACI_CLUSTER_ID=${uid}`);
     expect(h.events("repair.completed")[0]?.fields.orphansRefused).toBe(1);
+  });
+
+  it("while the API server cannot say (5xx) nothing is cached: the identity is derived once it answers", async () => {
+    await restart({ env: { ACI_BRIDGE_CLUSTER_NAME: "" } });
+    h.kube.faults.add({ method: "GET", path: /\/namespaces\/kube-system$/, status: 503, times: 1 });
+    await h.tick();
+    expect(h.runtime.config.clusterIdentity).toBe("derive");
+    expect(h.events("repair.completed")).toEqual([]); // repair waits for the identity
+    await h.tick();
+    expect(h.runtime.config).toMatchObject({ clusterName: kubeSystemUid(), clusterIdentity: "kube-system" });
+  });
+
+  it("ACI_BRIDGE_CLUSTER_NAME=default pins the old default tags: nothing derived, no orphan deleted", async () => {
+    await restart({ env: { ACI_BRIDGE_CLUSTER_NAME: "default" } });
+    const name = seedOrphan("default");
+    await h.tick();
+    await h.tick();
+    expect(h.runtime.config).toMatchObject({ clusterName: "default", clusterIdentity: "default" });
+    expect(h.aci.getGroup(RESOURCE_GROUP, name)).toBeDefined();
+    const refused = h.events("repair.orphans.refused");
+    expect(refused[0]!.fields).toMatchObject({ reason: "default-identity" });
+    expect(refused[0]!.fields.hint).toBe(`set ACI_CLUSTER_ID=${kubeSystemUid()}`);
   });
 
   it("ACI_CLUSTER_ID is the ownership identity; one that is not this cluster's kube-system uid deletes nothing", async () => {

@@ -101,7 +101,7 @@ describe("failedChecks", () => {
     podsWithoutStatusChainAfterOutage: 0,
     convergedWithinS: 12,
     convergenceLimitS: 40,
-    leaseRenewGapLimitS: 13.3,
+    leaseRenewGapLimitS: 20,
     putsPerPodLifecycleLimit: 1,
   };
   it("passes only when everything is zero and every bound holds", () => {
@@ -110,7 +110,7 @@ describe("failedChecks", () => {
     expect(failedChecks({ ...ok, convergedWithinS: 41 })).toEqual(["convergedWithinS=41>40"]);
     expect(failedChecks({ ...ok, convergedWithinS: null })).toEqual(["convergedWithinS=never"]);
     expect(failedChecks({ ...ok, maxPutsPerPodLifecycle: 2 })).toEqual(["maxPutsPerPodLifecycle=2>1"]);
-    expect(failedChecks({ ...ok, maxLeaseRenewGapS: 20 })).toEqual(["maxLeaseRenewGapS=20>13.3"]);
+    expect(failedChecks({ ...ok, maxLeaseRenewGapS: 20 })).toEqual(["maxLeaseRenewGapS=20>=20"]);
     expect(failedChecks({ ...ok, maxLeaseRenewGapS: null })).toEqual(["maxLeaseRenewGapS=never renewed"]);
     expect(failedChecks({ ...ok, podsWithoutStatusChainAfterOutage: 3 })).toEqual([
       "podsWithoutStatusChainAfterOutage=3",
@@ -156,7 +156,7 @@ describe("computeChecks: every check counts a fault planted in a recorded outcom
     ],
     firstSettledAt: { u1: T0 + 5_000, u2: T0 + 90_000, u3: T0 + 6_000 },
     convergedWithinS: 10,
-    limits: { convergenceS: 40, leaseRenewGapS: 13.3, putsPerPodLifecycle: 1 },
+    limits: { convergenceS: 40, leaseRenewGapS: 20, putsPerPodLifecycle: 1 },
   });
 
   it("a clean outcome passes every check", () => {
@@ -225,7 +225,7 @@ describe("computeChecks: every check counts a fault planted in a recorded outcom
         (o.leaseRenewals = o.leaseRenewals
           .filter((t) => t !== T0 + 75_000 && t !== T0 + 80_000)
           .concat(T0 + 95_000)),
-      "maxLeaseRenewGapS=25>13.3",
+      "maxLeaseRenewGapS=25>=20",
     ],
     ["no heartbeat at all", (o) => (o.leaseRenewals = []), "maxLeaseRenewGapS=never renewed"],
     [
@@ -245,6 +245,20 @@ describe("computeChecks: every check counts a fault planted in a recorded outcom
     const outcome = clean();
     plant(outcome);
     expect(failedChecks(computeChecks(outcome).checks)).toEqual([expected]);
+  });
+
+  it("after an outage: a pod the workload deleted before the deadline is not judged; one pending then is, even if deleted later", () => {
+    // u2 is deleted (terminating or gone) before the deadline, never having run: nothing left to restore.
+    const o = clean();
+    delete o.firstSettledAt.u2;
+    o.outageRecovery[0]!.liveAtDeadline = ["u1"];
+    expect(failedChecks(computeChecks(o).checks)).toEqual([]);
+    // u2 still pending at the deadline and deleted only afterwards: its status was not restored in time.
+    const late = clean();
+    delete late.firstSettledAt.u2;
+    late.pods = late.pods.filter((p) => p.uid !== "u2");
+    late.groups = late.groups.filter((g) => g.tags[TAG_UID] !== "u2");
+    expect(failedChecks(computeChecks(late).checks)).toEqual(["podsWithoutStatusChainAfterOutage=1"]);
   });
 
   it("a pod whose name a foreign group holds is neither lost nor wrongly failed, but must be finalized", () => {

@@ -28,12 +28,28 @@ describe("kubelet endpoint settings", () => {
       tls: { mode: "files", certFile: "/tls/tls.crt", keyFile: "/tls/tls.key" },
       clientCaFile: "/ca/ca.crt",
       clusterName: "default",
+      clusterIdentity: "derive",
       authzNodeName: "vn-a",
       aci: { subscriptionId: "sub", resourceGroup: "rg", armInsecure: false },
       logsPollSeconds: 2,
       logsIdlePollSeconds: 10,
       statsRefreshSeconds: 60,
     });
+  });
+
+  it("checks ownership with the Functions' identity: ACI_CLUSTER_ID first, then the name, else derived", () => {
+    const uid = "6f1c2a4e-0d7b-4f0e-9a51-3c2b8e7d9f10";
+    const with_ = (over: Record<string, string>) =>
+      loadKubeletEndpointConfig({ ...enabled, ...over }, ["vn-a"]);
+    expect(with_({ ACI_CLUSTER_ID: uid, ACI_BRIDGE_CLUSTER_NAME: "my-aks" })).toMatchObject({
+      clusterName: uid,
+      clusterIdentity: "ACI_CLUSTER_ID",
+    });
+    expect(with_({ ACI_BRIDGE_CLUSTER_NAME: "my-aks" })).toMatchObject({
+      clusterName: "my-aks",
+      clusterIdentity: "ACI_BRIDGE_CLUSTER_NAME",
+    });
+    expect(with_({ ACI_BRIDGE_CLUSTER_NAME: "default" })?.clusterIdentity).toBe("default");
   });
 
   it.each([

@@ -37,8 +37,9 @@ describe("loadBridgeConfig", () => {
     expect(() => loadBridgeConfig(env)).toThrow(message);
   });
 
-  it("takes the ownership identity from ACI_CLUSTER_ID, else ACI_BRIDGE_CLUSTER_NAME, and knows the default", () => {
-    expect(loadBridgeConfig(base)).toMatchObject({ clusterName: "default", clusterIdentity: "default" });
+  it("takes the ownership identity from ACI_CLUSTER_ID, else ACI_BRIDGE_CLUSTER_NAME, else derives it", () => {
+    // Derived from the kube-system uid at run time (lib/reconcile/identity.ts); `default` until then.
+    expect(loadBridgeConfig(base)).toMatchObject({ clusterName: "default", clusterIdentity: "derive" });
     expect(loadBridgeConfig({ ...base, ACI_BRIDGE_CLUSTER_NAME: "default" }).clusterIdentity).toBe("default");
     expect(loadBridgeConfig({ ...base, ACI_BRIDGE_CLUSTER_NAME: "my-aks" })).toMatchObject({
       clusterName: "my-aks",
