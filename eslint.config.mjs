@@ -41,17 +41,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: [
-                "sim",
-                "local",
-                "bench",
-                "chaos",
-                "scenarios",
-                "functions",
-                "watcher",
-                "cli",
-                "test",
-              ].map((dir) => `${up}${dir}/**`),
+              group: ["testground", "functions", "watcher", "cli", "test"].map((dir) => `${up}${dir}/**`),
               message: "lib/ is the product: it never imports the test ground or the entry points.",
             },
           ],
@@ -68,9 +58,7 @@ export default tseslint.config(
           patterns: [
             {
               group: [
-                ...["sim", "local", "bench", "chaos", "scenarios", "functions", "watcher", "cli", "test"].map(
-                  (dir) => `../../${dir}/**`,
-                ),
+                ...["testground", "functions", "watcher", "cli", "test"].map((dir) => `../../${dir}/**`),
                 "../aci/**",
                 "../kube/**",
                 "../queue/**",
@@ -91,7 +79,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/**/*.ts", "bench/**/*.ts", "chaos/**/*.ts"],
+    files: ["test/**/*.ts", "testground/bench/**/*.ts", "testground/chaos/**/*.ts"],
     rules: {
       "@typescript-eslint/no-unsafe-assignment": "off",
       "@typescript-eslint/no-unsafe-member-access": "off",
@@ -111,7 +99,7 @@ export default tseslint.config(
     },
   },
   {
-    // CommonJS test fixtures that forked processes load without a build (test/local/fixtures).
+    // CommonJS test fixtures that forked processes load without a build (test/testground/local/fixtures).
     files: ["**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {

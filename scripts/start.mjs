@@ -1,5 +1,5 @@
 // `npm start`: builds incrementally (tsc keeps dist/.tsbuildinfo, so an unchanged tree rebuilds in seconds),
-// then runs the local stack's CLI (local/main.ts) in this process. `--help` on a built tree skips the build.
+// then runs the local stack's CLI (testground/local/main.ts) in this process. `--help` on a built tree skips the build.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const entry = join(root, "dist", "local", "main.js");
+const entry = join(root, "dist", "testground", "local", "main.js");
 const args = process.argv.slice(2);
 const helpOnly = args.includes("-h") || args.includes("--help");
 

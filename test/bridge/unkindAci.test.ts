@@ -6,7 +6,7 @@
  */
 import type { CoreV1Event, V1Pod } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AciSimulatorOptions } from "../../sim/aci/index.js";
+import type { AciSimulatorOptions } from "../../testground/sim/aci/index.js";
 import {
   added,
   RESOURCE_GROUP,

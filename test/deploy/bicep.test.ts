@@ -66,9 +66,17 @@ const REVIEWED_API_VERSIONS = new Set([
   "Microsoft.Web/sites@2024-04-01",
 ]);
 
-/** Names lib/config.ts reads, split into required and optional, from its source. */
+/**
+ * Names lib/config.ts (the Functions' settings) and lib/config/*.ts (shared parts, the watcher's) read, split
+ * into required and optional, from their source.
+ */
 function configSettings(): { required: Set<string>; all: Set<string> } {
-  const source = readFileSync(join(root, "lib/config.ts"), "utf8");
+  // The Functions' part first: required names count only there (the watcher's file has its own).
+  const functionsSource = ["lib/config.ts", "lib/config/reader.ts", "lib/config/nodes.ts"]
+    .map((f) => readFileSync(join(root, f), "utf8"))
+    .join("\n");
+  const watcherMarker = "\n// ---- lib/config/watcher.ts ----\n";
+  const source = functionsSource + watcherMarker + readFileSync(join(root, "lib/config/watcher.ts"), "utf8");
   const constants = new Map<string, string>();
   for (const m of source.matchAll(/export const (\w+)\s*=\s*"([^"]+)"/g)) constants.set(m[1]!, m[2]!);
   const resolveName = (raw: string) =>
@@ -79,7 +87,7 @@ function configSettings(): { required: Set<string>; all: Set<string> } {
     });
   const required = new Set<string>();
   const all = new Set<string>();
-  const watcherSection = source.indexOf("// ---- Watcher settings ----");
+  const watcherSection = source.indexOf(watcherMarker);
   // `r.string(NAME, …)` and friends, and `port(r, NAME, …)` (a Reader helper for TCP ports).
   for (const m of source.matchAll(/\b(?:r\.(\w+)\(|port\(r,)\s*([A-Z][A-Z0-9_]*|"[^"]+"|`[^`]+`)/g)) {
     const raw = m[2]!;

@@ -51,7 +51,7 @@ describe(".funcignore matcher", () => {
     ["local.settings.json", false, true],
     ["functions/podEvents.ts", false, true],
     ["dist/functions/podEvents.js.map", false, true],
-    ["dist/sim", true, true],
+    ["dist/testground", true, true],
     ["dist/watcher", true, true],
     ["charts", true, true],
     ["deploy", true, true],
@@ -93,7 +93,7 @@ describe("scripts/package.mjs on a fixture project (--no-install)", () => {
     write(project, "dist/functions/podEvents.js.map", "{}");
     write(project, "dist/functions/reconcile.js", "module.exports = {};");
     write(project, "dist/lib/config.js", "module.exports = {};");
-    write(project, "dist/sim/aci.js", "module.exports = {};");
+    write(project, "dist/testground/sim/aci.js", "module.exports = {};");
     write(project, "test/x.test.ts", "");
     write(project, "local.settings.json", "{}");
 
@@ -168,7 +168,7 @@ describe("scripts/package.mjs on this repository (npm ci --omit=dev)", () => {
       ),
     ).toEqual([]);
 
-    // Every require() in the packaged dist resolves inside the package (a function importing dist/sim, or a
+    // Every require() in the packaged dist resolves inside the package (a function importing dist/testground, or a
     // runtime import of a devDependency, would crash the host at start-up).
     const unresolved: string[] = [];
     for (const entry of entries.filter((e) => e.name.startsWith("dist/"))) {

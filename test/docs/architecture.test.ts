@@ -9,18 +9,7 @@ import { describe, expect, it } from "vitest";
 
 const root = resolve(__dirname, "../..");
 const architecture = readFileSync(join(root, "docs/architecture.md"), "utf8");
-const SOURCE_DIRS = [
-  "lib",
-  "functions",
-  "watcher",
-  "cli",
-  "sim",
-  "local",
-  "bench",
-  "chaos",
-  "scripts",
-  "test",
-];
+const SOURCE_DIRS = ["lib", "functions", "watcher", "cli", "testground", "scripts", "test"];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -38,6 +27,22 @@ export function outsideCitations(text: string): string[] {
 }
 
 describe("docs/architecture.md", () => {
+  it("names every top-level folder in its layer table", () => {
+    const section = architecture.slice(
+      architecture.indexOf("## Layers in the code"),
+      architecture.indexOf("## Words"),
+    );
+    const folders = readdirSync(root).filter(
+      (name) =>
+        statSync(join(root, name)).isDirectory() &&
+        // Build output, installed packages and tool caches are not the repository's folders.
+        !["node_modules", "dist", "coverage"].includes(name) &&
+        (!name.startsWith(".") || name === ".ci"),
+    );
+    expect(folders).toContain("testground");
+    for (const folder of folders) expect(section, folder).toContain(`\`${folder}/\``);
+  });
+
   it("indexes every ADR in docs/adr", () => {
     for (const adr of readdirSync(join(root, "docs/adr")))
       expect(architecture, adr).toContain(`(adr/${adr})`);

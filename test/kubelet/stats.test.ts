@@ -6,7 +6,7 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { monitorMetricsApi } from "../../lib/kubelet/monitor.js";
 import { ResourceStats } from "../../lib/kubelet/stats.js";
-import { simulatedUsage } from "../../sim/aci/metrics.js";
+import { simulatedUsage } from "../../testground/sim/aci/metrics.js";
 import { makeTestPki, type TestPki } from "./support/certs.js";
 import { CLUSTER, get, NODE, seedPod, startHarness, type Harness } from "./support/harness.js";
 

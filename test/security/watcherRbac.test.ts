@@ -5,7 +5,7 @@
  * test/chart/helm.ts) renders, and every granted verb used.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
+import { startKubeFake, type KubeFake } from "../../testground/sim/kube/index.js";
 import { find, renderChart } from "../chart/helm.js";
 import { createQueue, startTestWatcher, testPod, waitFor } from "../watcher/support/integration.js";
 import { allows, key, toRbacRequest, type RbacRequest, type RbacRule } from "./rbac.js";

@@ -3,7 +3,7 @@
  * Suites read its connection string from `inject("azuriteConnectionString")`.
  */
 import type { TestProject } from "vitest/node";
-import { startAzurite, type RunningAzurite } from "../../sim/azurite.js";
+import { startAzurite, type RunningAzurite } from "../../testground/sim/azurite.js";
 
 let azurite: RunningAzurite | undefined;
 

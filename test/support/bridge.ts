@@ -18,9 +18,13 @@ import {
 } from "../../lib/queue/message.js";
 import type { EntrypointResolver } from "../../lib/reconcile/references.js";
 import { createBridgeRuntime, type BridgeRuntime, type RuntimeOverrides } from "../../lib/runtime.js";
-import { startAciSimulator, type AciSimulator, type AciSimulatorOptions } from "../../sim/aci/index.js";
-import { startAzurite, type RunningAzurite } from "../../sim/azurite.js";
-import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
+import {
+  startAciSimulator,
+  type AciSimulator,
+  type AciSimulatorOptions,
+} from "../../testground/sim/aci/index.js";
+import { startAzurite, type RunningAzurite } from "../../testground/sim/azurite.js";
+import { startKubeFake, type KubeFake } from "../../testground/sim/kube/index.js";
 
 export const RESOURCE_GROUP = "aci-bridge-test";
 export const CLUSTER = "test-cluster";

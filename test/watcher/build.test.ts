@@ -8,7 +8,7 @@ import { kubeconfigConnection } from "../../lib/kube/http/connection.js";
 import { memoryLogger } from "../../lib/log.js";
 import type { PodEventMessage, PodEventSender } from "../../lib/queue/message.js";
 import { buildWatcher } from "../../lib/watcher/build.js";
-import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
+import { startKubeFake, type KubeFake } from "../../testground/sim/kube/index.js";
 import { FakeSender } from "./support/fakes.js";
 import { FAST_ENV, testPod, uniqueName, waitFor } from "./support/integration.js";
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
+import { startKubeFake, type KubeFake } from "../../testground/sim/kube/index.js";
 import { BUILD_DIR, REPO, buildLikeDockerfile, spawnWatcher } from "./support/child.js";
 import { createQueue, drainQueue, sleep, testPod, uniqueName, waitFor } from "./support/integration.js";
 

@@ -3,7 +3,7 @@
  * "Done when" list. Messages are read back from the queue and decoded as the Functions host does.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
+import { startKubeFake, type KubeFake } from "../../testground/sim/kube/index.js";
 import type { PodEventSender } from "../../lib/queue/message.js";
 import { queueSender } from "../../lib/queue/client.js";
 import {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UnauthorizedError } from "../../lib/errors.js";
 import { kubeNamespaceUid } from "../../lib/kube/http/namespaces.js";
 import { deriveClusterIdentity } from "../../lib/reconcile/identity.js";
-import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
+import { startKubeFake, type KubeFake } from "../../testground/sim/kube/index.js";
 
 let kube: KubeFake;
 beforeAll(async () => {

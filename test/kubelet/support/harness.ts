@@ -22,8 +22,8 @@ import {
   type AciSimulator,
   type AciSimulatorOptions,
   type Json,
-} from "../../../sim/aci/index.js";
-import { startKubeFake, type KubeFake, type KubeFakeOptions } from "../../../sim/kube/index.js";
+} from "../../../testground/sim/aci/index.js";
+import { startKubeFake, type KubeFake, type KubeFakeOptions } from "../../../testground/sim/kube/index.js";
 import type { KeyPair, TestPki } from "./certs.js";
 
 export const RG = "aci-bridge-rg";

@@ -12,7 +12,7 @@ import {
 import { kubeconfigConnection } from "../../../lib/kube/http/connection.js";
 import { buildWatcher } from "../../../lib/watcher/build.js";
 import type { Watcher } from "../../../lib/watcher/watcher.js";
-import type { KubeFake } from "../../../sim/kube/index.js";
+import type { KubeFake } from "../../../testground/sim/kube/index.js";
 
 let counter = 0;
 export function uniqueName(prefix: string): string {
