@@ -33,8 +33,7 @@ interface KubeCase {
   body: { reason: string; message: string };
 }
 const fixture = <T>(name: string): T[] =>
-  (JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "errors", name), "utf8")) as { cases: T[] })
-    .cases;
+  (JSON.parse(readFileSync(join(__dirname, "fixtures", "errors", name), "utf8")) as { cases: T[] }).cases;
 const armCases = fixture<ArmCase>("arm.json");
 const kubeCases = fixture<KubeCase>("kube.json");
 

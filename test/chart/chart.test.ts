@@ -115,10 +115,7 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
           connectionString: CONN.queue.connectionString,
           sasUrl: DOC_VARS.PODEVENTS_SAS_URL!,
         });
-        // lib/config.ts on this branch knows only the files mode; the csr mode's settings are checked by name
-        // below, and the rest of its env with the endpoint off.
-        const csr = env.WATCHER_KUBELET_TLS_MODE === "csr";
-        const config = loadWatcherConfig(csr ? { ...env, WATCHER_KUBELET_ENABLED: "false" } : env);
+        const config = loadWatcherConfig(env);
         expect(config.nodeNames).toEqual(["aci-bridge"]);
         expect(config.leaderElection.enabled).toBe(true);
         if (env.WATCHER_KUBELET_ENABLED === "true") {
@@ -127,13 +124,18 @@ describe.each(HELM_MAJORS)("Helm %i", (major) => {
           expect(svc.spec.clusterIP).toBe(DOC_VARS.KUBELET_IP);
           // The ownership tags carry the cluster id the deployment was made with (docs/deploy.md step 2).
           expect(env.ACI_BRIDGE_CLUSTER_NAME).toBe(DOC_VARS.CLUSTER_ID);
-          if (env.WATCHER_KUBELET_TLS_MODE === "files")
-            expect(config.kubelet).toMatchObject({
-              port: 10250,
-              clusterName: DOC_VARS.CLUSTER_ID,
-              aci: { subscriptionId: DOC_VARS.SUBSCRIPTION_ID, resourceGroup: DOC_VARS.ACI_RG },
+          expect(config.kubelet).toMatchObject({
+            port: 10250,
+            clusterName: DOC_VARS.CLUSTER_ID,
+            aci: { subscriptionId: DOC_VARS.SUBSCRIPTION_ID, resourceGroup: DOC_VARS.ACI_RG },
+          });
+          // csr mode: the certificate's IP SAN is the same fixed address.
+          if (env.WATCHER_KUBELET_TLS_MODE === "csr")
+            expect(config.kubelet?.tls).toEqual({
+              mode: "csr",
+              nodeAddress: DOC_VARS.KUBELET_IP,
+              dnsNames: ["aci-bridge"],
             });
-          else expect(env.KUBELET_NODE_ADDRESS).toBe(DOC_VARS.KUBELET_IP);
         }
       },
     );

@@ -141,9 +141,13 @@ describe.each(HELM_MAJORS)("Helm %i: kubelet endpoint", (major) => {
       const config = loadWatcherConfig(resolvedEnv(r, SECRETS));
       expect(config.kubelet).toEqual({
         port: 10250,
-        tlsCertFile: "/etc/aci-bridge/kubelet/tls/tls.crt",
-        tlsKeyFile: "/etc/aci-bridge/kubelet/tls/tls.key",
+        tls: {
+          mode: "files",
+          certFile: "/etc/aci-bridge/kubelet/tls/tls.crt",
+          keyFile: "/etc/aci-bridge/kubelet/tls/tls.key",
+        },
         clusterName: "my-aks",
+        clusterIdentity: "ACI_BRIDGE_CLUSTER_NAME",
         authzNodeName: "aci-bridge",
         aci: {
           subscriptionId: SUBSCRIPTION,
