@@ -397,8 +397,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       progress("starting the Kubernetes API fake…");
       kube = await startKubeFake({
         nodeLifecycleDelayMs: 1000,
-        // An approver for the kubelet endpoint's serving CSR, as clusters with kubelet-csr-approver have.
-        ...(options.kubelet ? { csrAutoApproveMs: 100 } : {}),
+        // With the kubelet endpoint: an approver for its serving CSR (as clusters with kubelet-csr-approver
+        // have), and the API server's path to it — `kubectl logs/exec/attach` through the fake's node proxy,
+        // with a kubelet-client certificate from the fake's CA, which the endpoint trusts as client-ca-file.
+        ...(options.kubelet ? { csrAutoApproveMs: 100, kubeletClient: "self" as const } : {}),
         ...(options.latency ? { latency: options.latency } : {}),
         ...options.kubeFake,
       });

@@ -1,9 +1,10 @@
-/** `--serve`, `--node-address`, `--kubelet-port`: parsing, usage errors, and the planned-backends line. */
+/** `--serve`, `--node-address`, `--kubelet-port`, `--write-kubeconfig`: parsing, usage errors, and the planned-backends line. */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describePlannedBackends, parseCli } from "../../../testground/local/main.js";
+import { describePlannedBackends, kubectlHint, parseCli } from "../../../testground/local/main.js";
+import { repoPath } from "../../../testground/local/stack.js";
 
 const kubeconfig = join(mkdtempSync(join(tmpdir(), "serve-cli-")), "config");
 writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\n");
@@ -34,7 +35,20 @@ describe("kubelet endpoint flags", () => {
     });
   });
 
+  it("with --serve and the API fake: a kubeconfig for kubectl, .local/kubeconfig in the repository by default", () => {
+    expect(parsed(["--serve"]).kubeconfigOut).toBe(repoPath(".local", "kubeconfig"));
+    expect(parsed(["--serve", "--write-kubeconfig", "kc"]).kubeconfigOut).toBe(resolve("kc"));
+    expect(parsed([]).kubeconfigOut).toBeUndefined();
+    expect(parsed(["--kubeconfig", kubeconfig, "--serve"]).kubeconfigOut).toBeUndefined();
+    expect(kubectlHint(".local/kubeconfig")).toBe(
+      "kubectl: kubectl --kubeconfig .local/kubeconfig get pods -A (then kubectl logs/exec/attach; " +
+        "metrics-server token: kube-fake-token-system:serviceaccount:kube-system:metrics-server)",
+    );
+  });
+
   it.each([
+    [["--write-kubeconfig", "kc"], /--write-kubeconfig needs --serve and the API fake/],
+    [["--kubeconfig", kubeconfig, "--serve", "--write-kubeconfig", "kc"], /--write-kubeconfig needs/],
     [["--serve", "--once"], /--serve and --once exclude each other/],
     [["--serve", "--node-address", "localhost"], /--node-address must be an IP address/],
     [["--serve", "--kubelet-port", "70000"], /--kubelet-port must be a TCP port/],
