@@ -65,7 +65,7 @@ Virtual node
   --node-address ADDR        the node's InternalIP, where the kubelet endpoint listens (an IP of this machine
                              the API server can reach); default 127.0.0.1
   --kubelet-port PORT        the endpoint's port (daemonEndpoints.kubeletEndpoint.Port); default 10250 with
-                             --kubeconfig, any free port (0) with the API fake
+                             --kubeconfig (any free port if 10250 is taken), any free port (0) with the API fake
 
 Real backends (off unless a flag names one: $KUBECONFIG, $AZURE_SUBSCRIPTION_ID, $PodEventsStorage and the
 like in your shell are ignored, so a kubectl user's cluster is never touched by accident; the first lines
@@ -270,7 +270,9 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
     throw new UsageError("--node-address and --kubelet-port need --serve");
   }
   // Only with --serve: the Node's InternalIP becomes the endpoint's address (the article's run keeps 10.240.0.250).
-  if (serve) options.kubelet = { address, port: kubeletPort };
+  if (serve) {
+    options.kubelet = { address, port: kubeletPort, portChosen: values["kubelet-port"] !== undefined };
+  }
   checkSettings(options);
 
   const timeoutMs = (positiveNumber("timeout", values.timeout) ?? 120) * 1000;

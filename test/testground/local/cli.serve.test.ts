@@ -18,10 +18,10 @@ const parsed = (argv: string[]) => {
 describe("kubelet endpoint flags", () => {
   it("runs the endpoint only with --serve; with the API fake on 127.0.0.1 and any free port", () => {
     expect(parsed([]).options.kubelet).toBeUndefined();
-    expect(parsed(["--serve"]).options.kubelet).toEqual({ address: "127.0.0.1", port: 0 });
+    expect(parsed(["--serve"]).options.kubelet).toEqual({ address: "127.0.0.1", port: 0, portChosen: false });
     const serve = parsed(["--serve", "--kubelet-port", "11250", "--node-address", "10.0.0.5"]);
     expect(serve.serve).toBe(true);
-    expect(serve.options.kubelet).toEqual({ address: "10.0.0.5", port: 11250 });
+    expect(serve.options.kubelet).toEqual({ address: "10.0.0.5", port: 11250, portChosen: true });
     expect(describePlannedBackends(serve.options, {})).toContain(
       "kubelet endpoint: https://10.0.0.5:11250 (node InternalIP 10.0.0.5)",
     );
@@ -32,6 +32,7 @@ describe("kubelet endpoint flags", () => {
     expect(parsed(["--kubeconfig", kubeconfig, "--serve"]).options.kubelet).toEqual({
       address: "127.0.0.1",
       port: 10250,
+      portChosen: false,
     });
   });
 

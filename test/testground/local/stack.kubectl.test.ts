@@ -22,6 +22,7 @@ const TRY = {
   get: "get pods",
   logs: "logs <pod>",
   tail: "logs <pod> --tail=1",
+  since: "logs <pod> --since=2s",
   previous: "logs <pod> --previous",
   follow: "logs -f <pod>",
   exec: "exec <pod> -- echo hi",
@@ -184,6 +185,13 @@ describe.skipIf(!existsSync(ENTRY))("npm start -- --serve with real kubectl thro
     const attached = await streamUntil(35, argsOf(TRY.attach, pod), (o) => ticks(o) >= 1);
     expect(attached.endedByItself).toBe(false);
     expect(ticks(attached.out)).toBeGreaterThanOrEqual(1);
+
+    // --since: ACI's timestamps filtered by the endpoint; the pod started well over 2 s ago (logs -f alone
+    // waited for two more lines), ticks come once a second.
+    const since = (await kubectl(35, argsOf(TRY.since, pod))).stdout.trim().split("\n");
+    expect(since.length).toBeGreaterThanOrEqual(1);
+    expect(since.length).toBeLessThanOrEqual(4);
+    expect(since.every((l) => /^\[aci-sim\] aci-helloworld tick \d+$/.test(l))).toBe(true);
 
     // kubectl 1.32 (the oldest kubectl the bridge claims): logs and exec.
     expect((await kubectl(32, argsOf(TRY.tail, pod))).stdout).toMatch(/tick \d+\n$/);
