@@ -8,7 +8,7 @@
  * A duplicate chain therefore dies at its next hop. The memory is per Function instance: with K instances a
  * pod has at most K live chains (one per instance that handled it), never a growing number.
  */
-import { podKey, toMessage, type PodEventMessage, type PodEventSender } from "../queue/message.js";
+import { podKey, toMessage, type PodMessage, type PodMessageSender } from "../queue/message.js";
 
 /** A pending check due within this window after the requested one still counts as "soon enough". */
 const SLACK_MS = 1000;
@@ -17,7 +17,7 @@ export class FollowUpScheduler {
   private readonly pending = new Map<string, number>();
 
   constructor(
-    private readonly sender: PodEventSender,
+    private readonly sender: PodMessageSender,
     private readonly now: () => number = Date.now,
     private readonly maxEntries = 50_000,
   ) {}
@@ -30,7 +30,7 @@ export class FollowUpScheduler {
   async schedule(
     pod: { ns: string; name: string; uid: string },
     delaySeconds: number,
-    current?: PodEventMessage,
+    current?: PodMessage,
   ): Promise<boolean> {
     const key = keyOf(pod);
     const now = this.now();
@@ -65,7 +65,7 @@ export class FollowUpScheduler {
   }
 
   /** Re-sends a message later (throttling, Retry-After), outside the follow-up chain bookkeeping. */
-  async defer(message: PodEventMessage, delaySeconds: number): Promise<void> {
+  async defer(message: PodMessage, delaySeconds: number): Promise<void> {
     await this.sender.send(message, delaySeconds);
   }
 

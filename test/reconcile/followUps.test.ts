@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { PodEventSender } from "../../lib/queue/message.js";
-import type { PodEventMessage } from "../../lib/queue/message.js";
+import type { PodMessageSender } from "../../lib/queue/message.js";
+import type { PodMessage } from "../../lib/queue/message.js";
 import { FollowUpScheduler, ThrottleGate } from "../../lib/reconcile/followUps.js";
 
 function recorder() {
-  const sent: { message: PodEventMessage; delay: number }[] = [];
-  const sender: PodEventSender = {
+  const sent: { message: PodMessage; delay: number }[] = [];
+  const sender: PodMessageSender = {
     send: async (message, delay = 0) => {
       sent.push({ message, delay });
     },
@@ -20,7 +20,7 @@ describe("FollowUpScheduler", () => {
     let now = 1_000_000;
     const { sent, sender } = recorder();
     const scheduler = new FollowUpScheduler(sender, () => now);
-    const added: PodEventMessage = { v: 1, ...pod, reason: "added" };
+    const added: PodMessage = { v: 1, ...pod, reason: "added" };
     for (let i = 0; i < 3; i++) await scheduler.schedule(pod, 3, added);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.message.reason).toBe("status");
@@ -41,7 +41,7 @@ describe("FollowUpScheduler", () => {
     const scheduler = new FollowUpScheduler(sender, () => now);
     await scheduler.schedule(pod, 45, { v: 1, ...pod, reason: "resync" });
     now += 1000;
-    const stray: PodEventMessage = { v: 1, ...pod, reason: "status", at: new Date(now).toISOString() };
+    const stray: PodMessage = { v: 1, ...pod, reason: "status", at: new Date(now).toISOString() };
     expect(await scheduler.schedule(pod, 3, stray)).toBe(false);
     expect(sent).toHaveLength(1);
   });
