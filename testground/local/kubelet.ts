@@ -10,6 +10,7 @@
  * not verify kubelet serving certificates unless `--kubelet-certificate-authority` is set). A CSR still
  * pending is watched meanwhile: once someone approves it, the endpoint switches to the issued certificate.
  */
+import { createServer } from "node:net";
 import { ensureError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/log.js";
 import type { KubeConnection } from "../../lib/kube/http/connection.js";
@@ -155,4 +156,45 @@ async function clientCaOf(o: LocalKubeletOptions): Promise<string | undefined> {
     o.progress(`  note: ${why}: only bearer tokens authenticate to the kubelet endpoint`);
     return undefined;
   }
+}
+
+/** Why `address:port` cannot be listened on (`EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES`, …), or undefined if it can. */
+export function probeListen(address: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+}
+
+export type KubeletPortPlan = { port: number; note?: string } | { error: string };
+
+/**
+ * The port to serve on, decided before the serving certificate is asked for (a CSR may wait 30 s: a port
+ * problem must not show up only after it). `probe`: what `probeListen` said. A port the user did not choose
+ * (10250, the default with a real cluster) that is taken — a kubelet on this machine — gives way to any free
+ * port: the Node's `daemonEndpoints.kubeletEndpoint.Port` carries it, and the API server calls that port. Pure.
+ */
+export function planKubeletPort(
+  o: { address: string; port: number; chosen: boolean },
+  probe: string | undefined,
+): KubeletPortPlan {
+  if (o.port === 0 || probe === undefined) return { port: o.port };
+  if (probe === "EADDRINUSE" && !o.chosen) {
+    return {
+      port: 0,
+      note:
+        `port ${o.port} is in use on ${o.address} (a kubelet on this machine?): the endpoint takes any free port ` +
+        `and the Node advertises it (the API server uses it; metrics-server scrapes ${o.port} unless run with ` +
+        `--kubelet-use-node-status-port); --kubelet-port picks one`,
+    };
+  }
+  if (probe === "EADDRINUSE") {
+    return {
+      error: `port ${o.port} is in use on ${o.address} (kubelet endpoint): stop what listens there, or pass another --kubelet-port`,
+    };
+  }
+  return {
+    error: `cannot listen on ${o.address}:${o.port} (${probe}, kubelet endpoint): --node-address must be an address of this machine${probe === "EACCES" ? " (ports below 1024 need privileges)" : ""}`,
+  };
 }

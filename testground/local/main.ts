@@ -7,8 +7,8 @@
  * Failed or stays Pending unexpectedly, timeout, deletion incomplete); 2 — usage, manifest or startup error;
  * 130 — interrupted (second Ctrl+C, or Ctrl+C during `--once`).
  */
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { loadBridgeConfig, POD_EVENTS_CONNECTION } from "../../lib/config.js";
@@ -18,6 +18,7 @@ import { formatHostLogLine } from "./host.js";
 import { assertPlayableWithFake, parseManifests, ScenarioError, type ManifestDoc } from "./scenario.js";
 import { runScenario } from "./scenarioRun.js";
 import {
+  METRICS_SERVER_USER,
   REALISTIC_TIMING,
   repoPath,
   StackStartError,
@@ -45,7 +46,11 @@ Scenario
   --serve                    serve the virtual node's kubelet endpoint (kubectl logs/exec/attach, metrics) and
                              keep running until Ctrl+C (then delete and exit 0); prints one line
                              "ready: node NAME kubelet https://ADDRESS:PORT" once the node is Ready and the
-                             endpoint listens
+                             endpoint listens; with the API fake, then one line "kubectl: …" with a kubectl
+                             command for it (kubectl logs/exec/attach reach the endpoint through the fake,
+                             as through a real API server) and the metrics-server token
+  --write-kubeconfig PATH    with --serve and the API fake: where that kubeconfig goes (default
+                             .local/kubeconfig in the repository, ignored by git; rewritten at each start)
   --scenario FILE            manifests to apply (Pods, Deployments, ReplicaSets, StatefulSets, Jobs, CronJobs,
                              DaemonSets, ConfigMaps, Secrets, …); default testground/scenarios/aci-helloworld.yaml
   --expect-failed NAMES      pod or workload names (comma-separated) that should end Failed: exit 0 if they do
@@ -60,7 +65,7 @@ Virtual node
   --node-address ADDR        the node's InternalIP, where the kubelet endpoint listens (an IP of this machine
                              the API server can reach); default 127.0.0.1
   --kubelet-port PORT        the endpoint's port (daemonEndpoints.kubeletEndpoint.Port); default 10250 with
-                             --kubeconfig, any free port (0) with the API fake
+                             --kubeconfig (any free port if 10250 is taken), any free port (0) with the API fake
 
 Real backends (off unless a flag names one: $KUBECONFIG, $AZURE_SUBSCRIPTION_ID, $PodEventsStorage and the
 like in your shell are ignored, so a kubectl user's cluster is never touched by accident; the first lines
@@ -107,6 +112,8 @@ interface ParsedCli {
   fast: boolean;
   verbose: boolean;
   logFile?: string;
+  /** With --serve and the API fake: where the kubeconfig for kubectl is written. */
+  kubeconfigOut?: string;
 }
 
 const list = (v: string | undefined) =>
@@ -157,6 +164,7 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
         "aci-port": { type: "string" },
         verbose: { type: "boolean" },
         "log-file": { type: "string" },
+        "write-kubeconfig": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -262,7 +270,9 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
     throw new UsageError("--node-address and --kubelet-port need --serve");
   }
   // Only with --serve: the Node's InternalIP becomes the endpoint's address (the article's run keeps 10.240.0.250).
-  if (serve) options.kubelet = { address, port: kubeletPort };
+  if (serve) {
+    options.kubelet = { address, port: kubeletPort, portChosen: values["kubelet-port"] !== undefined };
+  }
   checkSettings(options);
 
   const timeoutMs = (positiveNumber("timeout", values.timeout) ?? 120) * 1000;
@@ -278,6 +288,12 @@ export function parseCli(argv: string[], env: CliIo["env"]): ParsedCli | "help" 
     verbose: values.verbose ?? false,
   };
   if (values["log-file"]) parsed.logFile = values["log-file"];
+  if (values["write-kubeconfig"] !== undefined && !(serve && !options.kubernetes)) {
+    throw new UsageError("--write-kubeconfig needs --serve and the API fake (no --kubeconfig)");
+  }
+  if (serve && !options.kubernetes) {
+    parsed.kubeconfigOut = resolve(values["write-kubeconfig"] || repoPath(".local", "kubeconfig"));
+  }
   return parsed;
 }
 
@@ -355,6 +371,26 @@ function loadScenario(path: string): { docs: ManifestDoc[]; source: string } {
   const docs = parseManifests(text, source);
   if (docs.length === 0) throw new ScenarioError(`${source}: no manifests in the file`);
   return { docs, source };
+}
+
+/** The kubeconfig (the API fake's admin user) for a person's kubectl; only the fake's test tokens in it. */
+function writeKubeconfig(path: string, yaml: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, yaml, { mode: 0o600 });
+}
+
+/** A path to print: relative when under the working directory (copy-pasteable from there), else absolute. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith("..") ? rel : path;
+}
+
+/** The line after `ready:` with the API fake: how to point kubectl at it, and the metrics-server token. */
+export function kubectlHint(kubeconfigPath: string): string {
+  return (
+    `kubectl: kubectl --kubeconfig ${kubeconfigPath} get pods -A ` +
+    `(then kubectl logs/exec/attach; metrics-server token: kube-fake-token-${METRICS_SERVER_USER})`
+  );
 }
 
 export async function main(io: CliIo): Promise<number> {
@@ -441,6 +477,15 @@ export async function main(io: CliIo): Promise<number> {
   out("");
 
   const kubeletUrl = stack.kubelet?.url;
+  let kubectlLine: string | undefined;
+  if (cli.kubeconfigOut && stack.kube) {
+    try {
+      writeKubeconfig(cli.kubeconfigOut, stack.kubeconfigYaml);
+      kubectlLine = kubectlHint(displayPath(cli.kubeconfigOut));
+    } catch (error) {
+      err(`note: cannot write ${cli.kubeconfigOut} (${(error as Error).message}); no kubeconfig for kubectl`);
+    }
+  }
   let exitCode: number;
   try {
     const result = await runScenario({
@@ -455,7 +500,12 @@ export async function main(io: CliIo): Promise<number> {
       interrupted,
       ...(cli.fast ? { refreshMs: 200 } : {}),
       ...(cli.serve && kubeletUrl
-        ? { onNodeReady: (node: string) => display.line(`ready: node ${node} kubelet ${kubeletUrl}`) }
+        ? {
+            onNodeReady: (node: string) => {
+              display.line(`ready: node ${node} kubelet ${kubeletUrl}`);
+              if (kubectlLine) display.line(kubectlLine);
+            },
+          }
         : {}),
     });
     exitCode = result.exitCode;

@@ -40,7 +40,7 @@ import {
   type LocalHost,
   type WorkerSetupModule,
 } from "./host.js";
-import { startLocalKubelet, type LocalKubelet } from "./kubelet.js";
+import { planKubeletPort, probeListen, startLocalKubelet, type LocalKubelet } from "./kubelet.js";
 import { groupViewFromRest, groupViewFromSdk, type GroupView } from "./tables.js";
 
 /** The article's virtual node (`az aks install-connector` in westus): name, taint and region. */
@@ -98,7 +98,16 @@ export interface LocalStackOptions {
    * The virtual node's kubelet endpoint (testground/local/kubelet.ts), in this process: HTTPS on `address:port` (port 0:
    * any free port); the Node is registered with that InternalIP and kubelet port. Default: none.
    */
-  kubelet?: { address: string; port: number; csrTimeoutMs?: number };
+  kubelet?: {
+    address: string;
+    port: number;
+    csrTimeoutMs?: number;
+    /**
+     * The user chose `port` (`--kubelet-port`): if it is taken, startup fails. Otherwise (the default 10250)
+     * a taken port gives way to any free one, with a note. Default true.
+     */
+    portChosen?: boolean;
+  };
   /** Resource group used in the simulator. Default `aci-bridge-local`. */
   resourceGroup?: string;
 
@@ -397,8 +406,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       progress("starting the Kubernetes API fake…");
       kube = await startKubeFake({
         nodeLifecycleDelayMs: 1000,
-        // An approver for the kubelet endpoint's serving CSR, as clusters with kubelet-csr-approver have.
-        ...(options.kubelet ? { csrAutoApproveMs: 100 } : {}),
+        // With the kubelet endpoint: an approver for its serving CSR (as clusters with kubelet-csr-approver
+        // have), and the API server's path to it — `kubectl logs/exec/attach` through the fake's node proxy,
+        // with a kubelet-client certificate from the fake's CA, which the endpoint trusts as client-ca-file.
+        ...(options.kubelet ? { csrAutoApproveMs: 100, kubeletClient: "self" as const } : {}),
         ...(options.latency ? { latency: options.latency } : {}),
         ...options.kubeFake,
       });
@@ -424,7 +435,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // ---- the kubelet endpoint (before the settings: the Node carries its address and port) ----
     let kubelet: LocalKubelet | undefined;
     if (options.kubelet) {
-      const { address, port } = options.kubelet;
+      const { address } = options.kubelet;
+      const plan = planKubeletPort(
+        { address, port: options.kubelet.port, chosen: options.kubelet.portChosen ?? true },
+        options.kubelet.port === 0 ? undefined : await probeListen(address, options.kubelet.port),
+      );
+      if ("error" in plan) throw new StackStartError(plan.error);
+      if (plan.note) progress(`  note: ${plan.note}`);
+      const port = plan.port;
       progress(`starting the kubelet endpoint on ${address}:${port === 0 ? "(any free port)" : port}…`);
       const cluster = watcherKc.getCurrentCluster();
       const fallbackClientCa = cluster?.caData

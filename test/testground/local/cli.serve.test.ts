@@ -1,9 +1,10 @@
-/** `--serve`, `--node-address`, `--kubelet-port`: parsing, usage errors, and the planned-backends line. */
+/** `--serve`, `--node-address`, `--kubelet-port`, `--write-kubeconfig`: parsing, usage errors, and the planned-backends line. */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describePlannedBackends, parseCli } from "../../../testground/local/main.js";
+import { describePlannedBackends, kubectlHint, parseCli } from "../../../testground/local/main.js";
+import { repoPath } from "../../../testground/local/stack.js";
 
 const kubeconfig = join(mkdtempSync(join(tmpdir(), "serve-cli-")), "config");
 writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\n");
@@ -17,10 +18,10 @@ const parsed = (argv: string[]) => {
 describe("kubelet endpoint flags", () => {
   it("runs the endpoint only with --serve; with the API fake on 127.0.0.1 and any free port", () => {
     expect(parsed([]).options.kubelet).toBeUndefined();
-    expect(parsed(["--serve"]).options.kubelet).toEqual({ address: "127.0.0.1", port: 0 });
+    expect(parsed(["--serve"]).options.kubelet).toEqual({ address: "127.0.0.1", port: 0, portChosen: false });
     const serve = parsed(["--serve", "--kubelet-port", "11250", "--node-address", "10.0.0.5"]);
     expect(serve.serve).toBe(true);
-    expect(serve.options.kubelet).toEqual({ address: "10.0.0.5", port: 11250 });
+    expect(serve.options.kubelet).toEqual({ address: "10.0.0.5", port: 11250, portChosen: true });
     expect(describePlannedBackends(serve.options, {})).toContain(
       "kubelet endpoint: https://10.0.0.5:11250 (node InternalIP 10.0.0.5)",
     );
@@ -31,10 +32,24 @@ describe("kubelet endpoint flags", () => {
     expect(parsed(["--kubeconfig", kubeconfig, "--serve"]).options.kubelet).toEqual({
       address: "127.0.0.1",
       port: 10250,
+      portChosen: false,
     });
   });
 
+  it("with --serve and the API fake: a kubeconfig for kubectl, .local/kubeconfig in the repository by default", () => {
+    expect(parsed(["--serve"]).kubeconfigOut).toBe(repoPath(".local", "kubeconfig"));
+    expect(parsed(["--serve", "--write-kubeconfig", "kc"]).kubeconfigOut).toBe(resolve("kc"));
+    expect(parsed([]).kubeconfigOut).toBeUndefined();
+    expect(parsed(["--kubeconfig", kubeconfig, "--serve"]).kubeconfigOut).toBeUndefined();
+    expect(kubectlHint(".local/kubeconfig")).toBe(
+      "kubectl: kubectl --kubeconfig .local/kubeconfig get pods -A (then kubectl logs/exec/attach; " +
+        "metrics-server token: kube-fake-token-system:serviceaccount:kube-system:metrics-server)",
+    );
+  });
+
   it.each([
+    [["--write-kubeconfig", "kc"], /--write-kubeconfig needs --serve and the API fake/],
+    [["--kubeconfig", kubeconfig, "--serve", "--write-kubeconfig", "kc"], /--write-kubeconfig needs/],
     [["--serve", "--once"], /--serve and --once exclude each other/],
     [["--serve", "--node-address", "localhost"], /--node-address must be an IP address/],
     [["--serve", "--kubelet-port", "70000"], /--kubelet-port must be a TCP port/],

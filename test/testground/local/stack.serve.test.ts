@@ -3,13 +3,14 @@
  * against the API fake: one `ready:` line once the node is Ready and the kubelet endpoint listens; the Node
  * registered with InternalIP = --node-address and the endpoint's port; `GET /containerLogs/…` over HTTPS with
  * a client certificate the fake's CA signed (obtained through the fake's CSR API, as a real client would);
- * metrics-server-style scrapes with bearer tokens (allowed 200, not allowed 403, anonymous 401); one SIGINT
- * exits 0.
+ * metrics-server-style scrapes with bearer tokens (allowed 200 — the token the `kubectl:` hint line names —,
+ * not allowed 403, anonymous 401); the kubeconfig for kubectl written to .local/kubeconfig by default; one
+ * SIGINT exits 0. kubectl itself through the fake: stack.kubectl.test.ts.
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as https from "node:https";
 import { webcrypto } from "node:crypto";
 import { join } from "node:path";
@@ -151,8 +152,19 @@ describe.skipIf(!existsSync(ENTRY))("npm start -- --serve (API fake)", () => {
     expect(logs.body).toContain("[aci-sim] aci-helloworld started");
     expect((await get(`${url}/containerLogs/default/${pod}/aci-helloworld`)).status).toBe(401);
 
+    // The hint line after `ready:`: the default kubeconfig (relative to the working directory) for the
+    // fake's kubectl user, and the metrics-server token.
+    const hint = /^kubectl: kubectl --kubeconfig (\S+) get pods -A .*metrics-server token: (\S+)\)$/m.exec(
+      out,
+    );
+    expect(hint?.[1]).toBe(join(".local", "kubeconfig"));
+    const written = readFileSync(join(ROOT, ".local", "kubeconfig"), "utf8");
+    expect(written).toContain(`server: ${api}`);
+    expect(written).toContain('token: "kube-fake-token-kubectl"');
+
     // metrics-server-style scrapes.
-    const allowed = `kube-fake-token-${METRICS_SERVER_USER}`;
+    const allowed = hint?.[2] ?? "";
+    expect(allowed).toBe(`kube-fake-token-${METRICS_SERVER_USER}`);
     const metrics = await get(`${url}/metrics/resource`, { token: allowed });
     expect(metrics.status).toBe(200);
     expect(metrics.body).toContain("scrape_error");
@@ -166,6 +178,7 @@ describe.skipIf(!existsSync(ENTRY))("npm start -- --serve (API fake)", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(out.match(/^ready: /gm)).toHaveLength(1);
+    expect(out.match(/^kubectl: /gm)).toHaveLength(1);
     expect(out).toContain("OK: deleted cleanly");
   }, 120_000);
 });

@@ -5,7 +5,7 @@
  * test/kubelet/kubectl.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { kubeletLocation, pickContainer } from "../../../testground/sim/kube/nodeProxy.js";
+import { kubeletLocation, pickContainer, refusal } from "../../../testground/sim/kube/nodeProxy.js";
 import { startKubeFake } from "../../../testground/sim/kube/index.js";
 import { KubeStatusError } from "../../../testground/sim/kube/errors.js";
 
@@ -65,6 +65,31 @@ describe("kubeletLocation", () => {
     } catch (e) {
       expect((e as KubeStatusError).code).toBe(400);
     }
+  });
+});
+
+describe("refusal: a kubelet's non-2xx answer to a log request, as the API server's response checker returns it", () => {
+  it("400 → BadRequest with the kubelet's text (kubectl: Error from server (BadRequest): <text>)", () => {
+    const text = 'previous terminated container "app" in pod "web" not found';
+    expect(refusal(400, text).status).toEqual({
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: text,
+      reason: "BadRequest",
+      code: 400,
+    });
+  });
+
+  it("500 → InternalError; other codes keep their reason", () => {
+    expect(refusal(500, "ARM failed").status).toMatchObject({
+      reason: "InternalError",
+      message: "Internal error occurred: ARM failed",
+      code: 500,
+    });
+    expect(refusal(404, 'pod "web" does not exist').status).toMatchObject({ reason: "NotFound", code: 404 });
+    expect(refusal(418, "teapot").status).not.toHaveProperty("reason");
   });
 });
 

@@ -58,9 +58,11 @@ export interface KubeFakeOptions {
    * The API server's kubelet-client credential. With it, `pods/{pod}/log`, `pods/{pod}/exec` and
    * `pods/{pod}/attach` (upgrades spliced byte for byte) are proxied to the pod's node — its InternalIP and
    * `status.daemonEndpoints.kubeletEndpoint.Port` — over HTTPS (testground/sim/kube/nodeProxy.ts). Without it they
-   * answer 501. `ca` verifies the kubelet's serving certificate; without it, it is not verified.
+   * answer 501. `ca` verifies the kubelet's serving certificate; without it, it is not verified. `"self"`:
+   * the fake's own CA issues the credential (CN `kube-apiserver-kubelet-client`, O `system:masters`, as
+   * kubeadm's), so kubelet endpoints that trust its `client-ca-file` accept it — the local stack's case.
    */
-  kubeletClient?: KubeletClientOptions;
+  kubeletClient?: KubeletClientOptions | "self";
   /**
    * Approve `kubernetes.io/kubelet-serving` CSRs this many ms after they are created (an approver
    * controller); default false: they wait for `approveCsr` or a PUT to `…/approval`, as in kubeadm clusters.
@@ -149,6 +151,10 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     metadata: { name: "extension-apiserver-authentication", namespace: "kube-system" },
     data: { "client-ca-file": ca.certPem },
   });
+  const kubeletClient =
+    options.kubeletClient === "self"
+      ? await ca.issue("CN=kube-apiserver-kubelet-client, O=system:masters", "client")
+      : options.kubeletClient;
   const http = new KubeHttp(store, {
     reviews,
     certificates,
@@ -157,7 +163,7 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
     tooOldWatch: options.tooOldWatch ?? "event",
     now,
-    ...(options.kubeletClient ? { nodeProxy: new NodeProxy(options.kubeletClient) } : {}),
+    ...(kubeletClient ? { nodeProxy: new NodeProxy(kubeletClient) } : {}),
   });
   const server = createServer((req, res) => http.handle(req, res));
   server.on("upgrade", (req, socket, head: Buffer) => http.upgrade(req, socket, head));

@@ -12,6 +12,10 @@
  * Upgrades (SPDY/3.1 or WebSocket) are piped byte for byte both ways, the kubelet's 101 included — what the
  * real API server's UpgradeAwareHandler does for SPDY clients (1.30+ servers translate WebSocket clients to
  * SPDY instead; the fake passes WebSocket through as well).
+ * A log request the kubelet refuses (non-2xx) is answered with a `Status` carrying the kubelet's text, as
+ * the API server's `GenericHttpResponseChecker` does (400 → BadRequest with the text as message, 500 →
+ * InternalError; other codes keep their reason with the text as message — the real server words those
+ * generically), so kubectl prints `Error from server (BadRequest): <the kubelet's text>`.
  * Simplified: the address is InternalIP, not the `--kubelet-preferred-address-types` order (Hostname
  * first); a pod without a node is a 400 for logs too; without `ca` the kubelet's certificate is not
  * verified (the API server's default without `--kubelet-certificate-authority`).
@@ -125,6 +129,27 @@ function forwardedHeaders(req: IncomingMessage): Array<[string, string]> {
   return out;
 }
 
+/** How much of a refusal's body is kept (the API server's checker reads at most this much). */
+const MAX_READ = 50_000;
+
+const REASONS: Record<number, string> = {
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "NotFound",
+  409: "Conflict",
+  422: "Invalid",
+  429: "TooManyRequests",
+  503: "ServiceUnavailable",
+  504: "Timeout",
+};
+
+/** A kubelet's refusal of a log request as the API server's response checker returns it. */
+export function refusal(code: number, text: string): KubeStatusError {
+  if (code === 400) return badRequest(text);
+  if (code === 500) return new KubeStatusError(500, "InternalError", `Internal error occurred: ${text}`);
+  return new KubeStatusError(code, REASONS[code] ?? "", text);
+}
+
 export class NodeProxy {
   constructor(private readonly client: KubeletClientOptions) {}
 
@@ -144,12 +169,16 @@ export class NodeProxy {
     };
   }
 
-  /** A plain request (logs, or exec without upgrade): the kubelet's answer is streamed back as is. */
+  /**
+   * A plain request (logs, or exec without upgrade): the kubelet's answer is streamed back as is — with
+   * `asStatus` (logs), a refusal becomes a `Status` (see above).
+   */
   request(
     req: IncomingMessage,
     res: ServerResponse,
     loc: KubeletLocation,
     onStatus: (s: number) => void,
+    asStatus = false,
   ): void {
     const up = httpsRequest(
       {
@@ -162,8 +191,19 @@ export class NodeProxy {
         ...this.tls(loc.host),
       },
       (upRes) => {
-        onStatus(upRes.statusCode ?? 0);
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        const code = upRes.statusCode ?? 502;
+        onStatus(code);
+        if (asStatus && (code < 200 || code > 206)) {
+          let text = "";
+          upRes.setEncoding("utf8");
+          upRes.on("data", (c: string) => (text = (text + c).slice(0, MAX_READ)));
+          upRes.on("end", () => {
+            const st = refusal(code, text);
+            res.writeHead(code, { "Content-Type": "application/json" }).end(JSON.stringify(st.status));
+          });
+          return;
+        }
+        res.writeHead(code, upRes.headers);
         upRes.pipe(res);
       },
     );

@@ -365,7 +365,7 @@ export class KubeHttp {
       const proxy = this.opts.nodeProxy;
       if (!proxy || (sub === "log" && method !== "GET")) throw notImplemented(method, url.pathname);
       const loc = this.kubeletLocation(sub, ns!, name, q);
-      return proxy.request(req, res, loc, (status) => this.record(req, status));
+      return proxy.request(req, res, loc, (status) => this.record(req, status), sub === "log");
     }
     throw notImplemented(method, url.pathname);
   }
