@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { PodEventSender } from "../../lib/queue/message.js";
 import type { PodEventMessage } from "../../lib/queue/message.js";
-import { FollowUpScheduler, ThrottleGate } from "../../lib/reconcile/followUps.js";
+import {
+  FollowUpScheduler,
+  planResend,
+  RESEND_GRACE_MS,
+  ThrottleGate,
+  type ResendMark,
+} from "../../lib/reconcile/followUps.js";
 
 function recorder() {
   const sent: { message: PodEventMessage; delay: number }[] = [];
@@ -102,5 +108,88 @@ describe("FollowUpScheduler.hasPending", () => {
     expect(scheduler.hasPending(pod)).toBe(true);
     now = 61_000;
     expect(scheduler.hasPending(pod)).toBe(false);
+  });
+});
+
+describe("planResend: one re-send chain per pod per instance", () => {
+  const msg = (hop?: number): PodEventMessage => ({
+    v: 1,
+    ...pod,
+    reason: "added",
+    ...(hop !== undefined ? { hop } : {}),
+  });
+  const live = (hop: number): ResendMark => ({ hop, until: 10_000 });
+  const rows: Array<{ name: string; mark?: ResendMark; hop?: number; send: boolean; nextHop?: number }> = [
+    { name: "first re-send of a watcher message → sent, hop 1", hop: undefined, send: true, nextHop: 1 },
+    { name: "the chain's own copy comes back → continued", mark: live(3), hop: 3, send: true, nextHop: 4 },
+    {
+      name: "a duplicate of a copy this instance already continued → ends",
+      mark: live(4),
+      hop: 3,
+      send: false,
+    },
+    {
+      name: "a younger chain (the repair's resync) while one is queued → ends",
+      mark: live(4),
+      hop: undefined,
+      send: false,
+    },
+    {
+      name: "an older copy of another instance's chain, further along → continued",
+      mark: live(2),
+      hop: 6,
+      send: true,
+      nextHop: 7,
+    },
+    {
+      name: "the remembered copy is past its grace (lost) → sent again",
+      mark: { hop: 9, until: 4_000 },
+      hop: 1,
+      send: true,
+      nextHop: 2,
+    },
+  ];
+  it.each(rows)("$name", (row) => {
+    const decision = planResend(row.mark, msg(row.hop), 2, 5_000);
+    expect(decision.send).toBe(row.send);
+    if (decision.send) {
+      expect(decision.message.hop).toBe(row.nextHop);
+      expect(decision.message).toMatchObject({ ns: pod.ns, name: pod.name, reason: "added" });
+      expect(decision.remember).toEqual({ hop: row.nextHop, until: 5_000 + 2_000 + RESEND_GRACE_MS });
+    }
+  });
+
+  it("duplicated deliveries of a deferred create keep one message queued, not one more per hop", async () => {
+    // The chaos run's queue duplicates deliveries; each copy of a deferred message used to be deferred on
+    // its own, so a pod behind a closed create gate gathered more messages at every hop.
+    let now = 0;
+    const { sent, sender } = recorder();
+    const scheduler = new FollowUpScheduler(sender, () => now);
+    let queued: PodEventMessage[] = [{ v: 1, ...pod, reason: "added" }];
+    for (let step = 0; step < 8; step++) {
+      const delivered = queued.flatMap((m) => [m, { ...m }]); // every message delivered twice
+      const before = sent.length;
+      for (const m of delivered) await scheduler.defer(m, 3);
+      queued = sent.slice(before).map((s) => s.message);
+      now += 3_000;
+    }
+    expect(queued).toHaveLength(1);
+    expect(queued[0]!.hop).toBe(8);
+  });
+
+  it("a pod's chains merge on the instance that sees both, across a hand-off between instances", async () => {
+    let now = 0;
+    const a = recorder();
+    const b = recorder();
+    const onA = new FollowUpScheduler(a.sender, () => now);
+    const onB = new FollowUpScheduler(b.sender, () => now);
+    await onA.defer({ v: 1, ...pod, reason: "added" }, 3); // hop 1, from A
+    now += 3_000;
+    await onB.defer(a.sent[0]!.message, 3); // B continues A's chain: hop 2
+    await onA.defer({ v: 1, ...pod, reason: "resync" }, 3); // A: a younger message while hop 1 counts as queued
+    expect(a.sent).toHaveLength(1);
+    now += 3_000;
+    await onA.defer(b.sent[0]!.message, 3); // B's hop 2 lands on A: further along, continued
+    expect(a.sent.map((s) => s.message.hop)).toEqual([1, 3]);
   });
 });
