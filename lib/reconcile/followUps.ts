@@ -103,17 +103,20 @@ export class FollowUpScheduler {
 }
 
 /**
- * How long after its due time a re-send still counts as on its way: a backlogged queue delivers late (the
- * chaos run's outage recovery saw tens of seconds), and until then a younger copy for the pod is redundant.
- * Past it, the copy is taken as lost (dropped, or poisoned) and the next one is sent: a wrong guess costs a
- * pod at most this long of re-sends, while every message still delivered for it is handled.
+ * How long after its due time a copy of the same chain still counts as on its way: a backlogged queue
+ * delivers late (the chaos run's outage recovery saw tens of seconds). Past it, the copy is taken as lost
+ * (dropped, or poisoned) and the chain's next copy is sent again.
  */
 export const RESEND_GRACE_MS = 30_000;
 
 /** What an instance remembers of the last re-send it made for a pod. */
 export interface ResendMark {
   hop: number;
-  /** Epoch ms until which that copy counts as still queued (its due time + the grace). */
+  /** The copy's chain: its reason and `at`, which every re-send keeps (a duplicate delivery has the same). */
+  chain: string;
+  /** Epoch ms when that copy becomes visible in the queue. */
+  due: number;
+  /** Epoch ms until which it counts as still queued (`due` + the grace). */
   until: number;
 }
 
@@ -122,14 +125,18 @@ export type ResendDecision =
 
 /**
  * One re-send chain per pod per instance (docs/adr/0007-one-resend-chain-per-pod.md). Every re-send
- * carries `hop` = the handled message's hop + 1, so a pod's chains are ordered by how far along they are.
- * A message whose re-send would not get further than the one this instance already sent for the pod (still
- * queued: not past `until`) is not re-sent: it is a duplicate delivery, a copy of a chain this instance
- * already continued, or a younger chain (the watcher's or the repair's message handled while an older
- * chain waits). Without this, each of them backed off on its own, and a pod gathered more messages at each
- * hop (duplicated deliveries fork chains, none ends) until the queue's backlog delayed every pod.
- * Across instances nothing is shared: a chain handed to another instance continues there (its memory has
- * no further hop), and two chains of one pod merge whenever both reach the same instance. Pure.
+ * carries `hop` = the handled message's hop + 1 and keeps the message's reason and `at` (its chain). A
+ * message is handled as usual but not re-sent when:
+ * - it belongs to the chain of this instance's last re-send for the pod, and gets no further than that copy
+ *   (still queued: not past `until`): a duplicate delivery, or a copy of a branch this instance already
+ *   continued. Hops only grow along a chain, so the real continuation, wherever it was handled, always gets
+ *   further;
+ * - it is another chain (the watcher's or the repair's message, another instance's follow-up), and this
+ *   instance's copy is not visible yet and due no later than this one's would be: that copy is surely still
+ *   queued, and whoever handles it looks at the pod first. Once it is due it may have been handled by
+ *   another instance already, so another chain is never ended on its account.
+ * Without this, each copy was deferred or retried again on its own: a copy duplicated at one hop was two
+ * chains at the next, none ended, and the queue's backlog delayed every pod. Pure.
  */
 export function planResend(
   mark: ResendMark | undefined,
@@ -139,12 +146,19 @@ export function planResend(
   graceMs: number = RESEND_GRACE_MS,
 ): ResendDecision {
   const hop = Math.min((message.hop ?? 0) + 1, MAX_HOP);
-  if (mark && mark.until > now && mark.hop >= hop) return { send: false, hop: mark.hop };
-  return {
-    send: true,
-    message: { ...message, hop },
-    remember: { hop, until: now + Math.round(delaySeconds * 1000) + graceMs },
-  };
+  const chain = chainOf(message);
+  const due = now + Math.round(delaySeconds * 1000);
+  if (mark) {
+    if (mark.chain === chain && mark.hop >= hop && mark.until > now) return { send: false, hop: mark.hop };
+    if (mark.chain !== chain && mark.due > now && mark.due <= due + SLACK_MS) {
+      return { send: false, hop: mark.hop };
+    }
+  }
+  return { send: true, message: { ...message, hop }, remember: { hop, chain, due, until: due + graceMs } };
+}
+
+function chainOf(message: PodEventMessage): string {
+  return `${message.reason}@${message.at ?? ""}`;
 }
 
 function keyOf(pod: { ns: string; name: string; uid: string }): string {
