@@ -12,8 +12,8 @@
 import type { InvocationContext, Timer } from "@azure/functions";
 import type { FaultRule as ArmFaultRule } from "../sim/aci/index.js";
 import type { FaultRule as KubeFaultRule } from "../sim/kube/index.js";
-import type { PodEventSender } from "../lib/queue/message.js";
-import type { PodEventMessage } from "../lib/queue/message.js";
+import type { PodMessageSender } from "../lib/queue/message.js";
+import type { PodMessage } from "../lib/queue/message.js";
 import type { ContainerGroupApi } from "../lib/reconcile/ports.js";
 import type { Rng } from "./prng.js";
 
@@ -114,13 +114,13 @@ export class ChaosSwitch {
  * newer messages for the same pod overtake it). `observe` sees every message that is really sent.
  */
 export function chaosSender(
-  inner: PodEventSender,
+  inner: PodMessageSender,
   sw: ChaosSwitch,
   rng: Rng,
   rates: FaultRates,
-  observe: (message: PodEventMessage, delaySeconds: number | undefined) => void,
-): PodEventSender {
-  const send = async (message: PodEventMessage, delaySeconds?: number) => {
+  observe: (message: PodMessage, delaySeconds: number | undefined) => void,
+): PodMessageSender {
+  const send = async (message: PodMessage, delaySeconds?: number) => {
     observe(message, delaySeconds);
     await inner.send(message, delaySeconds);
   };

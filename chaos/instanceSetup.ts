@@ -12,7 +12,7 @@
  * reports its counters and texts to scan. Nothing in lib/ is modified. See docs/chaos.md.
  */
 import type { WorkerSetupContext } from "../local/hostWorkerProtocol.js";
-import type { PodEventSender } from "../lib/queue/message.js";
+import type { PodMessageSender } from "../lib/queue/message.js";
 import type { ContainerGroupApi } from "../lib/reconcile/ports.js";
 import {
   ChaosSwitch,
@@ -118,7 +118,7 @@ export async function setupWorker(context: WorkerSetupContext): Promise<void> {
     });
   };
   // FollowUpScheduler keeps its sender privately; replacing it routes follow-ups and deferrals through chaos.
-  const followUps = runtime.followUps as unknown as { sender: PodEventSender };
+  const followUps = runtime.followUps as unknown as { sender: PodMessageSender };
   followUps.sender = chaosSender(
     followUps.sender,
     sw,

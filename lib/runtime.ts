@@ -13,7 +13,7 @@ import { createContainerInstanceClient } from "./aci/armClient.js";
 import { createContainerGroupApi, installRetryAfterCap } from "./aci/containerGroups.js";
 import { createKubeApi, loadKubeConfig } from "./kube/api.js";
 import { createQueueClient, queueSender } from "./queue/client.js";
-import { POD_EVENTS_POISON_QUEUE, POD_EVENTS_QUEUE, type PodEventSender } from "./queue/message.js";
+import { POD_EVENTS_POISON_QUEUE, POD_EVENTS_QUEUE, type PodMessageSender } from "./queue/message.js";
 import { FollowUpScheduler, ThrottleGate } from "./reconcile/followUps.js";
 import { KeyedMutex } from "./reconcile/keyedMutex.js";
 import type { ContainerGroupApi, KubeApi } from "./reconcile/ports.js";
@@ -29,7 +29,7 @@ export interface BridgeRuntime {
   config: Readonly<BridgeConfig>;
   kube: KubeApi;
   aci: ContainerGroupApi;
-  sender: PodEventSender;
+  sender: PodMessageSender;
   /** Sends a raw (already encoded) body to pod-events-poison. */
   sendPoison(encodedBody: string): Promise<void>;
   followUps: FollowUpScheduler;
@@ -51,7 +51,7 @@ export interface RuntimeOverrides {
   now?: () => Date;
   instance?: string;
   /** Wraps the pod-events sender (tests: a time-scaled harness shortens visibility delays). */
-  wrapSender?: (sender: PodEventSender) => PodEventSender;
+  wrapSender?: (sender: PodMessageSender) => PodMessageSender;
 }
 
 export function createBridgeRuntime(

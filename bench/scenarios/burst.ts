@@ -11,7 +11,7 @@
  */
 import { QueueServiceClient } from "@azure/storage-queue";
 import type { V1Pod } from "@kubernetes/client-node";
-import { encodePodEventMessage, POD_EVENTS_QUEUE, type MessageReason } from "../../lib/queue/message.js";
+import { encodePodMessage, POD_EVENTS_QUEUE, type MessageReason } from "../../lib/queue/message.js";
 import { containerGroupName } from "../../lib/translate/names.js";
 import type { CallRecord } from "../../sim/aci/index.js";
 import { REALISTIC_TIMING, startLocalStack, type LocalStack } from "../../local/stack.js";
@@ -137,7 +137,7 @@ async function sendDuplicates(
   const jobs: Array<Promise<unknown>> = [];
   wave.names.forEach((name, i) => {
     if (!pick(i)) return;
-    const body = encodePodEventMessage({
+    const body = encodePodMessage({
       v: 1,
       ns: BENCH_NAMESPACE,
       name,

@@ -6,7 +6,7 @@
 import type { InvocationContext, Timer } from "@azure/functions";
 import { AciBridgeError, ConfigError, InvalidMessageError, isTransient } from "../errors.js";
 import { invocationLogger, type Logger } from "../log.js";
-import { parsePodEventMessage, podKey } from "../queue/message.js";
+import { parsePodMessage, podKey } from "../queue/message.js";
 import { reconcilePod } from "../reconcile/pod.js";
 import { identityAdopter } from "../reconcile/identity.js";
 import { runTick } from "../reconcile/tick.js";
@@ -23,7 +23,7 @@ export function createPodEventsHandler(getRuntime: RuntimeProvider) {
     const log = invocationLogger(context);
     let parsed;
     try {
-      parsed = parsePodEventMessage(message);
+      parsed = parsePodMessage(message);
     } catch (error) {
       if (!(error instanceof InvalidMessageError)) throw error;
       const body = rawBody(message);

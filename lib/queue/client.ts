@@ -7,7 +7,7 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { QueueClient, QueueServiceClient, RestError } from "@azure/storage-queue";
 import { queueErrorFromResponse, queueNetworkError, visibilitySeconds } from "./errors.js";
-import { encodePodEventMessage, type PodEventSender } from "./message.js";
+import { encodePodMessage, type PodMessageSender } from "./message.js";
 
 export interface QueueTarget {
   queueName: string;
@@ -32,13 +32,13 @@ export function createQueueClient(target: QueueTarget): QueueClient {
   throw new Error("queue target needs a connection string, a SAS URL, or a service URI with a credential");
 }
 
-export function queueSender(queue: QueueClient): PodEventSender {
+export function queueSender(queue: QueueClient): PodMessageSender {
   return {
     async send(message, delaySeconds = 0) {
       const visibilityTimeout = visibilitySeconds(delaySeconds);
       try {
         await queue.sendMessage(
-          encodePodEventMessage(message),
+          encodePodMessage(message),
           visibilityTimeout ? { visibilityTimeout } : {},
         );
       } catch (error) {

@@ -18,7 +18,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { ConfigError } from "../errors.js";
 import { queueErrorFromResponse, queueNetworkError, storageErrorCode, visibilitySeconds } from "./errors.js";
-import { encodePodEventMessage, type PodEventSender } from "./message.js";
+import { encodePodMessage, type PodMessageSender } from "./message.js";
 
 /** Storage REST API version sent with each call (any published version accepts Put Message as used here). */
 export const STORAGE_API_VERSION = "2024-11-04";
@@ -123,7 +123,7 @@ export function sharedKeySignature(
 
 const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-export function httpQueueSender(endpoint: QueueEndpoint): PodEventSender {
+export function httpQueueSender(endpoint: QueueEndpoint): PodMessageSender {
   const secure = endpoint.queueUrl.startsWith("https:");
   // Keep-alive: a resync sends thousands of messages, 8 at a time, over the same few connections.
   const agent = secure
@@ -184,7 +184,7 @@ export function httpQueueSender(endpoint: QueueEndpoint): PodEventSender {
   return {
     async send(message, delaySeconds = 0) {
       const visibilityTimeout = visibilitySeconds(delaySeconds);
-      const text = encodePodEventMessage(message);
+      const text = encodePodMessage(message);
       try {
         await once(text, visibilityTimeout);
       } catch (error) {

@@ -11,7 +11,7 @@ export const POD_EVENTS_POISON_QUEUE = "pod-events-poison";
 export const MESSAGE_REASONS = ["added", "updated", "deleted", "resync", "status"] as const;
 export type MessageReason = (typeof MESSAGE_REASONS)[number];
 
-export interface PodEventMessage {
+export interface PodMessage {
   v: 1;
   ns: string;
   name: string;
@@ -58,7 +58,7 @@ export function isPodName(value: string): boolean {
  * Validates a message body as the Functions library hands it over (already JSON-parsed when it was JSON,
  * else a string or Buffer). Throws `InvalidMessageError` naming the first problem; never echoes the body.
  */
-export function parsePodEventMessage(body: unknown): PodEventMessage {
+export function parsePodMessage(body: unknown): PodMessage {
   let value = body;
   if (Buffer.isBuffer(value)) value = value.toString("utf8");
   if (typeof value === "string") {
@@ -106,7 +106,7 @@ export function parsePodEventMessage(body: unknown): PodEventMessage {
   if (hop !== undefined && (typeof hop !== "number" || !Number.isInteger(hop) || hop < 1 || hop > MAX_HOP)) {
     throw new InvalidMessageError(`field hop: must be an integer from 1 to ${MAX_HOP}`);
   }
-  const message: PodEventMessage = { v: 1, ns, name, reason: reason as MessageReason };
+  const message: PodMessage = { v: 1, ns, name, reason: reason as MessageReason };
   if (uid !== undefined) message.uid = uid;
   if (at !== undefined) message.at = at;
   if (attempt !== undefined) message.attempt = attempt;
@@ -121,7 +121,7 @@ function describe(v: unknown): string {
 }
 
 /** Body as the Functions host expects with the default `messageEncoding: base64` (docs/architecture.md#platform-facts). */
-export function encodePodEventMessage(message: PodEventMessage): string {
+export function encodePodMessage(message: PodMessage): string {
   return Buffer.from(JSON.stringify(message), "utf8").toString("base64");
 }
 
@@ -131,7 +131,7 @@ export function podKey(ns: string, name: string): string {
 }
 
 /** What a sender knows when it decides to send: the pod and why. */
-export interface PodEvent {
+export interface PodChange {
   ns: string;
   name: string;
   uid?: string;
@@ -139,8 +139,8 @@ export interface PodEvent {
 }
 
 /** The v1 message for `change`, stamped `now` (`at` is informational). */
-export function toMessage(change: PodEvent, now: Date): PodEventMessage {
-  const message: PodEventMessage = {
+export function toMessage(change: PodChange, now: Date): PodMessage {
+  const message: PodMessage = {
     v: 1,
     ns: change.ns,
     name: change.name,
@@ -165,10 +165,10 @@ export function strongerReason(a: MessageReason, b: MessageReason): MessageReaso
  * Sends v1 messages to `pod-events` (the port the reconcilers and the watcher use; adapters: `client.ts`
  * over the Storage SDK, `http.ts` over plain HTTP; tests fake it).
  */
-export interface PodEventSender {
+export interface PodMessageSender {
   /**
    * Sends `message`, invisible for `delaySeconds` (0 = now; rounded up to whole seconds, at most 7 days).
    * Throws the project's error types (`errors.ts` table); a send may be retried: duplicates are harmless.
    */
-  send(message: PodEventMessage, delaySeconds?: number): Promise<void>;
+  send(message: PodMessage, delaySeconds?: number): Promise<void>;
 }

@@ -6,9 +6,9 @@
  */
 import type { WatcherQueueAuth } from "../config.js";
 import { connectionStringEndpoint, httpQueueSender, sasUrlEndpoint } from "./http.js";
-import type { PodEventSender } from "./message.js";
+import type { PodMessageSender } from "./message.js";
 
-export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): PodEventSender {
+export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): PodMessageSender {
   switch (auth.kind) {
     // Secrets: a plain Put Message call (`http.ts`), without loading the Storage SDK.
     case "connectionString":
@@ -19,8 +19,8 @@ export function watcherQueueSender(queueName: string, auth: WatcherQueueAuth): P
       // `@azure/identity` is loaded at the first send, not at start: connection-string and SAS installs never
       // pay for it. With the workload identity webhook, AZURE_CLIENT_ID/AZURE_FEDERATED_TOKEN_FILE are set in
       // the pod and DefaultAzureCredential's WorkloadIdentityCredential picks them up; an explicit client id wins.
-      let sender: Promise<PodEventSender> | undefined;
-      const load = async (): Promise<PodEventSender> => {
+      let sender: Promise<PodMessageSender> | undefined;
+      const load = async (): Promise<PodMessageSender> => {
         const { DefaultAzureCredential } = await import("@azure/identity");
         const { createQueueClient, queueSender } = await import("./client.js");
         const credential = new DefaultAzureCredential(

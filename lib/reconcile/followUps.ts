@@ -8,7 +8,7 @@
  * A duplicate chain therefore dies at its next hop. The memory is per Function instance: with K instances a
  * pod has at most K live chains (one per instance that handled it), never a growing number.
  */
-import { MAX_HOP, podKey, toMessage, type PodEventMessage, type PodEventSender } from "../queue/message.js";
+import { MAX_HOP, podKey, toMessage, type PodMessage, type PodMessageSender } from "../queue/message.js";
 
 /** A pending check due within this window after the requested one still counts as "soon enough". */
 const SLACK_MS = 1000;
@@ -19,7 +19,7 @@ export class FollowUpScheduler {
   private readonly resent = new Map<string, ResendMark>();
 
   constructor(
-    private readonly sender: PodEventSender,
+    private readonly sender: PodMessageSender,
     private readonly now: () => number = Date.now,
     private readonly maxEntries = 50_000,
     private readonly resendGraceMs = RESEND_GRACE_MS,
@@ -33,7 +33,7 @@ export class FollowUpScheduler {
   async schedule(
     pod: { ns: string; name: string; uid: string },
     delaySeconds: number,
-    current?: PodEventMessage,
+    current?: PodMessage,
   ): Promise<boolean> {
     const key = keyOf(pod);
     const now = this.now();
@@ -72,7 +72,7 @@ export class FollowUpScheduler {
    * retry (ADR 0005) — outside the follow-up chain bookkeeping, unless this instance already re-sent a
    * further-along copy for the pod that is still on its way (`planResend`). Returns whether it was sent.
    */
-  async defer(message: PodEventMessage, delaySeconds: number): Promise<boolean> {
+  async defer(message: PodMessage, delaySeconds: number): Promise<boolean> {
     const key = podKey(message.ns, message.name);
     const now = this.now();
     const decision = planResend(this.resent.get(key), message, delaySeconds, now, this.resendGraceMs);
@@ -121,7 +121,7 @@ export interface ResendMark {
 }
 
 export type ResendDecision =
-  { send: true; message: PodEventMessage; remember: ResendMark } | { send: false; hop: number };
+  { send: true; message: PodMessage; remember: ResendMark } | { send: false; hop: number };
 
 /**
  * One re-send chain per pod per instance (docs/adr/0007-one-resend-chain-per-pod.md). Every re-send
@@ -140,7 +140,7 @@ export type ResendDecision =
  */
 export function planResend(
   mark: ResendMark | undefined,
-  message: PodEventMessage,
+  message: PodMessage,
   delaySeconds: number,
   now: number,
   graceMs: number = RESEND_GRACE_MS,
@@ -157,7 +157,7 @@ export function planResend(
   return { send: true, message: { ...message, hop }, remember: { hop, chain, due, until: due + graceMs } };
 }
 
-function chainOf(message: PodEventMessage): string {
+function chainOf(message: PodMessage): string {
   return `${message.reason}@${message.at ?? ""}`;
 }
 

@@ -11,7 +11,7 @@
  */
 import type { V1ConfigMap, V1Container, V1Pod, V1Secret } from "@kubernetes/client-node";
 import type { PendingContainer } from "../translate/pendingPodStatus.js";
-import type { PodEventSpec } from "../translate/types.js";
+import type { KubeEventSpec } from "../translate/types.js";
 
 export interface ReferencedObjects {
   secrets: ReadonlyMap<string, V1Secret>;
@@ -153,7 +153,7 @@ export interface ReferenceWait {
   /** The container's waiting reason and message, as the kubelet shows them. */
   waiting: PendingContainer | undefined;
   /** The Event the kubelet records for it. */
-  event: PodEventSpec;
+  event: KubeEventSpec;
   /** Seconds until the next look. */
   retrySeconds: number;
   /** When the wait started (kept on the pod). */

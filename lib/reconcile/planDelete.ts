@@ -7,7 +7,7 @@ import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { V1Pod } from "@kubernetes/client-node";
 import { podKey } from "../queue/message.js";
 import { containerGroupName, isOwnedBy, ownerFromTags } from "../translate/names.js";
-import type { PodEventSpec } from "../translate/types.js";
+import type { KubeEventSpec } from "../translate/types.js";
 import { fast, forget, isDeleting, keep, unchanged } from "./planCommon.js";
 import { UNREAD, type GroupView, type LogNote, type PlanContext, type PodPlan } from "./planTypes.js";
 
@@ -76,7 +76,7 @@ export function planTerminating(pod: V1Pod, cg: ContainerGroup | undefined, ctx:
  * The kubelet records `Killing` / `Stopping container <name>` per container it stops. ACI stops a group's
  * containers without a grace period (docs/adr/0006-termination-grace-period.md), so the Events say so.
  */
-function killingEvents(pod: V1Pod): PodEventSpec[] {
+function killingEvents(pod: V1Pod): KubeEventSpec[] {
   const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
   const note =
     grace > 0 ? ` (ACI gives no grace period: terminationGracePeriodSeconds ${grace} not honoured)` : "";

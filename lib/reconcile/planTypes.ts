@@ -9,7 +9,7 @@ import type { V1PodStatus } from "@kubernetes/client-node";
 import type { EventName } from "../events/index.js";
 import type { LogFields } from "../log.js";
 import type { MessageReason } from "../queue/message.js";
-import type { NodeSettings, PodEventSpec } from "../translate/types.js";
+import type { NodeSettings, KubeEventSpec } from "../translate/types.js";
 
 /** The group has not been read yet: the plan may ask for it. */
 export const UNREAD: unique symbol = Symbol("container group not read");
@@ -77,7 +77,7 @@ export type PodAction =
       why: string;
       then?: "finalize" | "finalize-if-gone";
       /** Events to record once the DELETE was sent (the kubelet's `Killing` per container). */
-      events?: PodEventSpec[];
+      events?: KubeEventSpec[];
     }
   /** The kubelet's last step: delete the pod object (grace 0, uid precondition). */
   | { kind: "finalize" }
@@ -96,7 +96,7 @@ export type PodAction =
   /** Delete the group (its sidecars still run), then patch the final status of the main containers. */
   | { kind: "complete"; cgName: string; status: V1PodStatus }
   /** Patch the status computed from the group and emit the group's events. */
-  | { kind: "patch-status"; status: V1PodStatus; events: PodEventSpec[]; groupState: string | null };
+  | { kind: "patch-status"; status: V1PodStatus; events: KubeEventSpec[]; groupState: string | null };
 
 /** When to look at the pod again. */
 export type Next =

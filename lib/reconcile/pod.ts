@@ -12,7 +12,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { ThrottledError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { podKey, type PodEventMessage } from "../queue/message.js";
+import { podKey, type PodMessage } from "../queue/message.js";
 import { containerGroupName } from "../translate/names.js";
 import type { NodeSettings } from "../translate/types.js";
 import type { FollowUpScheduler, ThrottleGate } from "./followUps.js";
@@ -54,7 +54,7 @@ export type { PodOutcome };
  * each call re-reads the world (idempotent).
  */
 export async function reconcilePod(
-  message: PodEventMessage,
+  message: PodMessage,
   runtime: PodRuntime,
   log: Logger,
 ): Promise<PodOutcome> {
@@ -82,7 +82,7 @@ export async function reconcilePod(
 }
 
 /** Read, plan, act, schedule the follow-up the plan asked for. */
-async function converge(message: PodEventMessage, deps: Deps): Promise<PodOutcome> {
+async function converge(message: PodMessage, deps: Deps): Promise<PodOutcome> {
   const pod = await deps.kube.getPod(message.ns, message.name);
   const ctx = planContext(message, pod, deps);
   let plan = planPod(pod, UNREAD, ctx);
@@ -97,7 +97,7 @@ async function converge(message: PodEventMessage, deps: Deps): Promise<PodOutcom
   return done.outcome;
 }
 
-function planContext(message: PodEventMessage, pod: V1Pod | undefined, deps: Deps): PlanContext {
+function planContext(message: PodMessage, pod: V1Pod | undefined, deps: Deps): PlanContext {
   const uid = pod?.metadata?.uid ?? "";
   return {
     ns: message.ns,
@@ -119,7 +119,7 @@ function planContext(message: PodEventMessage, pod: V1Pod | undefined, deps: Dep
 async function scheduleNext(
   next: Next,
   outcome: PodOutcome,
-  message: PodEventMessage,
+  message: PodMessage,
   pod: V1Pod | undefined,
   deps: Deps,
 ): Promise<void> {

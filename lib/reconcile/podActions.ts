@@ -15,7 +15,7 @@ import {
   podToContainerGroup,
 } from "../translate/index.js";
 import { pendingPodStatus } from "../translate/pendingPodStatus.js";
-import type { NodeSettings, PodEventSpec, ResolvedReferences } from "../translate/types.js";
+import type { NodeSettings, KubeEventSpec, ResolvedReferences } from "../translate/types.js";
 import { claimCondition, readMark, waitingCondition } from "./createClaim.js";
 import { findMissingReference, referenceWait, type MissingReference } from "./missingReferences.js";
 import type { Next, PodAction, PodOutcome } from "./planTypes.js";
@@ -263,7 +263,7 @@ async function failPod(
 }
 
 /** Events are best effort: a failure to record one is logged, never fails the reconcile. */
-async function recordEvents(pod: V1Pod, deps: ActionDeps, events: PodEventSpec[]): Promise<void> {
+async function recordEvents(pod: V1Pod, deps: ActionDeps, events: KubeEventSpec[]): Promise<void> {
   for (const event of events) {
     try {
       await deps.kube.recordEvent(pod, event, deps.instance);

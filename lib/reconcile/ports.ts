@@ -13,7 +13,7 @@ import type {
   V1PodStatus,
   V1Secret,
 } from "@kubernetes/client-node";
-import type { PodEventSpec } from "../translate/types.js";
+import type { KubeEventSpec } from "../translate/types.js";
 
 export interface PodReader {
   /** The pod, or undefined when it does not exist. */
@@ -40,7 +40,7 @@ export interface PodWriter {
    */
   deletePodNow(namespace: string, name: string, uid: string): Promise<void>;
   /** Creates the Event, or bumps count/lastTimestamp of the existing one with the same key. */
-  recordEvent(pod: V1Pod, event: PodEventSpec, reportingInstance: string): Promise<void>;
+  recordEvent(pod: V1Pod, event: KubeEventSpec, reportingInstance: string): Promise<void>;
 }
 
 export interface ReferenceReader {

@@ -20,7 +20,7 @@ import { createHash } from "node:crypto";
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "../log.js";
-import { podKey, toMessage, type PodEventSender } from "../queue/message.js";
+import { podKey, toMessage, type PodMessageSender } from "../queue/message.js";
 import { isPodFinal } from "../translate/index.js";
 import { isOwnedBy, ownerFromTags } from "../translate/names.js";
 import type { ContainerGroupApi, PodReader } from "./ports.js";
@@ -36,7 +36,7 @@ export const RESTORE_CHECKS_PER_SECOND = 10;
 export interface RepairDeps {
   kube: PodReader;
   aci: ContainerGroupApi;
-  sender: PodEventSender;
+  sender: PodMessageSender;
   clusterName: string;
   nodeNames: readonly string[];
   /** Each running pod gets a resync once every `rotationSlots` repairs. */

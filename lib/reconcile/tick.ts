@@ -20,7 +20,7 @@ import { AciBridgeError, ThrottledError, UnauthorizedError } from "../errors.js"
 import type { BridgeConfig } from "../config.js";
 import { kubeStatusMessage, statusOf } from "../kube/errors.js";
 import type { Logger } from "../log.js";
-import type { PodEventSender } from "../queue/message.js";
+import type { PodMessageSender } from "../queue/message.js";
 import { heartbeat, type ArmHealth } from "./node.js";
 import type { ContainerGroupApi, KubeApi } from "./ports.js";
 import { repair, type RepairReport } from "./repair.js";
@@ -35,7 +35,7 @@ export const REPAIR_BUDGET_MS = 60_000;
 export interface TickDeps {
   kube: KubeApi;
   aci: ContainerGroupApi;
-  sender: PodEventSender;
+  sender: PodMessageSender;
   config: Pick<BridgeConfig, "clusterName" | "clusterIdentity" | "nodes" | "node" | "timings">;
   now: () => Date;
   log: Logger;

@@ -6,9 +6,9 @@
 import type { ContainerGroup, Event as AciEvent } from "@azure/arm-containerinstance";
 import type { V1Pod } from "@kubernetes/client-node";
 import { toTime } from "./podStatusTime.js";
-import type { PodEventSpec } from "./types.js";
+import type { KubeEventSpec } from "./types.js";
 
-function toSpec(e: AciEvent, scope: string, fieldPath: string | undefined): PodEventSpec {
+function toSpec(e: AciEvent, scope: string, fieldPath: string | undefined): KubeEventSpec {
   const first = toTime(e.firstTimestamp)?.toISOString();
   const last = toTime(e.lastTimestamp)?.toISOString() ?? first;
   const reason = e.name || "Unknown";
@@ -24,8 +24,8 @@ function toSpec(e: AciEvent, scope: string, fieldPath: string | undefined): PodE
   };
 }
 
-export function containerGroupEvents(cg: ContainerGroup, pod: V1Pod): PodEventSpec[] {
-  const specs: PodEventSpec[] = [];
+export function containerGroupEvents(cg: ContainerGroup, pod: V1Pod): KubeEventSpec[] {
+  const specs: KubeEventSpec[] = [];
   for (const e of cg.instanceView?.events ?? []) specs.push(toSpec(e, "group", undefined));
   const inPod = (names: { name: string }[] | undefined, name: string) =>
     (names ?? []).some((c) => c.name === name);
@@ -37,7 +37,7 @@ export function containerGroupEvents(cg: ContainerGroup, pod: V1Pod): PodEventSp
     const fieldPath = inPod(pod.spec?.containers, c.name) ? `spec.containers{${c.name}}` : undefined;
     for (const e of c.instanceView?.events ?? []) specs.push(toSpec(e, `container/${c.name}`, fieldPath));
   }
-  const byKey = new Map<string, PodEventSpec>();
+  const byKey = new Map<string, KubeEventSpec>();
   for (const s of specs) {
     const seen = byKey.get(s.key);
     if (!seen || s.count > seen.count) byKey.set(s.key, s);

@@ -6,7 +6,7 @@
 import type { V1ConfigMap, V1Pod, V1Secret } from "@kubernetes/client-node";
 import { DEFAULT_TRANSLATION_POLICY } from "./policy.js";
 import { InvalidPodSpecError } from "../errors.js";
-import type { NodeSettings, PodEventSpec, ResolvedReferences, TranslationPolicy } from "./types.js";
+import type { NodeSettings, KubeEventSpec, ResolvedReferences, TranslationPolicy } from "./types.js";
 
 /** Effective resources of one container after ACI rounding, for resourceFieldRef. */
 export interface EffectiveResources {
@@ -20,7 +20,7 @@ export interface TranslateContext {
   pod: V1Pod;
   refs: ResolvedReferences;
   node: NodeSettings;
-  warnings: PodEventSpec[];
+  warnings: KubeEventSpec[];
   /** container name → effective resources (regular and init containers). */
   resources: Map<string, EffectiveResources>;
   /** The node's policies with defaults filled in. */

@@ -90,11 +90,11 @@ export interface TranslatedPod {
    * Things translated by a documented approximation or left out (a dropped startupProbe, a missing optional
    * pull secret, ports without an IP address…): emit them as Warning Events on the pod. Never secret values.
    */
-  warnings?: PodEventSpec[];
+  warnings?: KubeEventSpec[];
 }
 
 /** A Kubernetes Event to emit on the pod (from ACI events or the bridge's own outcome). */
-export interface PodEventSpec {
+export interface KubeEventSpec {
   type: "Normal" | "Warning";
   reason: string;
   message: string;

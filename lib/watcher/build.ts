@@ -10,7 +10,7 @@ import { kubePodApi } from "../kube/http/pods.js";
 import type { KubeTarget } from "../kube/http/connection.js";
 import { kubeLeaseStore } from "../kube/lease.js";
 import type { Logger } from "../log.js";
-import type { PodEventSender } from "../queue/message.js";
+import type { PodMessageSender } from "../queue/message.js";
 import { watcherQueueSender } from "../queue/watcherSender.js";
 import type { Clock } from "./clock.js";
 import type { WatcherMetrics } from "./metrics.js";
@@ -21,9 +21,9 @@ export interface BuildWatcherDeps {
   kube: KubeTarget;
   logger: Logger;
   /** Replaces the Storage queue sender of `config.queueName` (tests). */
-  sender?: PodEventSender;
+  sender?: PodMessageSender;
   /** Wraps the sender (the chaos run puts its faulty queue between the watcher and the real one). */
-  wrapSender?: (sender: PodEventSender) => PodEventSender;
+  wrapSender?: (sender: PodMessageSender) => PodMessageSender;
   clock?: Clock;
   metrics?: WatcherMetrics;
   random?: () => number;

@@ -4,11 +4,11 @@
  * The window is fixed from the first change (not sliding), so a pod updated continuously still produces a
  * message every window instead of never.
  */
-import { podKey, strongerReason, type PodEvent } from "../queue/message.js";
+import { podKey, strongerReason, type PodChange } from "../queue/message.js";
 import type { Clock } from "./clock.js";
 
 interface Pending {
-  change: PodEvent;
+  change: PodChange;
   cancel: () => void;
 }
 
@@ -19,14 +19,14 @@ export class Coalescer {
   constructor(
     private readonly windowMs: number,
     private readonly clock: Clock,
-    private readonly emit: (change: PodEvent) => void,
+    private readonly emit: (change: PodChange) => void,
   ) {}
 
   get size(): number {
     return this.pending.size;
   }
 
-  push(change: PodEvent): void {
+  push(change: PodChange): void {
     const key = podKey(change.ns, change.name);
     const existing = this.pending.get(key);
     if (existing) {

@@ -7,12 +7,12 @@
  */
 import { ensureError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { podKey, strongerReason, type PodEventMessage, type PodEventSender } from "../queue/message.js";
+import { podKey, strongerReason, type PodMessage, type PodMessageSender } from "../queue/message.js";
 import { backoffMs, type Clock } from "./clock.js";
 import type { WatcherMetrics } from "./metrics.js";
 
 export interface OutboxOptions {
-  sender: PodEventSender;
+  sender: PodMessageSender;
   maxSize: number;
   concurrency: number;
   retryBaseMs: number;
@@ -25,7 +25,7 @@ export interface OutboxOptions {
 
 export class Outbox {
   /** Ordered by `seq` (first enqueue): the first key is the oldest message. */
-  private waiting = new Map<string, { message: PodEventMessage; seq: number }>();
+  private waiting = new Map<string, { message: PodMessage; seq: number }>();
   private seq = 0;
   private inFlight = 0;
   private consecutiveFailures = 0;
@@ -47,7 +47,7 @@ export class Outbox {
     return this.consecutiveFailures === 0;
   }
 
-  add(message: PodEventMessage): void {
+  add(message: PodMessage): void {
     this.put(podKey(message.ns, message.name), message, ++this.seq);
     this.updateGauge();
     this.pump();
@@ -86,7 +86,7 @@ export class Outbox {
   }
 
   /** Adds or merges (strongest reason, newest fields) and enforces the bound. */
-  private put(key: string, message: PodEventMessage, seq: number): void {
+  private put(key: string, message: PodMessage, seq: number): void {
     const existing = this.waiting.get(key);
     if (existing) {
       existing.message = { ...message, reason: strongerReason(existing.message.reason, message.reason) };
@@ -122,7 +122,7 @@ export class Outbox {
       if (this.consecutiveFailures > 0 && this.inFlight > 0) return;
       const [key, entry] = this.waiting.entries().next().value as [
         string,
-        { message: PodEventMessage; seq: number },
+        { message: PodMessage; seq: number },
       ];
       this.waiting.delete(key);
       this.inFlight++;
@@ -130,7 +130,7 @@ export class Outbox {
     }
   }
 
-  private async sendOne(key: string, message: PodEventMessage, seq: number): Promise<void> {
+  private async sendOne(key: string, message: PodMessage, seq: number): Promise<void> {
     try {
       await this.o.sender.send(message);
       this.o.metrics.sent.inc({ reason: message.reason });

@@ -9,7 +9,7 @@
  */
 import type { WatcherConfig } from "../config.js";
 import type { Logger } from "../log.js";
-import { toMessage, type PodEvent, type PodEventSender } from "../queue/message.js";
+import { toMessage, type PodChange, type PodMessageSender } from "../queue/message.js";
 import { systemClock, type Clock } from "./clock.js";
 import { Coalescer } from "./coalescer.js";
 import { LeaderElector, type LeaseStore } from "./elector.js";
@@ -26,7 +26,7 @@ export interface WatcherDeps {
   podApi: PodApi;
   /** Required when `config.leaderElection.enabled`. */
   leaseStore?: LeaseStore;
-  sender: PodEventSender;
+  sender: PodMessageSender;
   logger: Logger;
   clock?: Clock;
   metrics?: WatcherMetrics;
@@ -160,12 +160,12 @@ export class Watcher implements HealthSource {
     return this.metrics.registry.render();
   }
 
-  private push(pod: PodRecord, reason: PodEvent["reason"]): void {
+  private push(pod: PodRecord, reason: PodChange["reason"]): void {
     if (!this.leader) return;
     this.coalescer.push({ ns: pod.ns, name: pod.name, uid: pod.uid || undefined, reason });
   }
 
-  private emit(change: PodEvent): void {
+  private emit(change: PodChange): void {
     if (!this.leader) return;
     this.outbox.add(toMessage(change, new Date(this.clock.now())));
   }

@@ -7,18 +7,18 @@ import { describe, expect, inject, it } from "vitest";
 import { TransientError, UnauthorizedError } from "../../lib/errors.js";
 import { createQueueClient, queueSender } from "../../lib/queue/client.js";
 import { connectionStringEndpoint, httpQueueSender } from "../../lib/queue/http.js";
-import type { PodEventSender } from "../../lib/queue/message.js";
+import type { PodMessageSender } from "../../lib/queue/message.js";
 
 const message = { v: 1 as const, ns: "shop", name: "web-0", reason: "added" as const };
 let counter = 0;
 const queueName = () => `errors-${process.pid}-${++counter}`;
 
-const senders = (connectionString: string, name: string): Record<string, PodEventSender> => ({
+const senders = (connectionString: string, name: string): Record<string, PodMessageSender> => ({
   sdk: queueSender(createQueueClient({ queueName: name, connectionString })),
   http: httpQueueSender(connectionStringEndpoint(connectionString, name)),
 });
 
-async function failure(sender: PodEventSender): Promise<Error> {
+async function failure(sender: PodMessageSender): Promise<Error> {
   try {
     await sender.send(message);
   } catch (error) {

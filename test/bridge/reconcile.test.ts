@@ -5,7 +5,7 @@
 import type { V1Lease, V1Node } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../lib/log.js";
-import type { PodEventMessage } from "../../lib/queue/message.js";
+import type { PodMessage } from "../../lib/queue/message.js";
 import { runTick, type TickDeps } from "../../lib/reconcile/tick.js";
 import {
   containerGroupName,
@@ -78,10 +78,10 @@ function tickWith(extra: Partial<TickDeps> = {}, log = memoryLogger()) {
   };
 }
 
-async function queued(): Promise<PodEventMessage[]> {
+async function queued(): Promise<PodMessage[]> {
   const peeked = await h.queue.peekMessages({ numberOfMessages: 32 });
   return peeked.peekedMessageItems.map(
-    (m) => JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8")) as PodEventMessage,
+    (m) => JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8")) as PodMessage,
   );
 }
 

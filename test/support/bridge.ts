@@ -13,8 +13,8 @@ import { createPodEventsHandler, createReconcileHandler } from "../../lib/functi
 import {
   POD_EVENTS_POISON_QUEUE,
   POD_EVENTS_QUEUE,
-  type PodEventMessage,
-  type PodEventSender,
+  type PodMessage,
+  type PodMessageSender,
 } from "../../lib/queue/message.js";
 import type { EntrypointResolver } from "../../lib/reconcile/references.js";
 import { createBridgeRuntime, type BridgeRuntime, type RuntimeOverrides } from "../../lib/runtime.js";
@@ -120,7 +120,7 @@ export async function startBridgeHarness(options: HarnessOptions = {}): Promise<
     ...(scale !== 1
       ? {
           now: () => new Date(nowMs()),
-          wrapSender: (sender: PodEventSender): PodEventSender => ({
+          wrapSender: (sender: PodMessageSender): PodMessageSender => ({
             send: (message, delaySeconds = 0) => sender.send(message, delaySeconds / scale),
           }),
         }
@@ -226,7 +226,7 @@ export async function startBridgeHarness(options: HarnessOptions = {}): Promise<
   return harness;
 }
 
-export function added(pod: V1Pod, reason: PodEventMessage["reason"] = "added"): PodEventMessage {
+export function added(pod: V1Pod, reason: PodMessage["reason"] = "added"): PodMessage {
   return {
     v: 1,
     ns: pod.metadata?.namespace ?? "default",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { PodEventSender } from "../../lib/queue/message.js";
-import type { PodEventMessage } from "../../lib/queue/message.js";
+import type { PodMessageSender } from "../../lib/queue/message.js";
+import type { PodMessage } from "../../lib/queue/message.js";
 import {
   FollowUpScheduler,
   planResend,
@@ -10,8 +10,8 @@ import {
 } from "../../lib/reconcile/followUps.js";
 
 function recorder() {
-  const sent: { message: PodEventMessage; delay: number }[] = [];
-  const sender: PodEventSender = {
+  const sent: { message: PodMessage; delay: number }[] = [];
+  const sender: PodMessageSender = {
     send: async (message, delay = 0) => {
       sent.push({ message, delay });
     },
@@ -26,7 +26,7 @@ describe("FollowUpScheduler", () => {
     let now = 1_000_000;
     const { sent, sender } = recorder();
     const scheduler = new FollowUpScheduler(sender, () => now);
-    const added: PodEventMessage = { v: 1, ...pod, reason: "added" };
+    const added: PodMessage = { v: 1, ...pod, reason: "added" };
     for (let i = 0; i < 3; i++) await scheduler.schedule(pod, 3, added);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.message.reason).toBe("status");
@@ -47,7 +47,7 @@ describe("FollowUpScheduler", () => {
     const scheduler = new FollowUpScheduler(sender, () => now);
     await scheduler.schedule(pod, 45, { v: 1, ...pod, reason: "resync" });
     now += 1000;
-    const stray: PodEventMessage = { v: 1, ...pod, reason: "status", at: new Date(now).toISOString() };
+    const stray: PodMessage = { v: 1, ...pod, reason: "status", at: new Date(now).toISOString() };
     expect(await scheduler.schedule(pod, 3, stray)).toBe(false);
     expect(sent).toHaveLength(1);
   });
@@ -113,7 +113,7 @@ describe("FollowUpScheduler.hasPending", () => {
 
 describe("planResend: one re-send chain per pod per instance", () => {
   const AT = "2026-12-01T12:00:00.000Z";
-  const msg = (hop?: number, reason: PodEventMessage["reason"] = "added", at = AT): PodEventMessage => ({
+  const msg = (hop?: number, reason: PodMessage["reason"] = "added", at = AT): PodMessage => ({
     v: 1,
     ...pod,
     reason,
@@ -131,7 +131,7 @@ describe("planResend: one re-send chain per pod per instance", () => {
   const rows: Array<{
     name: string;
     mark?: ResendMark;
-    message: PodEventMessage;
+    message: PodMessage;
     send: boolean;
     hop?: number;
   }> = [
@@ -203,7 +203,7 @@ describe("planResend: one re-send chain per pod per instance", () => {
     let now = 0;
     const { sent, sender } = recorder();
     const scheduler = new FollowUpScheduler(sender, () => now);
-    let queued: PodEventMessage[] = [msg()];
+    let queued: PodMessage[] = [msg()];
     for (let step = 0; step < 8; step++) {
       const delivered = queued.flatMap((m) => [m, { ...m }]); // every message delivered twice
       const before = sent.length;

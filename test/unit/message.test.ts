@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidMessageError } from "../../lib/errors.js";
-import { encodePodEventMessage, parsePodEventMessage } from "../../lib/queue/message.js";
+import { encodePodMessage, parsePodMessage } from "../../lib/queue/message.js";
 
 const valid = {
   v: 1,
@@ -11,25 +11,25 @@ const valid = {
   at: "2026-11-25T12:00:00.000Z",
 };
 
-describe("parsePodEventMessage", () => {
+describe("parsePodMessage", () => {
   it.each([
     ["an object (the library parsed the JSON)", valid],
     ["a JSON string", JSON.stringify(valid)],
     ["a Buffer", Buffer.from(JSON.stringify(valid))],
   ])("accepts %s", (_label, body) => {
-    expect(parsePodEventMessage(body)).toEqual(valid);
+    expect(parsePodMessage(body)).toEqual(valid);
   });
 
   it("keeps a re-send's attempt and hop", () => {
-    expect(parsePodEventMessage({ ...valid, attempt: 2, hop: 5 })).toEqual({ ...valid, attempt: 2, hop: 5 });
+    expect(parsePodMessage({ ...valid, attempt: 2, hop: 5 })).toEqual({ ...valid, attempt: 2, hop: 5 });
   });
 
   it("keeps only the v1 fields", () => {
-    expect(parsePodEventMessage({ ...valid, extra: "x" })).toEqual(valid);
+    expect(parsePodMessage({ ...valid, extra: "x" })).toEqual(valid);
   });
 
   it("accepts a message without uid and at", () => {
-    expect(parsePodEventMessage({ v: 1, ns: "a", name: "b", reason: "resync" })).toEqual({
+    expect(parsePodMessage({ v: 1, ns: "a", name: "b", reason: "resync" })).toEqual({
       v: 1,
       ns: "a",
       name: "b",
@@ -58,12 +58,12 @@ describe("parsePodEventMessage", () => {
     ["hop as text", { ...valid, hop: "2" }, /field hop/],
     ["huge body", JSON.stringify({ ...valid, pad: "x".repeat(10_000) }), /bytes/],
   ])("rejects %s", (_label, body, pattern) => {
-    expect(() => parsePodEventMessage(body)).toThrow(InvalidMessageError);
-    expect(() => parsePodEventMessage(body)).toThrow(pattern);
+    expect(() => parsePodMessage(body)).toThrow(InvalidMessageError);
+    expect(() => parsePodMessage(body)).toThrow(pattern);
   });
 
   it("round-trips through the base64 encoding the host expects", () => {
-    const encoded = encodePodEventMessage(valid as never);
-    expect(parsePodEventMessage(Buffer.from(encoded, "base64").toString("utf8"))).toEqual(valid);
+    const encoded = encodePodMessage(valid as never);
+    expect(parsePodMessage(Buffer.from(encoded, "base64").toString("utf8"))).toEqual(valid);
   });
 });

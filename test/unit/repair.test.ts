@@ -3,7 +3,7 @@ import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { memoryLogger } from "../../lib/log.js";
-import type { PodEventMessage } from "../../lib/queue/message.js";
+import type { PodMessage } from "../../lib/queue/message.js";
 import { repair, RESTORE_CHECKS_PER_SECOND, type RepairDeps } from "../../lib/reconcile/repair.js";
 import { TAG_CLUSTER, TAG_NAMESPACE, TAG_NODE, TAG_POD, TAG_UID } from "../../lib/translate/names.js";
 
@@ -30,7 +30,7 @@ function world(pods: V1Pod[], groups: ContainerGroup[], opts: { msPerSend?: numb
   let clock = 0;
   let inFlight = 0;
   let maxInFlight = 0;
-  const sent: Array<{ message: PodEventMessage; delaySeconds: number }> = [];
+  const sent: Array<{ message: PodMessage; delaySeconds: number }> = [];
   const deps: RepairDeps = {
     kube: { getPod: () => Promise.resolve(undefined), listPodsOnNode: () => Promise.resolve(pods) },
     aci: {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadWatcherConfig } from "../../lib/config.js";
 import { kubeconfigConnection } from "../../lib/kube/http/connection.js";
 import { memoryLogger } from "../../lib/log.js";
-import type { PodEventMessage, PodEventSender } from "../../lib/queue/message.js";
+import type { PodMessage, PodMessageSender } from "../../lib/queue/message.js";
 import { buildWatcher } from "../../lib/watcher/build.js";
 import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
 import { FakeSender } from "./support/fakes.js";
@@ -82,8 +82,8 @@ describe("buildWatcher", () => {
     const node = uniqueName("b");
     const identity = `${node}-a`;
     const sender = new FakeSender();
-    const wrapped: PodEventMessage[] = [];
-    const wrap = (inner: PodEventSender): PodEventSender => ({
+    const wrapped: PodMessage[] = [];
+    const wrap = (inner: PodMessageSender): PodMessageSender => ({
       async send(message, delaySeconds) {
         wrapped.push(message);
         await inner.send(message, delaySeconds);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { strongerReason, type PodEvent } from "../../lib/queue/message.js";
+import { strongerReason, type PodChange } from "../../lib/queue/message.js";
 import { Coalescer } from "../../lib/watcher/coalescer.js";
 import { FakeClock } from "./support/fakes.js";
 
 describe("Coalescer", () => {
   it("turns a burst of updates to one pod into one message with the latest uid", async () => {
     const clock = new FakeClock();
-    const out: PodEvent[] = [];
+    const out: PodChange[] = [];
     const c = new Coalescer(500, clock, (e) => out.push(e));
     c.push({ ns: "a", name: "p", uid: "u1", reason: "added" });
     for (let i = 0; i < 10; i++) {
@@ -24,7 +24,7 @@ describe("Coalescer", () => {
 
   it("lets deleted win and uses a fixed window (a pod updated forever still gets messages)", async () => {
     const clock = new FakeClock();
-    const out: PodEvent[] = [];
+    const out: PodChange[] = [];
     const c = new Coalescer(500, clock, (e) => out.push(e));
     c.push({ ns: "a", name: "p", uid: "u1", reason: "updated" });
     c.push({ ns: "a", name: "p", uid: "u1", reason: "deleted" });
@@ -49,7 +49,7 @@ describe("Coalescer", () => {
 
   it("flushAll emits pending events at once; clear forgets them", async () => {
     const clock = new FakeClock();
-    const out: PodEvent[] = [];
+    const out: PodChange[] = [];
     const c = new Coalescer(500, clock, (e) => out.push(e));
     c.push({ ns: "a", name: "p", reason: "added" });
     c.flushAll();

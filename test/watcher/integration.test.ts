@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startKubeFake, type KubeFake } from "../../sim/kube/index.js";
-import type { PodEventSender } from "../../lib/queue/message.js";
+import type { PodMessageSender } from "../../lib/queue/message.js";
 import { queueSender } from "../../lib/queue/client.js";
 import {
   collectUntil,
@@ -201,7 +201,7 @@ describe("watcher ⇄ Kubernetes API fake ⇄ Azurite", () => {
     const name = uniqueName("t");
     let failures = 3;
     const real = queueSender(queue);
-    const flaky: PodEventSender = {
+    const flaky: PodMessageSender = {
       async send(m, d) {
         if (failures-- > 0) throw new Error("queue: connection reset");
         return real.send(m, d);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { memoryLogger } from "../../lib/log.js";
-import type { PodEventMessage } from "../../lib/queue/message.js";
+import type { PodMessage } from "../../lib/queue/message.js";
 import { watcherMetrics } from "../../lib/watcher/metrics.js";
 import { Outbox } from "../../lib/watcher/outbox.js";
 import { FakeClock, FakeSender } from "./support/fakes.js";
 
-const msg = (name: string, reason: PodEventMessage["reason"] = "added"): PodEventMessage => ({
+const msg = (name: string, reason: PodMessage["reason"] = "added"): PodMessage => ({
   v: 1,
   ns: "ns",
   name,

@@ -1,7 +1,7 @@
 /** Small fakes for the watcher's unit tests: a manual clock, a recording sender, an in-memory Lease store. */
 import { ConflictError, TransientError } from "../../../lib/errors.js";
-import type { PodEventSender } from "../../../lib/queue/message.js";
-import type { PodEventMessage } from "../../../lib/queue/message.js";
+import type { PodMessageSender } from "../../../lib/queue/message.js";
+import type { PodMessage } from "../../../lib/queue/message.js";
 import type { Clock } from "../../../lib/watcher/clock.js";
 import type { LeaseRecord, LeaseStore, StoredLease } from "../../../lib/watcher/elector.js";
 import type { PodApi, PodListPage, WatchRequest, WatchStatus } from "../../../lib/watcher/reflector.js";
@@ -53,15 +53,15 @@ export async function settle(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
 }
 
-export class FakeSender implements PodEventSender {
-  readonly sent: PodEventMessage[] = [];
+export class FakeSender implements PodMessageSender {
+  readonly sent: PodMessage[] = [];
   /** Fail this many upcoming sends. */
   failNext = 0;
   /** Fail every send while true. */
   down = false;
   attempts = 0;
 
-  async send(message: PodEventMessage): Promise<void> {
+  async send(message: PodMessage): Promise<void> {
     this.attempts++;
     if (this.down || this.failNext > 0) {
       if (this.failNext > 0) this.failNext--;

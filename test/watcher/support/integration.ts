@@ -5,9 +5,9 @@ import { loadWatcherConfig, type Env } from "../../../lib/config.js";
 import { memoryLogger } from "../../../lib/log.js";
 import { queueSender } from "../../../lib/queue/client.js";
 import {
-  parsePodEventMessage,
-  type PodEventMessage,
-  type PodEventSender,
+  parsePodMessage,
+  type PodMessage,
+  type PodMessageSender,
 } from "../../../lib/queue/message.js";
 import { kubeconfigConnection } from "../../../lib/kube/http/connection.js";
 import { buildWatcher } from "../../../lib/watcher/build.js";
@@ -42,13 +42,13 @@ export async function createQueue(connectionString: string, create = true): Prom
 }
 
 /** Receives (and deletes) every visible message, decoded as the Functions host would (base64 JSON v1). */
-export async function drainQueue(queue: QueueClient): Promise<PodEventMessage[]> {
-  const out: PodEventMessage[] = [];
+export async function drainQueue(queue: QueueClient): Promise<PodMessage[]> {
+  const out: PodMessage[] = [];
   for (;;) {
     const r = await queue.receiveMessages({ numberOfMessages: 32 });
     if (r.receivedMessageItems.length === 0) return out;
     for (const item of r.receivedMessageItems) {
-      out.push(parsePodEventMessage(Buffer.from(item.messageText, "base64").toString("utf8")));
+      out.push(parsePodMessage(Buffer.from(item.messageText, "base64").toString("utf8")));
       await queue.deleteMessage(item.messageId, item.popReceipt);
     }
   }
@@ -57,10 +57,10 @@ export async function drainQueue(queue: QueueClient): Promise<PodEventMessage[]>
 /** Collects messages from the queue until `done(all)` holds. */
 export async function collectUntil(
   queue: QueueClient,
-  done: (all: PodEventMessage[]) => boolean,
+  done: (all: PodMessage[]) => boolean,
   timeoutMs = 15_000,
-): Promise<PodEventMessage[]> {
-  const all: PodEventMessage[] = [];
+): Promise<PodMessage[]> {
+  const all: PodMessage[] = [];
   await waitFor(
     "queue messages",
     async () => {
@@ -105,7 +105,7 @@ export async function startTestWatcher(opts: {
   identity: string;
   leaseName: string;
   env?: Env;
-  sender?: PodEventSender;
+  sender?: PodMessageSender;
 }): Promise<TestWatcher> {
   const config = loadWatcherConfig({
     ACI_NODE_NAMES: opts.node,
