@@ -87,9 +87,9 @@ export const BRIDGE_EVENTS = {
   },
   "message.retry.deferred": {
     level: "warn",
-    fields: ["pod", "reason", "attempt", "retrySeconds", "error"],
+    fields: ["pod", "reason", "attempt", "retrySeconds", "error", "coalesced"],
     meaning:
-      "Handling a message failed with a transient error (ARM/Kubernetes 5xx, timeout, conflict); a delayed copy was sent and this one completed, so outages never spend the poison budget.",
+      "Handling a message failed with a transient error (ARM/Kubernetes 5xx, timeout, conflict); a delayed copy was sent and this one completed, so outages never spend the poison budget. `coalesced: true`: no copy was sent, because this instance already re-sent a further-along one for the pod (one retry chain per pod, ADR 0007).",
     action:
       "Nothing if occasional. If sustained, check ARM/Kubernetes reachability (arm.unhealthy, node.ready.changed).",
   },

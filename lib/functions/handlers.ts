@@ -45,17 +45,19 @@ export function createPodEventsHandler(getRuntime: RuntimeProvider) {
       if (error instanceof AciBridgeError && error.transient) {
         // An outage (ARM or Kubernetes 5xx, timeouts, conflicts) must not spend the host's dequeue budget:
         // five quick failures would poison every message in flight. Send a delayed copy that counts the
-        // attempt, then complete this one (docs/adr/0005-transient-errors-re-enqueue.md).
+        // attempt, then complete this one (docs/adr/0005-transient-errors-re-enqueue.md). Not when this
+        // instance already re-sent a further-along copy for the pod: one retry chain per pod (ADR 0007).
         const attempt = (parsed.attempt ?? 0) + 1;
         const retrySeconds = retryBackoffSeconds(attempt);
         try {
-          await runtime.sender.send({ ...parsed, attempt }, retrySeconds);
+          const sent = await runtime.followUps.defer({ ...parsed, attempt }, retrySeconds);
           log.warn("message.retry.deferred", {
             pod: podKey(parsed.ns, parsed.name),
             reason: parsed.reason,
             attempt,
             retrySeconds,
             error: error.message,
+            ...(sent ? {} : { coalesced: true }),
           });
           return;
         } catch {

@@ -25,10 +25,19 @@ export interface PodMessage {
    * copies podEvents sends for its own retries; absent on the watcher's messages). Chooses the back-off.
    */
   attempt?: number;
+  /**
+   * How many times podEvents has already re-sent this message (a throttling deferral or a transient-error
+   * retry; absent on everyone else's messages). Orders a pod's re-send chains, so an instance can let a
+   * duplicate or younger chain end where a further-along one of the same pod is on its way
+   * (docs/adr/0007-one-resend-chain-per-pod.md).
+   */
+  hop?: number;
 }
 
 /** Highest `attempt` accepted (the back-off is capped long before). */
 export const MAX_ATTEMPT = 10_000;
+/** Highest `hop` accepted: a create deferred every few seconds for a year stays under it. */
+export const MAX_HOP = 1_000_000_000;
 
 /** Storage queue messages are at most 64 KiB; ours are ~200 bytes, so anything near that is hostile. */
 export const MAX_MESSAGE_BYTES = 4096;
@@ -72,7 +81,7 @@ export function parsePodMessage(body: unknown): PodMessage {
     throw new InvalidMessageError(`message is larger than ${MAX_MESSAGE_BYTES} bytes`);
   }
   if (raw.v !== 1) throw new InvalidMessageError(`unsupported message version ${describe(raw.v)}`);
-  const { ns, name, uid, reason, at, attempt } = raw;
+  const { ns, name, uid, reason, at, attempt, hop } = raw;
   if (typeof ns !== "string" || !isNamespaceName(ns)) {
     throw new InvalidMessageError("field ns: must be a Kubernetes namespace name (DNS-1123 label)");
   }
@@ -94,10 +103,14 @@ export function parsePodMessage(body: unknown): PodMessage {
   ) {
     throw new InvalidMessageError(`field attempt: must be an integer from 1 to ${MAX_ATTEMPT}`);
   }
+  if (hop !== undefined && (typeof hop !== "number" || !Number.isInteger(hop) || hop < 1 || hop > MAX_HOP)) {
+    throw new InvalidMessageError(`field hop: must be an integer from 1 to ${MAX_HOP}`);
+  }
   const message: PodMessage = { v: 1, ns, name, reason: reason as MessageReason };
   if (uid !== undefined) message.uid = uid;
   if (at !== undefined) message.at = at;
   if (attempt !== undefined) message.attempt = attempt;
+  if (hop !== undefined) message.hop = hop;
   return message;
 }
 

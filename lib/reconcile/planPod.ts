@@ -78,9 +78,13 @@ export function planPod(pod: V1Pod | undefined, group: GroupView, ctx: PlanConte
       next: forget(uid),
     };
   }
-  if (!deleting && (!hasGroupStatus(pod.status) || mark?.state === "claimed") && ctx.createGateMs > 0) {
-    // Creates are paused after a throttled write; a pod that never saw its group (none reported yet, or only
-    // the bridge's own claim) would only create one. Defer it without spending an ARM read on the GET.
+  if (!deleting && !hasGroupStatus(pod.status) && mark?.state !== "claimed" && ctx.createGateMs > 0) {
+    // Creates are paused after a throttled write, and a pod never claimed has no group (the claim is
+    // patched before any PUT): it would only create one. Defer it without spending an ARM read on the GET.
+    // A claimed pod is read even behind the gate: its PUT may have been applied (answered, or applied with
+    // the response lost, or by an instance that died after it), and the gate pauses writes, not reads.
+    // Deferring it instead left groups running for tens of seconds while their pods showed
+    // ContainerCreating (docs/chaos.md, outage recovery). A claimed pod with no group is deferred below.
     return deferCreate(key, ctx);
   }
   if (waiting && group === UNREAD) {

@@ -291,6 +291,17 @@ describe("transient ARM errors", () => {
     expect(h.logs.some((l) => l.event === "pod.failed")).toBe(false);
   });
 
+  it("a duplicate delivery that fails too sends no second retry copy: one retry chain per pod", async () => {
+    h.kube.faults.add({ method: "GET", path: /\/pods\/dup$/, status: 503, times: 2 });
+    const pod = h.createBoundPod(simplePod("dup"));
+    const before = (await h.queue.getProperties()).approximateMessagesCount ?? 0;
+    await h.deliver(added(pod));
+    await h.deliver(added(pod)); // the same message again (the queue delivers at least once)
+    const retries = h.events("message.retry.deferred");
+    expect(retries.map((l) => l.fields.coalesced ?? false)).toEqual([false, true]);
+    expect((await h.queue.getProperties()).approximateMessagesCount).toBe(before + 1);
+  });
+
   it("429 with a long Retry-After defers the message instead of hammering ARM", async () => {
     h.aci.faults.add({
       operation: "containerGroups.createOrUpdate",

@@ -20,6 +20,10 @@ describe("parsePodMessage", () => {
     expect(parsePodMessage(body)).toEqual(valid);
   });
 
+  it("keeps a re-send's attempt and hop", () => {
+    expect(parsePodMessage({ ...valid, attempt: 2, hop: 5 })).toEqual({ ...valid, attempt: 2, hop: 5 });
+  });
+
   it("keeps only the v1 fields", () => {
     expect(parsePodMessage({ ...valid, extra: "x" })).toEqual(valid);
   });
@@ -49,6 +53,9 @@ describe("parsePodMessage", () => {
     ["uid with quotes", { ...valid, uid: "'; drop" }, /field uid/],
     ["unknown reason", { ...valid, reason: "create" }, /field reason/],
     ["bad time", { ...valid, at: "yesterday" }, /field at/],
+    ["hop 0", { ...valid, hop: 0 }, /field hop/],
+    ["fractional hop", { ...valid, hop: 1.5 }, /field hop/],
+    ["hop as text", { ...valid, hop: "2" }, /field hop/],
     ["huge body", JSON.stringify({ ...valid, pad: "x".repeat(10_000) }), /bytes/],
   ])("rejects %s", (_label, body, pattern) => {
     expect(() => parsePodMessage(body)).toThrow(InvalidMessageError);

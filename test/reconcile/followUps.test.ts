@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { PodMessageSender } from "../../lib/queue/message.js";
 import type { PodMessage } from "../../lib/queue/message.js";
-import { FollowUpScheduler, ThrottleGate } from "../../lib/reconcile/followUps.js";
+import {
+  FollowUpScheduler,
+  planResend,
+  RESEND_GRACE_MS,
+  ThrottleGate,
+  type ResendMark,
+} from "../../lib/reconcile/followUps.js";
 
 function recorder() {
   const sent: { message: PodMessage; delay: number }[] = [];
@@ -102,5 +108,135 @@ describe("FollowUpScheduler.hasPending", () => {
     expect(scheduler.hasPending(pod)).toBe(true);
     now = 61_000;
     expect(scheduler.hasPending(pod)).toBe(false);
+  });
+});
+
+describe("planResend: one re-send chain per pod per instance", () => {
+  const AT = "2026-12-01T12:00:00.000Z";
+  const msg = (hop?: number, reason: PodMessage["reason"] = "added", at = AT): PodMessage => ({
+    v: 1,
+    ...pod,
+    reason,
+    at,
+    ...(hop !== undefined ? { hop } : {}),
+  });
+  const NOW = 5_000;
+  /** This instance's last re-send: of `added@AT` unless told, visible at `due`. */
+  const mark = (hop: number, due: number, chain = `added@${AT}`): ResendMark => ({
+    hop,
+    chain,
+    due,
+    until: due + RESEND_GRACE_MS,
+  });
+  const rows: Array<{
+    name: string;
+    mark?: ResendMark;
+    message: PodMessage;
+    send: boolean;
+    hop?: number;
+  }> = [
+    { name: "first re-send of a watcher message → sent, hop 1", message: msg(), send: true, hop: 1 },
+    {
+      name: "the chain's own copy comes back → continued",
+      mark: mark(3, 4_000),
+      message: msg(3),
+      send: true,
+      hop: 4,
+    },
+    {
+      name: "a duplicate of a copy this instance already continued → ends",
+      mark: mark(4, 8_000),
+      message: msg(3),
+      send: false,
+    },
+    {
+      name: "a duplicate delivered late (backlog), its chain's copy due but within the grace → ends",
+      mark: mark(4, 1_000),
+      message: msg(3),
+      send: false,
+    },
+    {
+      name: "the chain's copy is past its grace (lost) → sent again",
+      mark: mark(9, NOW - RESEND_GRACE_MS - 1),
+      message: msg(1),
+      send: true,
+      hop: 2,
+    },
+    {
+      name: "another chain (the repair's resync) while this instance's copy is not visible yet → ends",
+      mark: mark(4, 6_000),
+      message: msg(undefined, "resync", "2026-12-01T12:00:09.000Z"),
+      send: false,
+    },
+    {
+      name: "another chain once this instance's copy is due (maybe handled elsewhere) → sent",
+      mark: mark(4, 4_000),
+      message: msg(undefined, "status", "2026-12-01T12:00:09.000Z"),
+      send: true,
+      hop: 1,
+    },
+    {
+      name: "another chain that needs a look sooner than this instance's copy → sent",
+      mark: mark(4, 20_000),
+      message: msg(undefined, "status", "2026-12-01T12:00:09.000Z"),
+      send: true,
+      hop: 1,
+    },
+  ];
+  it.each(rows)("$name", (row) => {
+    const decision = planResend(row.mark, row.message, 2, NOW);
+    expect(decision.send).toBe(row.send);
+    if (decision.send) {
+      expect(decision.message).toEqual({ ...row.message, hop: row.hop });
+      expect(decision.remember).toEqual({
+        hop: row.hop,
+        chain: `${row.message.reason}@${row.message.at}`,
+        due: NOW + 2_000,
+        until: NOW + 2_000 + RESEND_GRACE_MS,
+      });
+    }
+  });
+
+  it("duplicated deliveries of a deferred create keep one message queued, not one more per hop", async () => {
+    // The chaos run's queue duplicates deliveries; each copy of a deferred message used to be deferred on
+    // its own, so a pod behind a closed create gate gathered more messages at every hop.
+    let now = 0;
+    const { sent, sender } = recorder();
+    const scheduler = new FollowUpScheduler(sender, () => now);
+    let queued: PodMessage[] = [msg()];
+    for (let step = 0; step < 8; step++) {
+      const delivered = queued.flatMap((m) => [m, { ...m }]); // every message delivered twice
+      const before = sent.length;
+      for (const m of delivered) await scheduler.defer(m, 3);
+      queued = sent.slice(before).map((s) => s.message);
+      now += 3_000;
+    }
+    expect(queued).toHaveLength(1);
+    expect(queued[0]!.hop).toBe(8);
+  });
+
+  it("a chain handed to another instance continues there and back; another chain is never ended on a copy that may be gone", async () => {
+    let now = 0;
+    const a = recorder();
+    const b = recorder();
+    const onA = new FollowUpScheduler(a.sender, () => now);
+    const onB = new FollowUpScheduler(b.sender, () => now);
+    await onA.defer(msg(), 3); // A: hop 1, visible at 3 s
+    now = 1_000;
+    await onA.defer(msg(undefined, "resync", "2026-12-01T12:00:01.000Z"), 3); // younger, while A's copy waits
+    expect(a.sent).toHaveLength(1);
+    now = 3_000;
+    await onB.defer(a.sent[0]!.message, 3); // B handles A's copy: hop 2
+    now = 4_000;
+    // B's follow-up chain reaches A and fails: A's own copy is gone (B handled it), so this one is re-sent.
+    const followUp = msg(undefined, "status", "2026-12-01T12:00:04.000Z");
+    expect(await onA.defer(followUp, 2)).toBe(true);
+    now = 6_000;
+    await onA.defer(b.sent[0]!.message, 3); // B's hop 2 comes back to A: continued
+    expect(a.sent.map((s) => [s.message.reason, s.message.hop])).toEqual([
+      ["added", 1],
+      ["status", 1],
+      ["added", 3],
+    ]);
   });
 });

@@ -37,8 +37,14 @@ export type ToInstance = { active: boolean } | { armKill: KillPhase };
 /** Instance → parent. */
 export type FromInstance =
   | { kind: "scan"; source: string; where: string; text: string }
+  /** A message this instance sent (`out`, with its delay) or was delivered (`in`), for the per-pod trace. */
+  | { kind: "message"; dir: "in" | "out"; where: string; message: unknown; delaySeconds?: number }
   | { kind: "counters"; pid: number; counters: ChaosSwitch["counters"] }
   | { kind: "kill-me"; pid: number; phase: KillPhase; group: string };
+
+function dequeueCountOf(value: unknown): string {
+  return typeof value === "number" || typeof value === "string" ? String(value) : "?";
+}
 
 /** Kills the instance where it stands: the parent SIGKILLs this process; the call never returns. */
 function killingContainerGroupApi(
@@ -101,8 +107,16 @@ export async function setupWorker(context: WorkerSetupContext): Promise<void> {
     armed,
     report,
   );
-  const scanSent = (source: string) => (message: unknown) =>
+  const scanSent = (source: string) => (message: unknown, delaySeconds?: number) => {
     report({ kind: "scan", source: "queue", where: source, text: safeStringify(message) });
+    report({
+      kind: "message",
+      dir: "out",
+      where: source,
+      message,
+      ...(delaySeconds ? { delaySeconds } : {}),
+    });
+  };
   // FollowUpScheduler keeps its sender privately; replacing it routes follow-ups and deferrals through chaos.
   const followUps = runtime.followUps as unknown as { sender: PodMessageSender };
   followUps.sender = chaosSender(
@@ -128,6 +142,12 @@ export async function setupWorker(context: WorkerSetupContext): Promise<void> {
     {
       message: (message, invocation) => {
         report({ kind: "scan", source: "queue", where: "delivered", text: safeStringify(message) });
+        report({
+          kind: "message",
+          dir: "in",
+          where: `dq${dequeueCountOf(invocation.triggerMetadata?.dequeueCount)}`,
+          message,
+        });
         report({
           kind: "scan",
           source: "queue",

@@ -320,6 +320,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
   const onInstanceMessage = (index: number, payload: unknown) => {
     const m = payload as FromInstance;
     if (m.kind === "scan") scanner.scan(m.source, `${m.where} (instance ${index})`, m.text);
+    else if (m.kind === "message") trace.podMessage(m.dir, `i${index} ${m.where}`, m.message, m.delaySeconds);
     else if (m.kind === "counters") instanceCounters.set(m.pid, m.counters);
     else onKillRequest(index, m.phase);
   };
@@ -413,8 +414,10 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     const { processRuntime } = await import("../../functions/runtime.js");
     const { reconcileFunction } = await import("../../functions/reconcile.js");
     const runtime = processRuntime();
-    const observeSent = (source: string) => (message: unknown) =>
+    const observeSent = (source: string) => (message: unknown, delaySeconds?: number) => {
       scanner.scan("queue", source, safeStringify(message));
+      trace.podMessage("out", source, message, delaySeconds);
+    };
     runtime.sender = chaosSender(runtime.sender, sw, rng.fork("repair-queue"), rates, observeSent("repair"));
     reconcileFunction.handler = chaosTimerHandler(
       reconcileFunction.handler,
@@ -1089,13 +1092,18 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
           const story =
             `; created ${at(h?.createdAt)}, deleted ${h?.deletedAt ? `${at(h.deletedAt)} (${h.how})` : "-"}` +
             `, settled ${at(firstSettledAt[uid])}, at deadline: ${phasesAtDeadline.get(uid) ?? "?"}`;
+          const podName = `${CHAOS_NAMESPACE}/${h?.name ?? p?.metadata?.name ?? ""}`;
           const timeline = trace
-            .podTimeline(`${CHAOS_NAMESPACE}/${h?.name ?? p?.metadata?.name ?? ""}`)
+            .podTimeline(podName)
+            .map((e) => `${seconds(e.at - started)} ${e.what}`)
+            .join(" | ");
+          const messages = trace
+            .podMessages(podName)
             .map((e) => `${seconds(e.at - started)} ${e.what}`)
             .join(" | ");
           return p
-            ? `${uid} ${p.metadata?.name} ${p.status?.phase ?? "?"}${p.status?.reason ? ` ${p.status.reason}` : ""}${waiting ? ` ${waiting}` : ""}${story} :: ${timeline}`
-            : `${uid} ${h?.name ?? ""} (gone)${story} :: ${timeline}`;
+            ? `${uid} ${p.metadata?.name} ${p.status?.phase ?? "?"}${p.status?.reason ? ` ${p.status.reason}` : ""}${waiting ? ` ${waiting}` : ""}${story} :: ${timeline} :: messages: ${messages}`
+            : `${uid} ${h?.name ?? ""} (gone)${story} :: ${timeline} :: messages: ${messages}`;
         }),
         leaks: scanner.leaks.slice(0, 20),
       },
@@ -1112,6 +1120,9 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         runNotes: trace.entries
           .filter((e) => !e.what.startsWith("reconcile "))
           .map((e) => `${seconds(e.at - started)} ${e.what}`),
+        queueInflowBy10s: Object.fromEntries(
+          [...trace.inflow].sort((a, b) => a[0] - b[0]).map(([bucket, counts]) => [`${bucket}s`, counts]),
+        ),
         outageWindowsS: outages.map(
           (o) => `${o.kind} ${seconds(o.startMs - started)}–${seconds(o.endMs - started)}`,
         ),

@@ -62,6 +62,49 @@ export class RunTrace {
     this.pods.set(pod, list);
   }
 
+  private readonly messages = new Map<string, TraceEntry[]>();
+  /** Queue messages sent, by 10 s bucket of the run and by who sent them (the queue's inflow). */
+  readonly inflow = new Map<number, Record<string, number>>();
+
+  /**
+   * A queue message about one pod, sent (`out`, by `who`, with its delay) or delivered (`in`). The first 120
+   * per pod are kept: enough to see how many chains a pod has and where each one's time went.
+   */
+  podMessage(dir: "in" | "out", who: string, message: unknown, delaySeconds?: number, at = Date.now()): void {
+    const m = parsed(message) as {
+      ns?: unknown;
+      name?: unknown;
+      reason?: unknown;
+      attempt?: unknown;
+      hop?: unknown;
+      at?: unknown;
+    };
+    if (typeof m?.ns !== "string" || typeof m.name !== "string") return;
+    if (dir === "out") {
+      const bucket = Math.floor((at - this.startedMs) / 10_000) * 10;
+      const counts = this.inflow.get(bucket) ?? {};
+      const source = who.replace(/^i\d+ /, "");
+      counts[source] = (counts[source] ?? 0) + 1;
+      this.inflow.set(bucket, counts);
+    }
+    const pod = `${m.ns}/${m.name}`;
+    const list = this.messages.get(pod) ?? [];
+    if (list.length >= 120) return;
+    const stamp = typeof m.at === "string" ? Date.parse(m.at) : NaN;
+    const what =
+      `${dir} ${who} ${String(m.reason)}` +
+      (typeof m.attempt === "number" ? ` a${m.attempt}` : "") +
+      (typeof m.hop === "number" ? ` h${m.hop}` : "") +
+      (delaySeconds ? ` +${delaySeconds}s` : "") +
+      (Number.isNaN(stamp) ? "" : ` at ${rel(this, stamp)}`);
+    list.push({ at, what });
+    this.messages.set(pod, list);
+  }
+
+  podMessages(pod: string): TraceEntry[] {
+    return this.messages.get(pod) ?? [];
+  }
+
   podTimeline(pod: string): TraceEntry[] {
     return this.pods.get(pod) ?? [];
   }
@@ -82,6 +125,15 @@ export class RunTrace {
     run.outcome = error === undefined ? "ok" : "failed";
     if (error !== undefined)
       run.error = (error instanceof Error ? error.message : JSON.stringify(error)).slice(0, 200);
+  }
+}
+
+function parsed(message: unknown): unknown {
+  if (typeof message !== "string") return message;
+  try {
+    return JSON.parse(message) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
