@@ -69,6 +69,17 @@ export interface StatsSource {
   resourceMetrics(): Promise<string>;
 }
 
+/**
+ * A pod as the API server knows it (lib/kube/http/pod.ts): lets the endpoint answer like a kubelet for a pod
+ * bound to this node whose container group does not exist yet (still being created, or refused).
+ */
+export type PodLookup = (
+  namespace: string,
+  name: string,
+) => Promise<
+  { uid: string; nodeName: string; containers: string[]; waiting: Record<string, string> } | undefined
+>;
+
 export interface KubeletServerDeps {
   /** Nodes whose pods this endpoint serves, and the cluster name in the tags. */
   clusterName: string;
@@ -78,6 +89,8 @@ export interface KubeletServerDeps {
   logger: Logger;
   streams?: StreamHandler;
   stats?: StatsSource;
+  /** Without it, a pod without a container group is 404 "does not exist". */
+  pods?: PodLookup;
   followTiming?: FollowTiming;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -165,7 +178,7 @@ export class KubeletHandler {
       if (r.kind === "portForward") throw portForwardError();
       if (r.kind !== "exec" && r.kind !== "attach") throw new HttpError(404, "404 page not found");
       if (!this.d.streams) throw new HttpError(501, `${r.kind} is not enabled on this node`);
-      const target = await this.resolve(r.namespace, r.pod, r.container, r.uid);
+      const target = await this.resolve(r.namespace, r.pod, r.container, r.uid, "stream");
       this.d.logger.info("kubelet.stream.started", {
         pod: `${r.namespace}/${r.pod}`,
         container: r.container,
@@ -179,7 +192,13 @@ export class KubeletHandler {
   }
 
   /** Finds the pod's group and container, refusing groups that are not this deployment's. */
-  async resolve(namespace: string, pod: string, container: string, uid?: string): Promise<PodTarget> {
+  async resolve(
+    namespace: string,
+    pod: string,
+    container: string,
+    uid?: string,
+    kind: "logs" | "stream" = "logs",
+  ): Promise<PodTarget> {
     if (!namespace) throw new HttpError(400, '{"message": "Missing podNamespace."}');
     if (!pod) throw new HttpError(400, '{"message": "Missing podID."}');
     if (!container) throw new HttpError(400, '{"message": "Missing container name."}');
@@ -195,11 +214,37 @@ export class KubeletHandler {
       o.pod !== pod ||
       (uid !== undefined && uid !== "" && o.uid !== uid)
     ) {
+      if (!g) await this.notCreatedYet(namespace, pod, container, uid, kind);
       throw new HttpError(404, `pod "${pod}" does not exist`);
     }
     const info = g.containers.find((c) => c.name === container);
     if (!info) throw new HttpError(404, `container "${container}" not found in pod "${pod}"`);
     return { namespace, pod, container, group, info };
+  }
+
+  /**
+   * No container group: if the API server has the pod bound to one of these nodes, its containers have not
+   * started (the group is being created, or creating it was refused) — answer as a kubelet does for a
+   * container that is waiting: logs 400 "is waiting to start: <reason>", exec/attach 404 "container not
+   * found". Returns when the pod is not ours (the caller answers 404 "does not exist").
+   */
+  private async notCreatedYet(
+    namespace: string,
+    pod: string,
+    container: string,
+    uid: string | undefined,
+    kind: "logs" | "stream",
+  ): Promise<void> {
+    if (!this.d.pods) return;
+    const bound = await this.d.pods(namespace, pod);
+    if (!bound || !this.d.nodeNames.includes(bound.nodeName)) return;
+    if (uid !== undefined && uid !== "" && bound.uid !== uid) return;
+    if (!bound.containers.includes(container)) {
+      throw new HttpError(404, `container "${container}" not found in pod "${pod}"`);
+    }
+    if (kind === "stream") throw new HttpError(404, `container not found ("${container}")`);
+    const reason = bound.waiting[container] ?? "ContainerCreating";
+    throw new HttpError(400, `container "${container}" in pod "${pod}" is waiting to start: ${reason}`);
   }
 
   private async containerLogs(

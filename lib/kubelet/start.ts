@@ -16,6 +16,7 @@ import type { AciConfig, KubeletEndpointConfig } from "../config.js";
 import { ensureError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { KubeConnection } from "../kube/http/connection.js";
+import { kubePodReader } from "../kube/http/pod.js";
 import { armKubeletAciApi, type KubeletAciApi } from "./aci.js";
 import { KubeletAuth, type KubeReviews } from "./auth.js";
 import { ServingCertRotation } from "./certRotation.js";
@@ -24,7 +25,7 @@ import { streamHandler } from "./exec.js";
 import { kubeReviews } from "./kubeReviews.js";
 import { DEFAULT_FOLLOW_TIMING, type FollowTiming } from "./logs.js";
 import { monitorMetricsApi, type MetricsApi } from "./monitor.js";
-import { startKubeletServer, type RunningKubelet, type TlsMaterial } from "./server.js";
+import { startKubeletServer, type PodLookup, type RunningKubelet, type TlsMaterial } from "./server.js";
 import { kubeCsrApi, type ServingCertificate } from "./servingCert.js";
 import { ResourceStats } from "./stats.js";
 import { issueUntilApproved } from "./tlsSource.js";
@@ -41,6 +42,8 @@ export interface KubeletEndpointParts {
   aci: KubeletAciApi;
   metrics: MetricsApi;
   reviews: KubeReviews;
+  /** The API server's view of a pod without a group (server.ts `PodLookup`). */
+  pods?: PodLookup;
   logger: Logger;
   statsRefreshMs: number;
   followTiming?: FollowTiming;
@@ -70,6 +73,7 @@ export async function startKubeletEndpointWith(p: KubeletEndpointParts): Promise
         logger: p.logger,
         streams: streamHandler({ aci: p.aci, logger: p.logger }),
         stats,
+        ...(p.pods ? { pods: p.pods } : {}),
         followTiming: p.followTiming ?? DEFAULT_FOLLOW_TIMING,
       },
     );
@@ -183,6 +187,7 @@ export async function startKubeletEndpoint(
     nodeName: config.authzNodeName,
     ...azureKubeletApis(config.aci, config.metricsEndpoint),
     reviews: kubeReviews(kube),
+    pods: kubePodReader(kube),
     logger,
     statsRefreshMs: config.statsRefreshSeconds * 1000,
     followTiming: {

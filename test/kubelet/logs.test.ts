@@ -102,6 +102,53 @@ describe("kubectl logs", () => {
     expect(h.sim.countCalls({ operation: "containers.listLogs" })).toBe(0);
   });
 
+  it("a pod bound to the node whose group does not exist yet is waiting to start, as on a kubelet", async () => {
+    h = await startHarness(pki, { followTiming: FAST });
+    const spec = { containers: [{ name: "app", image: "nginx" }] };
+    h.kube.createPod({ metadata: { name: "new", namespace: "default" }, spec }, { nodeName: "aci-bridge" });
+    const refused = h.kube.createPod(
+      { metadata: { name: "refused", namespace: "default" }, spec },
+      { nodeName: "aci-bridge" },
+    );
+    h.kube.updatePodStatus("default", "refused", {
+      containerStatuses: [
+        {
+          name: "app",
+          ready: false,
+          restartCount: 0,
+          image: "nginx",
+          imageID: "",
+          state: { waiting: { reason: "CreateContainerConfigError" } },
+        },
+      ],
+    });
+    expect(refused.metadata?.uid).toBeTruthy();
+    h.kube.createPod(
+      { metadata: { name: "other-node", namespace: "default" }, spec },
+      { nodeName: "node-1" },
+    );
+
+    const waiting = await get(h, pki, "/containerLogs/default/new/app");
+    expect([waiting.status, waiting.body]).toEqual([
+      400,
+      'container "app" in pod "new" is waiting to start: ContainerCreating',
+    ]);
+    const reason = await get(h, pki, "/containerLogs/default/refused/app");
+    expect([reason.status, reason.body]).toEqual([
+      400,
+      'container "app" in pod "refused" is waiting to start: CreateContainerConfigError',
+    ]);
+    const noContainer = await get(h, pki, "/containerLogs/default/new/sidecar");
+    expect([noContainer.status, noContainer.body]).toEqual([
+      404,
+      'container "sidecar" not found in pod "new"',
+    ]);
+    // Not ours: bound elsewhere, or not there at all.
+    expect((await get(h, pki, "/containerLogs/default/other-node/app")).status).toBe(404);
+    expect((await get(h, pki, "/containerLogs/default/gone/app")).status).toBe(404);
+    expect(h.sim.countCalls({ operation: "containers.listLogs" })).toBe(0);
+  });
+
   it("404s for a missing pod, a missing container, and a same-named group that is not ours", async () => {
     h = await startHarness(pki, { followTiming: FAST });
     seedPod(h.sim, "default", "web", [{ name: "app", image: "aci-sim/logger" }]);

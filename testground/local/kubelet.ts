@@ -25,6 +25,7 @@ import {
   selfSignedServingCertificate,
   type ServingCertificate,
 } from "../../lib/kubelet/servingCert.js";
+import { kubePodReader } from "../../lib/kube/http/pod.js";
 import { azureKubeletApis, startKubeletEndpointWith } from "../../lib/kubelet/start.js";
 import { kubeReviews } from "../../lib/kubelet/kubeReviews.js";
 import { issueUntilApproved } from "../../lib/kubelet/tlsSource.js";
@@ -101,6 +102,7 @@ export async function startLocalKubelet(o: LocalKubeletOptions): Promise<LocalKu
         o.metricsEndpoint,
       ),
       reviews: kubeReviews(o.kube),
+      pods: kubePodReader(o.kube),
       logger: o.logger,
       statsRefreshMs: 60_000,
     });

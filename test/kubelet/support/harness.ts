@@ -8,6 +8,7 @@ import { createContainerInstanceClient } from "../../../lib/aci/armClient.js";
 import { armKubeletAciApi, type KubeletAciApi } from "../../../lib/kubelet/aci.js";
 import { KubeletAuth } from "../../../lib/kubelet/auth.js";
 import { streamHandler, type StreamDeps } from "../../../lib/kubelet/exec.js";
+import { kubePodReader } from "../../../lib/kube/http/pod.js";
 import { kubeReviews } from "../../../lib/kubelet/kubeReviews.js";
 import type { FollowTiming } from "../../../lib/kubelet/logs.js";
 import {
@@ -61,10 +62,11 @@ export async function startHarness(
   });
   const aci = armKubeletAciApi(client, RG);
   const logger = memoryLogger();
-  const reviews = kubeReviews({
+  const watcherCredentials = {
     server: kube.url,
     requestOptions: async () => ({ headers: { authorization: "Bearer kube-fake-token-aci-bridge-watcher" } }),
-  });
+  };
+  const reviews = kubeReviews(watcherCredentials);
   const kubelet = await startKubeletServer(
     { port: 0, host: "127.0.0.1", tls: { cert: pki.serving.cert, key: pki.serving.key, clientCa: pki.ca } },
     {
@@ -74,6 +76,7 @@ export async function startHarness(
       auth: new KubeletAuth(reviews, NODE),
       logger,
       streams: streamHandler({ aci, logger, resizeWaitMs: 300, ...opts.streams }),
+      pods: kubePodReader(watcherCredentials),
       ...(opts.followTiming ? { followTiming: opts.followTiming } : {}),
       ...opts.extra,
     },
