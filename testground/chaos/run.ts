@@ -1134,6 +1134,26 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         poisonQueueSample: poisoned.slice(0, 5),
         bridgeEvents: Object.fromEntries([...bridgeEvents].sort((a, b) => b[1] - a[1])),
         armCallsByOperation: armBreakdown(aci.calls),
+        // Lost and wrongly failed pods, each with the bridge's log lines about it and its group's ARM calls
+        // (simulator clock), so a failure can be traced without rerunning.
+        problemPods: Object.fromEntries(
+          [...new Set([...details.lost, ...details.wronglyFailed].map((d) => d.split(/ \(|: /)[0]!))]
+            .slice(0, 5)
+            .map((key) => {
+              const [ns = "", name = ""] = key.split("/");
+              const group = `/containerGroups/${containerGroupName(ns, name)}`;
+              return [
+                key,
+                {
+                  log: trace.podTimeline(key).map((e) => `${seconds(e.at - started)} ${e.what}`),
+                  messages: trace.podMessages(key).map((e) => `${seconds(e.at - started)} ${e.what}`),
+                  arm: aci.calls
+                    .filter((c) => c.path.includes(group))
+                    .map((c) => `${seconds(c.at - started)} ${c.method} ${c.operation} ${c.status}`),
+                },
+              ];
+            }),
+        ),
         collidingPods: Object.fromEntries(
           COLLIDING_PODS.map((name) => {
             const p = kube.get<V1Pod>("pods", CHAOS_NAMESPACE, name);
