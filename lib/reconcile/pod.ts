@@ -83,12 +83,24 @@ export async function reconcilePod(
 
 /** Read, plan, act, schedule the follow-up the plan asked for. */
 async function converge(message: PodMessage, deps: Deps): Promise<PodOutcome> {
-  const pod = await deps.kube.getPod(message.ns, message.name);
-  const ctx = planContext(message, pod, deps);
+  let pod = await deps.kube.getPod(message.ns, message.name);
+  let ctx = planContext(message, pod, deps);
   let plan = planPod(pod, UNREAD, ctx);
   if (plan.action.kind === "read-group") {
     const group = await deps.aci.get(containerGroupName(message.ns, message.name));
     plan = planPod(pod, group, ctx);
+    if (!group && plan.action.kind === "fail" && pod) {
+      // The pod was read before the group, and the GET may have taken seconds (latency, a Retry-After
+      // waited out inline): a pod deleted meanwhile has had its group deleted too, and failing it as
+      // ContainerGroupLost from the older read would be wrong (docs/chaos.md). Failing is final, so it is
+      // decided on a pod read after the group's absence was seen.
+      const fresh = await deps.kube.getPod(message.ns, message.name);
+      if (fresh?.metadata?.resourceVersion !== pod.metadata?.resourceVersion) {
+        pod = fresh;
+        ctx = planContext(message, pod, deps);
+        plan = planPod(pod, group, ctx);
+      }
+    }
   }
   for (const note of plan.log ?? []) deps.log[note.level](note.event, note.fields);
   const done = await execute(plan.action, pod, deps);

@@ -56,6 +56,29 @@ describe("the bridge survives ACI's answers", () => {
     expect(props.approximateMessagesCount).toBeGreaterThanOrEqual(1);
   });
 
+  it("a pod deleted while its group GET is slow is finalized, not failed as ContainerGroupLost", async () => {
+    const b = await start({});
+    const pod = b.createBoundPod(simplePod("raced"));
+    await b.deliver(added(pod));
+    await b.runUntil(() => phase(b.pod("default", "raced")) === "Running");
+    // This instance reads the running pod, then its GET of the group takes 1.5 s (latency, or a Retry-After
+    // waited out inline). Meanwhile the pod is deleted and another instance deletes its group.
+    b.aci.faults.add({
+      method: "GET",
+      path: /containerGroups\/default-raced$/,
+      times: 1,
+      effect: { kind: "latency", ms: 1_500 },
+    });
+    const slow = b.deliver(added(pod, "status"));
+    await new Promise((r) => setTimeout(r, 300));
+    b.kube.delete("pods", "default", "raced");
+    await b.newInstance().deliver(added(pod, "deleted"));
+    await b.runUntil(() => b.group("default", "raced") === undefined, 5_000);
+    await slow;
+    const failed = b.events("pod.failed").filter((e) => e.fields.pod === "default/raced");
+    expect(failed.map((e) => e.fields.reason)).toEqual([]);
+  });
+
   const oomPod = async (b: BridgeHarness): Promise<V1Pod | undefined> => {
     const pod = b.createBoundPod(simplePod("oom", "aci-sim/oom-after-100ms", { restartPolicy: "Never" }));
     await b.deliver(added(pod));
