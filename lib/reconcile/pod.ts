@@ -18,7 +18,14 @@ import type { NodeSettings } from "../translate/types.js";
 import type { FollowUpScheduler, ThrottleGate } from "./followUps.js";
 import { jitterSeconds, withDeadline } from "./planCommon.js";
 import { planPod } from "./planPod.js";
-import { UNREAD, type Next, type PlanContext, type PodOutcome } from "./planTypes.js";
+import {
+  UNREAD,
+  type GroupView,
+  type Next,
+  type PlanContext,
+  type PodOutcome,
+  type PodPlan,
+} from "./planTypes.js";
 import { execute } from "./podActions.js";
 import type { ContainerGroupApi, PodReader, PodWriter, ReferenceReader } from "./ports.js";
 import type { EntrypointResolver } from "./references.js";
@@ -89,11 +96,13 @@ async function converge(message: PodMessage, deps: Deps): Promise<PodOutcome> {
   if (plan.action.kind === "read-group") {
     const group = await deps.aci.get(containerGroupName(message.ns, message.name));
     plan = planPod(pod, group, ctx);
-    if (!group && plan.action.kind === "fail" && pod) {
+    if (pod && decidedOnOlderPod(plan.action, group, pod)) {
       // The pod was read before the group, and the GET may have taken seconds (latency, a Retry-After
-      // waited out inline): a pod deleted meanwhile has had its group deleted too, and failing it as
-      // ContainerGroupLost from the older read would be wrong (docs/chaos.md). Failing is final, so it is
-      // decided on a pod read after the group's absence was seen.
+      // waited out inline): a pod deleted meanwhile has had its group deleted too (failing it as
+      // ContainerGroupLost from the older read would be wrong), and a pod replaced meanwhile by one of
+      // the same name has a group that is the new pod's (deleting it as "replaced" would kill a live
+      // pod's group) — both seen in the chaos run (docs/chaos.md). Such final decisions are made on a
+      // pod read after the group was.
       const fresh = await deps.kube.getPod(message.ns, message.name);
       if (fresh?.metadata?.resourceVersion !== pod.metadata?.resourceVersion) {
         pod = fresh;
@@ -107,6 +116,13 @@ async function converge(message: PodMessage, deps: Deps): Promise<PodOutcome> {
   const next = done.next && pod ? withDeadline(done.next, pod, ctx) : plan.next;
   await scheduleNext(next, done.outcome, message, pod, deps);
   return done.outcome;
+}
+
+/** A fail without a group, or a delete of a group another pod uid owns: final, so worth a second pod read. */
+function decidedOnOlderPod(action: PodPlan["action"], group: GroupView, pod: V1Pod): boolean {
+  if (action.kind === "fail") return !group;
+  if (action.kind === "delete-group") return action.uid !== (pod.metadata?.uid ?? "");
+  return false;
 }
 
 function planContext(message: PodMessage, pod: V1Pod | undefined, deps: Deps): PlanContext {
