@@ -45,6 +45,13 @@ export const BRIDGE_EVENTS = {
     action:
       "Read the pod's Events (kubectl describe pod); fix the manifest for UnsupportedPodSpec/InvalidPodSpec/MissingReference.",
   },
+  "pod.write.conflict": {
+    level: "info",
+    fields: ["pod", "uid", "action"],
+    meaning:
+      "A status write found the pod changed since it was read (another instance wrote first, or the pod was deleted and re-created with the same name); the pod was read again and the decision made once more.",
+    action: "Nothing if occasional: several instances looking at one pod at once cause it.",
+  },
   "pod.finalized": {
     level: "info",
     fields: ["pod", "uid"],

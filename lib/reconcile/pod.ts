@@ -10,7 +10,7 @@
  * the message; a missing Secret/ConfigMap keeps the pod Pending and looks again after a back-off.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import { ThrottledError } from "../errors.js";
+import { ConflictError, ThrottledError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { podKey, type PodMessage } from "../queue/message.js";
 import { containerGroupName } from "../translate/names.js";
@@ -26,7 +26,7 @@ import {
   type PodOutcome,
   type PodPlan,
 } from "./planTypes.js";
-import { execute } from "./podActions.js";
+import { execute, type Done } from "./podActions.js";
 import type { ContainerGroupApi, PodReader, PodWriter, ReferenceReader } from "./ports.js";
 import type { EntrypointResolver } from "./references.js";
 
@@ -90,11 +90,49 @@ export async function reconcilePod(
 
 /** Read, plan, act, schedule the follow-up the plan asked for. */
 async function converge(message: PodMessage, deps: Deps): Promise<PodOutcome> {
+  let decision = await decide(message, deps, UNREAD);
+  let done: Done;
+  try {
+    done = await execute(decision.plan.action, decision.pod, deps);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    // A status write found the pod changed since it was read (another instance wrote first, or the pod was
+    // replaced by one of the same name): decide once more on a fresh read of the pod, with the group as just
+    // read. A second conflict is thrown, and retried like any transient error.
+    deps.log.info("pod.write.conflict", {
+      pod: podKey(message.ns, message.name),
+      uid: decision.pod?.metadata?.uid ?? null,
+      action: decision.plan.action.kind,
+    });
+    decision = await decide(message, deps, decision.group);
+    done = await execute(decision.plan.action, decision.pod, deps);
+  }
+  const { pod, ctx, plan } = decision;
+  for (const note of plan.log ?? []) deps.log[note.level](note.event, note.fields);
+  const next = done.next && pod ? withDeadline(done.next, pod, ctx) : plan.next;
+  await scheduleNext(next, done.outcome, message, pod, deps);
+  return done.outcome;
+}
+
+interface Decision {
+  pod: V1Pod | undefined;
+  /** The group as read for this decision (`UNREAD` when the plan did not need it). */
+  group: GroupView;
+  ctx: PlanContext;
+  plan: PodPlan;
+}
+
+/**
+ * Reads the pod and plans. The group is read when the plan needs it, unless `known` holds one read earlier
+ * (the pod, read now, is then the newer of the two, as final decisions require).
+ */
+async function decide(message: PodMessage, deps: Deps, known: GroupView): Promise<Decision> {
   let pod = await deps.kube.getPod(message.ns, message.name);
   let ctx = planContext(message, pod, deps);
-  let plan = planPod(pod, UNREAD, ctx);
+  let plan = planPod(pod, known, ctx);
+  let group = known;
   if (plan.action.kind === "read-group") {
-    const group = await deps.aci.get(containerGroupName(message.ns, message.name));
+    group = await deps.aci.get(containerGroupName(message.ns, message.name));
     plan = planPod(pod, group, ctx);
     if (pod && decidedOnOlderPod(plan.action, group, pod)) {
       // The pod was read before the group, and the GET may have taken seconds (latency, a Retry-After
@@ -111,11 +149,7 @@ async function converge(message: PodMessage, deps: Deps): Promise<PodOutcome> {
       }
     }
   }
-  for (const note of plan.log ?? []) deps.log[note.level](note.event, note.fields);
-  const done = await execute(plan.action, pod, deps);
-  const next = done.next && pod ? withDeadline(done.next, pod, ctx) : plan.next;
-  await scheduleNext(next, done.outcome, message, pod, deps);
-  return done.outcome;
+  return { pod, group, ctx, plan };
 }
 
 /** A fail without a group, or a delete of a group another pod uid owns: final, so worth a second pod read. */

@@ -109,6 +109,17 @@ async function deleteGroup(
   return result;
 }
 
+/**
+ * Every status write applies only to the version of the pod it was decided on: a status computed from an
+ * older read must not land on a pod changed since — least of all on a pod deleted and re-created with the
+ * same name, which a Running/Failed status meant for its predecessor would make look as if it had run
+ * (docs/chaos.md). A stale version is a `ConflictError`; the executor then reads the pod again and decides
+ * once more (`pod.ts`).
+ */
+function readVersion(pod: V1Pod): { resourceVersion?: string } {
+  return { resourceVersion: pod.metadata?.resourceVersion };
+}
+
 function required(pod: V1Pod | undefined): V1Pod {
   if (!pod) throw new Error("planPod chose an action on a pod that does not exist");
   return pod;
@@ -144,9 +155,7 @@ async function create(pod: V1Pod, node: NodeSettings, deps: ActionDeps): Promise
       claimCondition(deps.instance, translated.name, now),
     ];
     try {
-      await deps.kube.patchPodStatus(ns, name, creating, {
-        resourceVersion: pod.metadata?.resourceVersion,
-      });
+      await deps.kube.patchPodStatus(ns, name, creating, readVersion(pod));
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       deps.log.info("cg.create.claim.lost", { pod: key, uid, containerGroup: translated.name });
@@ -203,7 +212,8 @@ async function waitForReference(
   const status = pendingPodStatus(pod, wait.waiting, node, now, [
     waitingCondition(pod.status, since, missing.message),
   ]);
-  if (podStatusChanged(pod.status, status)) await deps.kube.patchPodStatus(ns, name, status);
+  if (podStatusChanged(pod.status, status))
+    await deps.kube.patchPodStatus(ns, name, status, readVersion(pod));
   deps.log.info("pod.waiting.reference", {
     pod: key,
     reason: wait.event.reason,
@@ -221,7 +231,7 @@ async function patchStatus(
 ): Promise<PodOutcome> {
   const { ns, name, key } = identity(pod);
   const { status } = action;
-  await deps.kube.patchPodStatus(ns, name, status);
+  await deps.kube.patchPodStatus(ns, name, status, readVersion(pod));
   deps.log.info("pod.status.updated", {
     pod: key,
     phase: status.phase,
@@ -257,7 +267,7 @@ async function failPod(
   const message = truncate(fullMessage);
   const { ns, name } = identity(pod);
   const status = failedPodStatus(pod, reason, message, deps.now());
-  await deps.kube.patchPodStatus(ns, name, status);
+  await deps.kube.patchPodStatus(ns, name, status, readVersion(pod));
   deps.log.warn("pod.failed", { pod: podKey(ns, name), reason, message, source: "bridge" });
   await recordEvents(pod, deps, [{ type: eventType, reason, message, key: `failed/${reason}`, count: 1 }]);
 }

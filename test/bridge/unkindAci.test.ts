@@ -79,6 +79,43 @@ describe("the bridge survives ACI's answers", () => {
     expect(failed.map((e) => e.fields.reason)).toEqual([]);
   });
 
+  it("a status decided on a pod replaced meanwhile (same name, new uid) is not written on the replacement", async () => {
+    const b = await start({});
+    const spot = simplePod("reborn");
+    spot.metadata = { ...spot.metadata, annotations: { "aci-bridge.io/priority": "Spot" } };
+    const old = b.createBoundPod(spot);
+    await b.deliver(added(old));
+    await b.runUntil(() => phase(b.pod("default", "reborn")) === "Running");
+    // The old pod's group is evicted, and this instance's GET of it takes 1.5 s: it will decide "Failed
+    // (evicted)" on the old pod as read. Meanwhile the pod is deleted and re-created with the same name.
+    b.aci.setGroupCondition(RESOURCE_GROUP, "default-reborn", { kind: "spotEvicted" });
+    b.aci.faults.add({
+      method: "GET",
+      path: /containerGroups\/default-reborn$/,
+      times: 1,
+      effect: { kind: "latency", ms: 1_500 },
+    });
+    const slow = b.deliver(added(old, "status"));
+    await new Promise((r) => setTimeout(r, 300));
+    b.kube.deletePodNow("default", "reborn");
+    const fresh = b.createBoundPod(simplePod("reborn"));
+    await slow;
+    const now = b.pod("default", "reborn");
+    expect(now?.metadata?.uid).toBe(fresh.metadata?.uid);
+    expect(phase(now)).not.toBe("Failed");
+    expect(now?.status?.containerStatuses?.some((c) => c.state?.terminated)).toBeFalsy();
+    expect(b.events("pod.write.conflict").map((e) => e.fields.pod)).toContain("default/reborn");
+    // The replacement then gets a group of its own and runs.
+    await b.runUntil(() => {
+      const tags = b.group("default", "reborn")?.tags as Record<string, string> | undefined;
+      return (
+        phase(b.pod("default", "reborn")) === "Running" &&
+        Object.values(tags ?? {}).includes(fresh.metadata!.uid!)
+      );
+    }, 15_000);
+    expect(b.events("pod.failed").filter((e) => e.fields.reason === "ContainerGroupLost")).toEqual([]);
+  });
+
   const oomPod = async (b: BridgeHarness): Promise<V1Pod | undefined> => {
     const pod = b.createBoundPod(simplePod("oom", "aci-sim/oom-after-100ms", { restartPolicy: "Never" }));
     await b.deliver(added(pod));

@@ -37,10 +37,14 @@ describe("chaos --quick", () => {
       );
     }
     const checks = result.checks as Record<string, number | null>;
-    const context = JSON.stringify({ failed: result.failed, details: result.details }, null, 1).slice(
-      0,
-      4000,
-    );
+    // What a failure needs to be traced from CI's output alone: the failed checks, their details and, for
+    // lost or wrongly failed pods, the bridge's log lines, messages and ARM calls about each.
+    const observations = result.observations as { problemPods?: unknown } | undefined;
+    const context = JSON.stringify(
+      { failed: result.failed, details: result.details, problemPods: observations?.problemPods },
+      null,
+      1,
+    ).slice(0, 12_000);
     // The report carries every check, the topology and the fault kinds, whatever the verdict.
     for (const k of [
       "lost",
