@@ -123,9 +123,10 @@ export function createKubeApi(kc: KubeConfig): KubeApi {
       const body = precondition?.resourceVersion
         ? { metadata: { resourceVersion: precondition.resourceVersion }, status }
         : { status };
-      await mapped(`patch pod status ${namespace}/${name}`, () =>
+      const patched = await mapped(`patch pod status ${namespace}/${name}`, () =>
         core.patchNamespacedPodStatus({ namespace, name, body }, mergePatch),
       );
+      return patched.metadata?.resourceVersion;
     },
 
     async deletePodNow(namespace, name, uid) {

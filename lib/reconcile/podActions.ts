@@ -137,6 +137,8 @@ async function create(pod: V1Pod, node: NodeSettings, deps: ActionDeps): Promise
   const missing = findMissingReference(pod, objects);
   if (missing) return waitForReference(pod, node, missing, deps);
   let refs: ResolvedReferences | undefined;
+  // The pod as this instance last wrote it: a failure after the claim is written on the claimed version.
+  let current = pod;
   try {
     refs = await resolveReferences(pod, request, deps.kube, deps.entrypoints, deps.log, objects);
     const translated = podToContainerGroup(pod, refs, node);
@@ -155,7 +157,8 @@ async function create(pod: V1Pod, node: NodeSettings, deps: ActionDeps): Promise
       claimCondition(deps.instance, translated.name, now),
     ];
     try {
-      await deps.kube.patchPodStatus(ns, name, creating, readVersion(pod));
+      const claimed = await deps.kube.patchPodStatus(ns, name, creating, readVersion(pod));
+      current = { ...pod, metadata: { ...pod.metadata, resourceVersion: claimed }, status: creating };
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       deps.log.info("cg.create.claim.lost", { pod: key, uid, containerGroup: translated.name });
@@ -183,7 +186,7 @@ async function create(pod: V1Pod, node: NodeSettings, deps: ActionDeps): Promise
         field: error.field,
         error: text,
       });
-      await failPod(pod, deps, error.reason, text);
+      await failPod(current, deps, error.reason, text);
       return { outcome: "failed" };
     }
     if (!(error instanceof ThrottledError)) {

@@ -26,14 +26,15 @@ export interface PodWriter {
   /**
    * Replaces the pod's status (merge patch on `pods/status`). Conflicts and 5xx are transient. With
    * `precondition.resourceVersion` the patch applies only to that version of the pod (ConflictError if it
-   * changed since): the cross-instance create claim relies on it.
+   * changed since): the cross-instance create claim and every status the reconciler decides rely on it.
+   * Returns the pod's new resourceVersion.
    */
   patchPodStatus(
     namespace: string,
     name: string,
     status: V1PodStatus,
     precondition?: { resourceVersion?: string },
-  ): Promise<void>;
+  ): Promise<string | undefined>;
   /**
    * Deletes the pod object with grace period 0 and a uid precondition (the kubelet's final delete).
    * Succeeds when the pod is already gone or was replaced by a pod with another uid.
