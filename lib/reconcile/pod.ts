@@ -47,6 +47,8 @@ export interface PodRuntime {
   /** Reported as the Events' reportingInstance (e.g. the Functions instance id). */
   instance: string;
   now: () => Date;
+  /** Waits (tests pass a fake); defaults to a timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The runtime's parts plus the invocation's logger. */
@@ -91,6 +93,16 @@ export async function reconcilePod(
 /** Read, plan, act, schedule the follow-up the plan asked for. */
 async function converge(message: PodMessage, deps: Deps): Promise<PodOutcome> {
   let decision = await decide(message, deps, UNREAD);
+  const gateMs = decision.ctx.createGateMs;
+  if (isCreateDeferral(decision.plan) && gateMs <= INLINE_GATE_WAIT_MS) {
+    // The create gate closes for a write's Retry-After (mostly 1–3 s); deferring through the queue costs
+    // the delay plus a jitter plus a polling round trip, and the copy may land on an instance whose gate
+    // has just closed again: after an outage, with every instance's gate closing often, pods waited for a
+    // minute behind gates of a few seconds each (docs/chaos.md). A short gate is waited out here instead,
+    // spread per pod so the creates do not all leave at the same millisecond; then decide again.
+    await (deps.sleep ?? sleep)(gateMs + jitterSeconds(podKey(message.ns, message.name)) * 250);
+    decision = await decide(message, deps, UNREAD);
+  }
   let done: Done;
   try {
     done = await execute(decision.plan.action, decision.pod, deps);
@@ -151,6 +163,15 @@ async function decide(message: PodMessage, deps: Deps, known: GroupView): Promis
   }
   return { pod, group, ctx, plan };
 }
+
+/** Creates behind a gate that opens within this long are waited for in the invocation, not deferred. */
+export const INLINE_GATE_WAIT_MS = 3_000;
+
+function isCreateDeferral(plan: PodPlan): boolean {
+  return plan.action.kind === "none" && plan.action.outcome === "deferred" && plan.next.kind === "defer";
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A fail without a group, or a delete of a group another pod uid owns: final, so worth a second pod read. */
 function decidedOnOlderPod(action: PodPlan["action"], group: GroupView, pod: V1Pod): boolean {

@@ -322,6 +322,24 @@ describe("transient ARM errors", () => {
   });
 });
 
+describe("a short create gate", () => {
+  it("429 with a short Retry-After: a create behind the gate waits it out in the invocation, no queue round trip", async () => {
+    h = await startBridgeHarness({ aci: { throttling: false } });
+    h.aci.faults.add({
+      operation: "containerGroups.createOrUpdate",
+      times: 1,
+      effect: { kind: "throttle", retryAfterSeconds: 2 },
+    });
+    const a = h.createBoundPod(simplePod("short-a"));
+    const b = h.createBoundPod(simplePod("short-b"));
+    await h.deliver(added(a)); // its PUT answered 429 (Retry-After 2 s): a is deferred, the gate closes
+    expect(h.events("arm.throttled").map((l) => l.fields.pod)).toEqual(["default/short-a"]);
+    await h.deliver(added(b)); // behind the 2 s gate: waited for here, then created
+    expect(h.events("cg.create.deferred")).toHaveLength(0);
+    expect(h.events("cg.created").map((l) => l.fields.pod)).toEqual(["default/short-b"]);
+  });
+});
+
 describe("configuration errors", () => {
   it("a missing setting fails the invocation with config.invalid naming it", async () => {
     const { InvocationContext } = await import("@azure/functions");

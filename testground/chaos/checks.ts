@@ -181,6 +181,12 @@ export interface OutageWindow {
   endMs: number;
 }
 
+/**
+ * A pod's own group when the outage ended: none (no group with its uid: its create is still to come), pending
+ * (not running yet), running, or final (its containers have ended: Succeeded, Failed, Stopped).
+ */
+export type GroupAtOutageEnd = "none" | "pending" | "running" | "final";
+
 /** What the run recorded, as plain data: the checks are a pure function of it (computeChecks). */
 export interface RecordedOutcome {
   own: Ownership;
@@ -205,10 +211,21 @@ export interface RecordedOutcome {
   /** Successful Lease writes (real epoch ms). */
   leaseRenewals: number[];
   outages: OutageWindow[];
-  /** For each outage end: pod uids live (not terminating) then and at the deadline (two repair periods later). */
-  outageRecovery: Array<{ endMs: number; deadlineMs: number; liveAtEnd: string[]; liveAtDeadline: string[] }>;
-  /** uid → first snapshot (ms) in which the pod was Running or Succeeded. */
+  /**
+   * For each outage end: pod uids live (not terminating) then and at the deadline (two repair periods later),
+   * and what each one's own group (tagged with its uid) was doing when the outage ended.
+   */
+  outageRecovery: Array<{
+    endMs: number;
+    deadlineMs: number;
+    liveAtEnd: string[];
+    liveAtDeadline: string[];
+    groupAtEnd: Record<string, GroupAtOutageEnd>;
+  }>;
+  /** uid → first snapshot (ms) in which the pod was Running, Succeeded or Failed. */
   firstSettledAt: Record<string, number>;
+  /** uid → first snapshot (ms) in which the pod was Succeeded or Failed. */
+  firstFinalAt: Record<string, number>;
   convergedWithinS: number | null;
   limits: { convergenceS: number; leaseRenewGapS: number; putsPerPodLifecycle: number };
 }
@@ -309,8 +326,14 @@ export function computeChecks(o: RecordedOutcome): { checks: ChaosChecks; detail
     const still = new Set(r.liveAtDeadline);
     for (const uid of r.liveAtEnd) {
       if (!still.has(uid)) continue;
-      const settled = o.firstSettledAt[uid];
-      if (settled === undefined || settled > r.deadlineMs) without.push(uid);
+      // A pod with a group when the outage ended has a status chain to restore: its pod must show what the
+      // group was doing by the deadline (at least Running; a final group, a final pod). A pod without one
+      // has a create still to come, not a chain: `lost` judges it at the end, `createsAfterOutage` says how
+      // long those creates took.
+      const group = r.groupAtEnd[uid] ?? "none";
+      if (group === "none") continue;
+      const seen = group === "final" ? o.firstFinalAt[uid] : o.firstSettledAt[uid];
+      if (seen === undefined || seen > r.deadlineMs) without.push(uid);
     }
   }
   const withoutUnique = [...new Set(without)];

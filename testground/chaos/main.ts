@@ -49,6 +49,7 @@ function summary(r: ChaosResult): string[] {
     `  ${mark(c.maxLeaseRenewGapS !== null && c.maxLeaseRenewGapS <= c.leaseRenewGapLimitS)} maxLeaseRenewGapS  ${c.maxLeaseRenewGapS ?? "never"} (limit ${c.leaseRenewGapLimitS} = lease duration / time scale, outage excluded)`,
     `  ${mark(c.podsWithoutStatusChainAfterOutage === 0)} podsWithoutStatusChainAfterOutage  ${c.podsWithoutStatusChainAfterOutage}`,
     `  ${mark(c.convergedWithinS !== null && c.convergedWithinS <= c.convergenceLimitS)} convergedWithinS  ${c.convergedWithinS ?? "never"} (limit ${c.convergenceLimitS} = 2 repair periods)`,
+    `  creates after the outage (pods with no group when it ended; not a status chain): ${JSON.stringify(r.observations.createsAfterOutage)}`,
     `  topology: ${JSON.stringify(r.topology)}`,
     `  faults injected: ${r.faults
       .filter((f) => f.count > 0)

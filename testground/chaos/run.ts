@@ -34,10 +34,12 @@ import {
   type Assessment,
   type ChaosChecks,
   type CheckDetails,
+  type GroupAtOutageEnd,
   type GroupSnapshot,
   type OutageWindow,
   type Ownership,
   type PodSnapshot,
+  type RecordedOutcome,
 } from "./checks.js";
 import {
   armFaultRules,
@@ -458,6 +460,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     const seenDuplicates = new Set<string>();
     const podRv = new Map<string, string>();
     const firstSettledAt: Record<string, number> = {};
+    const firstFinalAt: Record<string, number> = {};
     const exempt = new Set<string>(COLLIDING_PODS.map((n) => `${CHAOS_NAMESPACE}/${n}`));
     let nodeNotReady = 0;
     let lastReady = "True";
@@ -495,6 +498,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         ) {
           firstSettledAt[uid] = at;
         }
+        if ((phase === "Succeeded" || phase === "Failed") && !(uid in firstFinalAt)) firstFinalAt[uid] = at;
         if (p.status?.phase === "Failed") {
           failedPods.set(
             `${p.metadata?.namespace}/${p.metadata?.name}`,
@@ -665,12 +669,27 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     );
 
     // The correlated outage: API server down, ARM answering 503, the queue refusing connections.
-    const outageRecovery: Array<{
-      endMs: number;
-      deadlineMs: number;
-      liveAtEnd: string[];
-      liveAtDeadline: string[];
-    }> = [];
+    const outageRecovery: RecordedOutcome["outageRecovery"] = [];
+    /** Each live pod's own group, as the simulator holds it (not as the bridge reported it). */
+    const groupsOfLivePods = (): Record<string, GroupAtOutageEnd> => {
+      const out: Record<string, GroupAtOutageEnd> = {};
+      for (const p of kube.list<V1Pod>("pods", CHAOS_NAMESPACE)) {
+        if (p.metadata?.deletionTimestamp) continue;
+        const uid = p.metadata?.uid ?? "";
+        const group = aci.getGroup(
+          stack.resourceGroup,
+          containerGroupName(CHAOS_NAMESPACE, p.metadata?.name ?? ""),
+        );
+        const tags = group?.tags as Record<string, string> | undefined;
+        const props = group?.properties as Json | undefined;
+        const state = ((props?.instanceView as Json | undefined)?.state as string | undefined) ?? "";
+        if (!group || tags?.[TAG_UID] !== uid || props?.provisioningState === "Deleting") out[uid] = "none";
+        else if (state === "Running") out[uid] = "running";
+        else if (["Succeeded", "Failed", "Stopped", "Terminated"].includes(state)) out[uid] = "final";
+        else out[uid] = "pending";
+      }
+      return out;
+    };
     const liveUids = () =>
       snapshot()
         .pods.filter((p) => !p.terminating)
@@ -708,6 +727,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         deadlineMs: endMs + recoveryLimitMs,
         liveAtEnd: liveUids(),
         liveAtDeadline: [] as string[],
+        groupAtEnd: groupsOfLivePods(),
       };
       outageRecovery.push(record);
       const depth = (label: string) =>
@@ -948,6 +968,7 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
       outages,
       outageRecovery,
       firstSettledAt,
+      firstFinalAt,
       convergedWithinS,
       limits: {
         convergenceS: limitS,
@@ -1091,7 +1112,9 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
           const at = (ms: number | undefined) => (ms === undefined ? "-" : `${seconds(ms - started)} s`);
           const story =
             `; created ${at(h?.createdAt)}, deleted ${h?.deletedAt ? `${at(h.deletedAt)} (${h.how})` : "-"}` +
-            `, settled ${at(firstSettledAt[uid])}, at deadline: ${phasesAtDeadline.get(uid) ?? "?"}`;
+            `, settled ${at(firstSettledAt[uid])}, final ${at(firstFinalAt[uid])}` +
+            `, group at outage end: ${outageRecovery.map((r) => r.groupAtEnd[uid] ?? "-").join("/")}` +
+            `, at deadline: ${phasesAtDeadline.get(uid) ?? "?"}`;
           const podName = `${CHAOS_NAMESPACE}/${h?.name ?? p?.metadata?.name ?? ""}`;
           const timeline = trace
             .podTimeline(podName)
@@ -1108,6 +1131,9 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
         leaks: scanner.leaks.slice(0, 20),
       },
       observations: {
+        // Pods without a group when the outage ended (most created during it): their creates, not a status
+        // chain, so not in podsWithoutStatusChainAfterOutage; how long they took to run, from the outage end.
+        createsAfterOutage: outageRecovery.map((r) => createsAfter(r, firstSettledAt)),
         longestLeaseGap: (() => {
           const g = longestLeaseGap(leaseRenewals, outages);
           if (!g) return null;
@@ -1176,4 +1202,31 @@ export async function runChaos(opts: RunOptions): Promise<ChaosResult> {
     sw.cancelLater();
     await stack.stop();
   }
+}
+
+/**
+ * The creates an outage left behind: pods with no group when it ended (`pods`), those of them still live at
+ * the recovery deadline (`liveAtDeadline`), how many of those had run by then, and how long each pod that
+ * ran took from the outage end.
+ */
+function createsAfter(
+  r: RecordedOutcome["outageRecovery"][number],
+  firstSettledAt: Record<string, number>,
+): { pods: number; liveAtDeadline: number; ranByDeadline: number; p50S: number | null; maxS: number | null } {
+  const uids = r.liveAtEnd.filter((uid) => (r.groupAtEnd[uid] ?? "none") === "none");
+  const still = new Set(r.liveAtDeadline);
+  const live = uids.filter((uid) => still.has(uid));
+  const waits = uids
+    .map((uid) => firstSettledAt[uid])
+    .filter((t): t is number => t !== undefined)
+    .map((t) => Math.max(0, t - r.endMs))
+    .sort((a, b) => a - b);
+  const s = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms / 100) / 10);
+  return {
+    pods: uids.length,
+    liveAtDeadline: live.length,
+    ranByDeadline: live.filter((uid) => (firstSettledAt[uid] ?? Infinity) <= r.deadlineMs).length,
+    p50S: s(waits[Math.floor((waits.length - 1) / 2)]),
+    maxS: s(waits.at(-1)),
+  };
 }

@@ -152,9 +152,17 @@ describe("computeChecks: every check counts a fault planted in a recorded outcom
     leaseRenewals: [0, 5_000, 10_000, 70_000, 75_000, 80_000].map((t) => T0 + t),
     outages: [outage],
     outageRecovery: [
-      { endMs: T0 + 70_000, deadlineMs: T0 + 110_000, liveAtEnd: ["u1", "u2"], liveAtDeadline: ["u1", "u2"] },
+      {
+        endMs: T0 + 70_000,
+        deadlineMs: T0 + 110_000,
+        liveAtEnd: ["u1", "u2", "u3"],
+        liveAtDeadline: ["u1", "u2", "u3"],
+        // u1 ran before the outage; u2's group was still pending; u3's job had ended during the outage.
+        groupAtEnd: { u1: "running", u2: "pending", u3: "final" },
+      },
     ],
     firstSettledAt: { u1: T0 + 5_000, u2: T0 + 90_000, u3: T0 + 6_000 },
+    firstFinalAt: { u3: T0 + 95_000 },
     convergedWithinS: 10,
     limits: { convergenceS: 40, leaseRenewGapS: 20, putsPerPodLifecycle: 1 },
   });
@@ -238,6 +246,16 @@ describe("computeChecks: every check counts a fault planted in a recorded outcom
       (o) => (o.firstSettledAt.u2 = T0 + 120_000),
       "podsWithoutStatusChainAfterOutage=1",
     ],
+    [
+      "a pod whose group ended during the outage, still shown running at the deadline",
+      (o) => delete o.firstFinalAt.u3,
+      "podsWithoutStatusChainAfterOutage=1",
+    ],
+    [
+      "a pod whose group ended during the outage, shown final too late",
+      (o) => (o.firstFinalAt.u3 = T0 + 115_000),
+      "podsWithoutStatusChainAfterOutage=1",
+    ],
     ["no convergence", (o) => (o.convergedWithinS = null), "convergedWithinS=never"],
     ["late convergence", (o) => (o.convergedWithinS = 55), "convergedWithinS=55>40"],
   ];
@@ -259,6 +277,16 @@ describe("computeChecks: every check counts a fault planted in a recorded outcom
     late.pods = late.pods.filter((p) => p.uid !== "u2");
     late.groups = late.groups.filter((g) => g.tags[TAG_UID] !== "u2");
     expect(failedChecks(computeChecks(late).checks)).toEqual(["podsWithoutStatusChainAfterOutage=1"]);
+  });
+
+  it("after an outage: a pod that had no group then is a create still to come, judged by lost at the end, not here", () => {
+    const o = clean();
+    o.outageRecovery[0]!.groupAtEnd.u2 = "none";
+    delete o.firstSettledAt.u2;
+    expect(failedChecks(computeChecks(o).checks)).toEqual([]);
+    // The same pod with a group then is judged.
+    o.outageRecovery[0]!.groupAtEnd.u2 = "pending";
+    expect(failedChecks(computeChecks(o).checks)).toEqual(["podsWithoutStatusChainAfterOutage=1"]);
   });
 
   it("a pod whose name a foreign group holds is neither lost nor wrongly failed, but must be finalized", () => {
