@@ -28,7 +28,7 @@ import type { KubeletAciApi, TerminalSize } from "./aci.js";
 import {
   errorStatus,
   exitStatus,
-  Replay,
+  RemoteCommandEvents,
   successStatus,
   type RemoteCommandClient,
   type RemoteStatus,
@@ -96,34 +96,18 @@ function toBuffer(data: RawData): Buffer {
 }
 
 /** v4/v5.channel.k8s.io over WebSocket: one binary message per channel write. */
-export class WebSocketClient implements RemoteCommandClient {
-  private readonly stdin = new Replay<Buffer>();
-  private readonly stdinEnd = new Replay<void>();
-  private readonly resize = new Replay<TerminalSize>();
-  private readonly gone = new Replay<void>();
-
+export class WebSocketClient extends RemoteCommandEvents implements RemoteCommandClient {
   get protocol(): string {
     return `WebSocket ${this.ws.protocol}`;
   }
 
   constructor(private readonly ws: WebSocket) {
+    super();
     ws.on("message", (data) => this.fromClient(toBuffer(data)));
-    ws.on("close", () => this.gone.emit());
+    ws.on("close", () => this.goneEvent.emit());
     ws.on("error", () => undefined);
   }
 
-  onStdin(fn: (data: Buffer) => void): void {
-    this.stdin.set(fn);
-  }
-  onStdinEnd(fn: () => void): void {
-    this.stdinEnd.set(fn);
-  }
-  onResize(fn: (size: TerminalSize) => void): void {
-    this.resize.set(fn);
-  }
-  onGone(fn: () => void): void {
-    this.gone.set(fn);
-  }
   isOpen(): boolean {
     return this.ws.readyState === WebSocket.OPEN;
   }

@@ -74,3 +74,30 @@ export class Replay<T> {
     for (const v of this.kept.splice(0)) fn(v);
   }
 }
+
+/**
+ * What both transports share: the four client events, each kept until the session sets its handler. An
+ * adapter emits them as its transport delivers (`stdin.emit(data)`, `gone.emit()`).
+ */
+export abstract class RemoteCommandEvents implements Pick<
+  RemoteCommandClient,
+  "onStdin" | "onStdinEnd" | "onResize" | "onGone"
+> {
+  protected readonly stdin = new Replay<Buffer>();
+  protected readonly stdinEnd = new Replay<void>();
+  protected readonly resize = new Replay<TerminalSize>();
+  protected readonly goneEvent = new Replay<void>();
+
+  onStdin(fn: (data: Buffer) => void): void {
+    this.stdin.set(fn);
+  }
+  onStdinEnd(fn: () => void): void {
+    this.stdinEnd.set(fn);
+  }
+  onResize(fn: (size: TerminalSize) => void): void {
+    this.resize.set(fn);
+  }
+  onGone(fn: () => void): void {
+    this.goneEvent.set(fn);
+  }
+}

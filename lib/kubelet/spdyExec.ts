@@ -29,8 +29,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { StreamOptions } from "./exec.js";
-import type { TerminalSize } from "./aci.js";
-import { Replay, type RemoteCommandClient, type RemoteStatus } from "./remoteCommand.js";
+import { RemoteCommandEvents, type RemoteCommandClient, type RemoteStatus } from "./remoteCommand.js";
 import { HttpError } from "./server.js";
 import { SpdyConnection, type SpdyStream } from "./spdy.js";
 
@@ -176,13 +175,9 @@ export function acceptSpdy(
 type StreamType = "error" | "stdin" | "stdout" | "stderr" | "resize";
 const STREAM_TYPES: readonly string[] = ["error", "stdin", "stdout", "stderr", "resize"];
 
-class SpdyClient implements RemoteCommandClient {
+class SpdyClient extends RemoteCommandEvents implements RemoteCommandClient {
   conn: SpdyConnection | undefined;
   private readonly streams = new Map<StreamType, SpdyStream>();
-  private readonly stdin = new Replay<Buffer>();
-  private readonly stdinEnd = new Replay<void>();
-  private readonly resize = new Replay<TerminalSize>();
-  private readonly goneEvent = new Replay<void>();
   private readonly resizes = new JsonValues();
   private ended = false;
   private isGone = false;
@@ -191,7 +186,9 @@ class SpdyClient implements RemoteCommandClient {
   constructor(
     private readonly version: SpdyProtocol,
     private readonly closeWaitMs: number,
-  ) {}
+  ) {
+    super();
+  }
 
   get protocol(): string {
     return `SPDY/3.1 ${this.version}`;
@@ -226,18 +223,6 @@ class SpdyClient implements RemoteCommandClient {
     this.goneEvent.emit();
   }
 
-  onStdin(fn: (data: Buffer) => void): void {
-    this.stdin.set(fn);
-  }
-  onStdinEnd(fn: () => void): void {
-    this.stdinEnd.set(fn);
-  }
-  onResize(fn: (size: TerminalSize) => void): void {
-    this.resize.set(fn);
-  }
-  onGone(fn: () => void): void {
-    this.goneEvent.set(fn);
-  }
   isOpen(): boolean {
     return !this.ended && !this.isGone;
   }

@@ -24,22 +24,7 @@ let dir: string;
 
 beforeAll(async () => {
   pki = makeTestPki();
-  h = await startHarness(pki, {
-    kube: { kubeletClient: { cert: pki.apiServer.cert, key: pki.apiServer.key, ca: pki.ca } },
-  });
-  h.kube.createNode({ metadata: { name: NODE } });
-  h.kube.patch(
-    "nodes",
-    undefined,
-    NODE,
-    {
-      status: {
-        addresses: [{ type: "InternalIP", address: "127.0.0.1" }],
-        daemonEndpoints: { kubeletEndpoint: { Port: h.kubelet.port } },
-      },
-    },
-    { subresource: "status" },
-  );
+  h = await startHarness(pki, { proxied: true });
   for (const [name, image] of [
     ["web", "aci-sim/logger-log-every-100ms"],
     ["job", "aci-sim/exit-0-after-1500ms-log-every-100ms"],

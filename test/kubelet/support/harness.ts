@@ -50,10 +50,21 @@ export async function startHarness(
     streams?: Partial<Omit<StreamDeps, "aci" | "logger">>;
     followTiming?: FollowTiming;
     extra?: Partial<KubeletServerDeps>;
+    /**
+     * As behind a real API server: the fake proxies pods/log, exec and attach to this endpoint as
+     * `kube-apiserver-kubelet-client` (a client certificate from the test PKI), and the Node is registered
+     * with InternalIP 127.0.0.1 and the endpoint's port, which is where the proxy dials.
+     */
+    proxied?: boolean;
   } = {},
 ): Promise<Harness> {
   const sim = await startAciSimulator({ throttling: false, ...opts.sim });
-  const kube = await startKubeFake(opts.kube);
+  const kube = await startKubeFake({
+    ...opts.kube,
+    ...(opts.proxied
+      ? { kubeletClient: { cert: pki.apiServer.cert, key: pki.apiServer.key, ca: pki.ca } }
+      : {}),
+  });
   const client = createContainerInstanceClient({
     subscriptionId: sim.subscriptionId,
     endpoint: sim.endpoint,
@@ -81,6 +92,21 @@ export async function startHarness(
       ...opts.extra,
     },
   );
+  if (opts.proxied) {
+    kube.createNode({ metadata: { name: NODE } });
+    kube.patch(
+      "nodes",
+      undefined,
+      NODE,
+      {
+        status: {
+          addresses: [{ type: "InternalIP", address: "127.0.0.1" }],
+          daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } },
+        },
+      },
+      { subresource: "status" },
+    );
+  }
   return {
     sim,
     kube,
