@@ -3,7 +3,7 @@
  * at most one ARM write — and says what it came to. Scheduling the follow-up is the caller's (`pod.ts`).
  * Kubernetes Events are best effort; terminal errors mark the pod Failed with a reason and an Event.
  */
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import { ConflictError, InvalidPodSpecError, ThrottledError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { podKey } from "../queue/message.js";
@@ -11,6 +11,7 @@ import {
   collectReferences,
   containerGroupToPodStatus,
   failedPodStatus,
+  isPodFinal,
   podStatusChanged,
   podToContainerGroup,
 } from "../translate/index.js";
@@ -71,7 +72,7 @@ export async function execute(action: PodAction, pod: V1Pod | undefined, deps: A
       if (action.kill) {
         await deleteGroup(action.kill, target, deps, { uid: target.metadata?.uid ?? "", why: action.reason });
       }
-      await failPod(target, deps, action.reason, action.message, action.eventType);
+      await failPod(target, deps, action.reason, action.message, action.eventType, Boolean(action.kill));
       return { outcome: action.outcome === "deadline-exceeded" ? "deadline-exceeded" : action.outcome };
     }
     case "complete": {
@@ -84,6 +85,7 @@ export async function execute(action: PodAction, pod: V1Pod | undefined, deps: A
         target,
         { kind: "patch-status", status: action.status, events: [], groupState: null },
         deps,
+        true,
       );
       return { outcome: "completed" };
     }
@@ -118,6 +120,32 @@ async function deleteGroup(
  */
 function readVersion(pod: V1Pod): { resourceVersion?: string } {
   return { resourceVersion: pod.metadata?.resourceVersion };
+}
+
+/**
+ * Writes the status on the version of the pod it was decided on (`readVersion`). A final status written
+ * right after this action deleted the pod's group (`afterDelete`) must land even when something else was
+ * written meanwhile: were it lost to a conflict, the next look would find the group gone and call a pod
+ * that ran `ContainerGroupLost`. So on a conflict it is written again on the pod as it is now, if that is
+ * still the same pod (uid) and not final already. False when there was nothing left to write.
+ */
+async function writeStatus(
+  pod: V1Pod,
+  status: V1PodStatus,
+  deps: ActionDeps,
+  afterDelete: boolean,
+): Promise<boolean> {
+  const { ns, name, uid } = identity(pod);
+  try {
+    await deps.kube.patchPodStatus(ns, name, status, readVersion(pod));
+    return true;
+  } catch (error) {
+    if (!afterDelete || !(error instanceof ConflictError)) throw error;
+    const now = await deps.kube.getPod(ns, name);
+    if (!now || now.metadata?.uid !== uid || isPodFinal(now.status)) return false;
+    await deps.kube.patchPodStatus(ns, name, status, readVersion(now));
+    return true;
+  }
 }
 
 function required(pod: V1Pod | undefined): V1Pod {
@@ -231,10 +259,11 @@ async function patchStatus(
   pod: V1Pod,
   action: Extract<PodAction, { kind: "patch-status" }>,
   deps: ActionDeps,
+  afterDelete = false,
 ): Promise<PodOutcome> {
-  const { ns, name, key } = identity(pod);
+  const { key } = identity(pod);
   const { status } = action;
-  await deps.kube.patchPodStatus(ns, name, status, readVersion(pod));
+  if (!(await writeStatus(pod, status, deps, afterDelete))) return "unchanged";
   deps.log.info("pod.status.updated", {
     pod: key,
     phase: status.phase,
@@ -266,11 +295,12 @@ async function failPod(
   reason: string,
   fullMessage: string,
   eventType: "Normal" | "Warning" = "Warning",
+  afterDelete = false,
 ): Promise<void> {
   const message = truncate(fullMessage);
   const { ns, name } = identity(pod);
   const status = failedPodStatus(pod, reason, message, deps.now());
-  await deps.kube.patchPodStatus(ns, name, status, readVersion(pod));
+  if (!(await writeStatus(pod, status, deps, afterDelete))) return;
   deps.log.warn("pod.failed", { pod: podKey(ns, name), reason, message, source: "bridge" });
   await recordEvents(pod, deps, [{ type: eventType, reason, message, key: `failed/${reason}`, count: 1 }]);
 }

@@ -116,6 +116,25 @@ describe("the bridge survives ACI's answers", () => {
     expect(b.events("pod.failed").filter((e) => e.fields.reason === "ContainerGroupLost")).toEqual([]);
   });
 
+  it("a Job-style pod with a native sidecar ends Succeeded when the status write after its group's delete conflicts", async () => {
+    const b = await start({});
+    const pod = b.createBoundPod(
+      simplePod("batch", "aci-sim/exit-0-after-1500ms", {
+        restartPolicy: "Never",
+        initContainers: [{ name: "proxy", image: "aci-sim/logger-log-every-100ms", restartPolicy: "Always" }],
+      }),
+    );
+    await b.deliver(added(pod));
+    await b.runUntil(() => phase(b.pod("default", "batch")) === "Running");
+    // The next status write is the one after the bridge stops the sidecar (deletes the group) once the
+    // main container has exited: it meets a conflict (another instance wrote the pod meanwhile).
+    b.kube.faults.add({ method: "PATCH", path: /\/pods\/batch\/status$/, status: 409, times: 1 });
+    await b.runUntil(() => ["Succeeded", "Failed"].includes(phase(b.pod("default", "batch")) ?? ""), 20_000);
+    expect(b.events("cg.deleted").map((e) => e.fields.why)).toContain("main containers finished");
+    expect(phase(b.pod("default", "batch"))).toBe("Succeeded");
+    expect(b.events("pod.failed")).toEqual([]);
+  });
+
   const oomPod = async (b: BridgeHarness): Promise<V1Pod | undefined> => {
     const pod = b.createBoundPod(simplePod("oom", "aci-sim/oom-after-100ms", { restartPolicy: "Never" }));
     await b.deliver(added(pod));
