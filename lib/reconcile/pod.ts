@@ -10,6 +10,7 @@
  * the message; a missing Secret/ConfigMap keeps the pod Pending and looks again after a back-off.
  */
 import type { V1Pod } from "@kubernetes/client-node";
+import { setTimeout as delay } from "node:timers/promises";
 import { ConflictError, ThrottledError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { podKey, type PodMessage } from "../queue/message.js";
@@ -47,8 +48,6 @@ export interface PodRuntime {
   /** Reported as the Events' reportingInstance (e.g. the Functions instance id). */
   instance: string;
   now: () => Date;
-  /** Waits (tests pass a fake); defaults to a timer. */
-  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The runtime's parts plus the invocation's logger. */
@@ -100,7 +99,7 @@ async function converge(message: PodMessage, deps: Deps): Promise<PodOutcome> {
     // has just closed again: after an outage, with every instance's gate closing often, pods waited for a
     // minute behind gates of a few seconds each (docs/chaos.md). A short gate is waited out here instead,
     // spread per pod so the creates do not all leave at the same millisecond; then decide again.
-    await (deps.sleep ?? sleep)(gateMs + jitterSeconds(podKey(message.ns, message.name)) * 250);
+    await delay(gateMs + jitterSeconds(podKey(message.ns, message.name)) * 250);
     decision = await decide(message, deps, UNREAD);
   }
   let done: Done;
@@ -170,8 +169,6 @@ export const INLINE_GATE_WAIT_MS = 3_000;
 function isCreateDeferral(plan: PodPlan): boolean {
   return plan.action.kind === "none" && plan.action.outcome === "deferred" && plan.next.kind === "defer";
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A fail without a group, or a delete of a group another pod uid owns: final, so worth a second pod read. */
 function decidedOnOlderPod(action: PodPlan["action"], group: GroupView, pod: V1Pod): boolean {
